@@ -1,0 +1,8 @@
+export { loadConfig, describeConfig, configSchema, ConfigError, type AppConfig, type ConfigVariable } from './config.js';
+export type { KafkaConfig } from './kafka.config.js';
+export type { ClickHouseConfig } from './clickhouse.config.js';
+export type { HttpConfig } from './http.config.js';
+export type { LogConfig } from './log.config.js';
+export type { StreamConfig } from './stream.config.js';
+export type { InfraConfig } from './infra.config.js';
+export type { IngestConfig } from './ingest.config.js';

@@ -1,0 +1,105 @@
+import { describe, expect, it } from 'vitest';
+import { checkCollectPayload } from './collect.schema.js';
+import { decodeEvent, encodeEvent, EventDecodeError } from './event.js';
+import { eventIdOf, eventTimeOf, toTrackedEvent, type RequestFacts } from './to-tracked-event.js';
+
+describe('checkCollectPayload', () => {
+  it('accepts a pageview and defaults its type and referrer', () => {
+    const check = checkCollectPayload({ site: 'shop-1', url: 'https://shop.example/a?b=c' });
+    expect(check).toEqual({ ok: true, payload: { type: 'pageview', site: 'shop-1', url: 'https://shop.example/a?b=c', referrer: null } });
+  });
+
+  it('accepts a custom event with flat properties', () => {
+    const check = checkCollectPayload({ type: 'event', site: 's', url: 'https://x.example/', name: 'signup', props: { plan: 'pro', seats: 3, trial: false }, id: 'abcdefgh12', ts: 1 });
+    expect(check).toMatchObject({ ok: true, payload: { type: 'event', name: 'signup', props: { plan: 'pro', seats: 3, trial: false } } });
+  });
+
+  it('refuses prototype-polluting keys at the top level and in properties', () => {
+    const top = JSON.parse('{"site":"s","url":"https://x.example/","__proto__":{"polluted":1}}') as unknown;
+    expect(checkCollectPayload(top)).toEqual({ ok: false, field: '__proto__', detail: 'unknown field' });
+    const inProps = JSON.parse('{"type":"event","site":"s","url":"https://x.example/","name":"n","props":{"__proto__":"x"}}') as unknown;
+    expect(checkCollectPayload(inProps)).toMatchObject({ ok: false, field: 'props.__proto__' });
+    expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
+  });
+
+  it.each([
+    ['site', 'required', { url: 'https://x.example/' }],
+    ['site', 'expected 1-64 letters, digits, ".", "_" or "-"', { site: 'a b', url: 'https://x.example/' }],
+    ['url', 'expected a string', { site: 's', url: 42 }],
+    ['url', 'expected an absolute http(s) URL', { site: 's', url: '/relative' }],
+    ['url', 'expected an absolute http(s) URL', { site: 's', url: 'ftp://x.example/' }],
+    ['url', 'longer than 2048 characters', { site: 's', url: `https://x.example/${'a'.repeat(2100)}` }],
+    ['referrer', 'expected a string', { site: 's', url: 'https://x.example/', referrer: 7 }],
+    ['type', 'expected "pageview" or "event"', { site: 's', url: 'https://x.example/', type: 'click' }],
+    ['name', 'required', { site: 's', url: 'https://x.example/', type: 'event' }],
+    ['name', 'must not be empty', { site: 's', url: 'https://x.example/', type: 'event', name: '' }],
+    ['name', 'unknown field', { site: 's', url: 'https://x.example/', name: 'signup' }],
+    ['props.nested', 'expected a string (at most 256 characters), a finite number or a boolean', { site: 's', url: 'https://x.example/', type: 'event', name: 'a', props: { nested: { x: 1 } } }],
+    ['props.bad key', 'property names are 1-64 letters, digits, "_", ".", ":" or "-"', { site: 's', url: 'https://x.example/', type: 'event', name: 'a', props: { 'bad key': 1 } }],
+    ['props', 'more than 20 properties', { site: 's', url: 'https://x.example/', type: 'event', name: 'a', props: Object.fromEntries(Array.from({ length: 21 }, (_, i) => [`k${i}`, i])) }],
+    ['screen', 'expected WIDTHxHEIGHT, e.g. 1920x1080', { site: 's', url: 'https://x.example/', screen: 'big' }],
+    ['language', 'expected a language tag, e.g. en-US', { site: 's', url: 'https://x.example/', language: 'english please' }],
+    ['id', 'expected 8-64 letters, digits, "_" or "-"', { site: 's', url: 'https://x.example/', id: 'short' }],
+    ['ts', 'expected epoch milliseconds', { site: 's', url: 'https://x.example/', ts: -5 }],
+    ['ts', 'expected epoch milliseconds', { site: 's', url: 'https://x.example/', ts: 1.5 }],
+    ['title', 'longer than 512 characters', { site: 's', url: 'https://x.example/', title: 'x'.repeat(513) }],
+    ['extra', 'unknown field', { site: 's', url: 'https://x.example/', extra: 1 }],
+  ])('refuses a bad %s: %s', (field, detail, body) => {
+    expect(checkCollectPayload(body)).toEqual({ ok: false, field, detail });
+  });
+
+  it('refuses a body that is not an object without naming a field', () => {
+    expect(checkCollectPayload([1, 2])).toEqual({ ok: false, field: undefined, detail: 'expected a JSON object' });
+    expect(checkCollectPayload('hello')).toMatchObject({ ok: false, field: undefined });
+  });
+});
+
+const FACTS: RequestFacts = { receivedAt: 1_700_000_000_123, visitorId: 'abc', browser: 'Firefox', os: 'Linux', device: 'desktop', isBot: false, country: 'DE' };
+
+describe('tracked events on the wire', () => {
+  it('round-trips through encode and decode with event time and receive time kept apart', () => {
+    const check = checkCollectPayload({ site: 's', url: 'https://x.example/p/q?x=1', referrer: 'https://ref.example/' });
+    if (!check.ok) throw new Error('fixture invalid');
+    const event = toTrackedEvent(check.payload, FACTS, 60_000);
+    expect(event.path).toBe('/p/q');
+    expect(decodeEvent(encodeEvent(event))).toEqual(event);
+  });
+
+  it('rejects records that are not events of a known version, with the reason', () => {
+    expect(() => decodeEvent(Buffer.from('{'))).toThrow(EventDecodeError);
+    expect(() => decodeEvent(null)).toThrow('empty record');
+    expect(() => decodeEvent(Buffer.from(JSON.stringify({ v: 3 })))).toThrow(/^undecodable event: v:/);
+    expect(() => decodeEvent(Buffer.from(JSON.stringify({ v: 2, id: 'x' })))).toThrow(/^undecodable event: id:/);
+  });
+
+  it('upgrades a version-1 record from the walking skeleton', () => {
+    const v1 = { v: 1, id: '6f1c1a50-54b4-4b0e-8a6f-7a9c0e6f2b11', type: 'pageview', site: 's', url: 'https://x.example/a', path: '/a', referrer: null, eventTime: 5, receivedAt: 6 };
+    expect(decodeEvent(Buffer.from(JSON.stringify(v1)))).toMatchObject({ v: 2, id: v1.id, site: 's', hostname: 'x.example', isBot: false, props: {} });
+  });
+
+  it('takes UTM parameters from the url and the referrer domain, ignoring same-site referrers', () => {
+    const payload = (url: string, referrer: string) => {
+      const c = checkCollectPayload({ site: 's', url, referrer });
+      if (!c.ok) throw new Error(c.detail);
+      return toTrackedEvent(c.payload, FACTS, 60_000);
+    };
+    const e = payload('https://www.shop.example/?utm_source=news&utm_medium=email&utm_campaign=fall', 'https://www.google.com/search?q=x');
+    expect(e.utm).toEqual({ source: 'news', medium: 'email', campaign: 'fall', term: null, content: null });
+    expect(e.referrerDomain).toBe('google.com');
+    expect(payload('https://shop.example/b', 'https://www.shop.example/a').referrerDomain).toBeNull();
+  });
+
+  it('derives the event id from the client event id, so a retry keeps its id', () => {
+    expect(eventIdOf('s', 'client-123')).toBe(eventIdOf('s', 'client-123'));
+    expect(eventIdOf('s', 'client-123')).not.toBe(eventIdOf('t', 'client-123'));
+    expect(eventIdOf('s', 'client-123')).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(eventIdOf('s', undefined)).not.toBe(eventIdOf('s', undefined));
+  });
+
+  it('keeps a client time within the skew and clamps and flags one beyond it', () => {
+    expect(eventTimeOf(9_000, 10_000, 5_000)).toEqual({ eventTime: 9_000, timeFlagged: false });
+    expect(eventTimeOf(1_000, 10_000, 5_000)).toEqual({ eventTime: 5_000, timeFlagged: true });
+    expect(eventTimeOf(99_000, 10_000, 5_000)).toEqual({ eventTime: 15_000, timeFlagged: true });
+    expect(eventTimeOf(undefined, 10_000, 5_000)).toEqual({ eventTime: 10_000, timeFlagged: false });
+  });
+});

@@ -1,0 +1,4 @@
+export { collectPayloadV1, checkCollectPayload, siteId, MAX_PROPS, type CollectPayload, type PayloadCheck } from './collect.schema.js';
+export { trackedEventV2, encodeEvent, decodeEvent, EventDecodeError, EVENT_SCHEMA_VERSION, type TrackedEvent } from './event.js';
+export { windowUpdateV1, encodeWindowUpdate, decodeWindowUpdate, type WindowUpdate } from './window-update.js';
+export { toTrackedEvent, eventIdOf, eventTimeOf, type RequestFacts } from './to-tracked-event.js';

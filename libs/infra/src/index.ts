@@ -1,0 +1,5 @@
+export { startInfra, type RunningInfra } from './infra.js';
+export { startLocalKafka, type LocalKafkaOptions, type RunningKafka } from './local-kafka.js';
+export { ensureKafkaJars, KAFKA_VERSION } from './kafka-jars.js';
+export { claimPort, PortTakenError } from './ports.js';
+export { projectRoot } from './project-root.js';

@@ -1,0 +1,169 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Kafka, logLevel } from 'kafkajs';
+import type { Logger } from '@clickstream/logger';
+import { ensureKafkaJars } from './kafka-jars.js';
+import { claimPort } from './ports.js';
+
+export interface LocalKafkaOptions {
+  projectRoot: string;
+  port: number;
+  controllerPort: number;
+  dataDir: string;
+  cacheDir: string;
+  logger: Logger;
+  startTimeoutMs?: number;
+  heapMb?: number;
+}
+
+export interface RunningKafka {
+  brokers: string[];
+  /** Stops the broker cleanly (SIGTERM, then SIGKILL after a grace period). */
+  stop(): Promise<void>;
+}
+
+const LOG4J = [
+  'log4j.rootLogger=WARN, stdout',
+  'log4j.appender.stdout=org.apache.log4j.ConsoleAppender',
+  'log4j.appender.stdout.layout=org.apache.log4j.PatternLayout',
+  'log4j.appender.stdout.layout.ConversionPattern=[%d] %p %m (%c)%n',
+  'log4j.logger.kafka.server.KafkaServer=INFO',
+  'log4j.logger.kafka.server.KafkaRaftServer=INFO',
+  '',
+].join('\n');
+
+function serverProperties(port: number, controllerPort: number, logDir: string): string {
+  return [
+    'process.roles=broker,controller',
+    'node.id=1',
+    `controller.quorum.voters=1@127.0.0.1:${controllerPort}`,
+    `listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
+    `advertised.listeners=PLAINTEXT://127.0.0.1:${port}`,
+    'controller.listener.names=CONTROLLER',
+    'inter.broker.listener.name=PLAINTEXT',
+    'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+    `log.dirs=${logDir}`,
+    'num.partitions=1',
+    'offsets.topic.replication.factor=1',
+    'offsets.topic.num.partitions=10',
+    'transaction.state.log.replication.factor=1',
+    'transaction.state.log.min.isr=1',
+    'group.initial.rebalance.delay.ms=0',
+    'auto.create.topics.enable=false',
+    'log.retention.hours=168',
+    '',
+  ].join('\n');
+}
+
+/**
+ * Starts a single-node Apache Kafka (KRaft) from the Maven-fetched jars with `java`.
+ * The broker runs in its own process group, so Ctrl-C reaches only the app, which stops
+ * the broker last; a watchdog ends the broker if the app dies without stopping it.
+ */
+export async function startLocalKafka(options: LocalKafkaOptions): Promise<RunningKafka> {
+  const { logger } = options;
+  const port = await claimPort(options.port, 'KAFKA_LOCAL_PORT');
+  const controllerPort = await claimPort(options.controllerPort, 'KAFKA_LOCAL_CONTROLLER_PORT');
+  if (port === controllerPort) throw new Error('KAFKA_LOCAL_PORT and KAFKA_LOCAL_CONTROLLER_PORT must differ');
+
+  const libs = await ensureKafkaJars(options.projectRoot, options.cacheDir, logger);
+  const dataDir = resolve(options.dataDir);
+  const logDir = join(dataDir, 'logs');
+  await mkdir(logDir, { recursive: true });
+  const propsFile = join(dataDir, 'server.properties');
+  const log4jFile = join(dataDir, 'log4j.properties');
+  await writeFile(propsFile, serverProperties(port, controllerPort, logDir));
+  await writeFile(log4jFile, LOG4J);
+
+  const java = (args: string[]) => ['-cp', `${libs}/*`, `-Dlog4j.configuration=file:${log4jFile}`, ...args];
+  if (!existsSync(join(logDir, 'meta.properties'))) {
+    const clusterId = (await runJava(java(['kafka.tools.StorageTool', 'random-uuid']))).trim();
+    await runJava(java(['kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', propsFile, '--ignore-formatted']));
+  }
+
+  const brokerLog = join(dataDir, 'broker.log');
+  const out = createWriteStream(brokerLog, { flags: 'a' });
+  const heap = options.heapMb ?? 512;
+  const broker = spawn('java', [`-Xmx${heap}m`, `-Xms${Math.min(heap, 256)}m`, '-XX:+UseG1GC', ...java(['kafka.Kafka', propsFile])], {
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  broker.stdout?.pipe(out);
+  broker.stderr?.pipe(out);
+  const watchdog = startWatchdog(broker);
+  const exited = new Promise<number | null>((res) => broker.once('exit', (code) => res(code)));
+
+  const brokers = [`127.0.0.1:${port}`];
+  const stop = async (): Promise<void> => {
+    if (broker.exitCode === null && broker.signalCode === null) {
+      broker.kill('SIGTERM');
+      const done = await Promise.race([exited.then(() => true), sleep(30_000, false, { ref: false })]);
+      if (!done) broker.kill('SIGKILL');
+      await exited;
+    }
+    watchdog.kill('SIGKILL');
+    out.end();
+    logger.info({ brokers }, 'local Kafka stopped');
+  };
+
+  try {
+    await waitForBroker(brokers, exited, options.startTimeoutMs ?? 90_000);
+  } catch (err) {
+    await stop();
+    const tail = (await readFile(brokerLog, 'utf8').catch(() => '')).split('\n').slice(-15).join('\n');
+    throw new Error(`${(err as Error).message}\n--- last lines of ${brokerLog} ---\n${tail}`);
+  }
+  logger.info({ brokers, dataDir }, 'local Kafka started');
+  return { brokers, stop };
+}
+
+function runJava(args: string[]): Promise<string> {
+  return new Promise((res, rej) => {
+    const child = spawn('java', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    child.once('error', (err: NodeJS.ErrnoException) =>
+      rej(err.code === 'ENOENT' ? new Error('java not found: install Java 17+ or set KAFKA_BROKERS to an existing cluster') : err),
+    );
+    child.once('exit', (code) => (code === 0 ? res(output) : rej(new Error(`java ${args.at(-3) ?? ''} failed (${code}): ${output.trim()}`))));
+  });
+}
+
+/** A shell that waits for its stdin to close (this process ended) and then ends the broker. */
+function startWatchdog(broker: ChildProcess): ChildProcess {
+  const dog = spawn('sh', ['-c', `read _ ; kill -TERM ${broker.pid} 2>/dev/null; sleep 20; kill -KILL ${broker.pid} 2>/dev/null`], {
+    detached: true,
+    stdio: ['pipe', 'ignore', 'ignore'],
+  });
+  dog.unref();
+  broker.unref();
+  // the pipe must not keep the event loop alive; it only closes when this process goes
+  (dog.stdin as unknown as { unref?: () => void } | null)?.unref?.();
+  return dog;
+}
+
+async function waitForBroker(brokers: string[], exited: Promise<number | null>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let died: number | null | undefined;
+  void exited.then((code) => (died = code));
+  const kafka = new Kafka({ clientId: 'clickstream-infra-probe', brokers, logLevel: logLevel.NOTHING, retry: { retries: 0 }, connectionTimeout: 1000 });
+  while (Date.now() < deadline) {
+    if (died !== undefined) throw new Error(`the Kafka broker exited with code ${died} during start-up`);
+    const admin = kafka.admin();
+    try {
+      await admin.connect();
+      const cluster = await admin.describeCluster();
+      if (cluster.controller !== null && cluster.brokers.length > 0) return;
+    } catch {
+      // not up yet
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
+    await sleep(250);
+  }
+  throw new Error(`the Kafka broker did not answer on ${brokers.join(',')} within ${timeoutMs} ms`);
+}
