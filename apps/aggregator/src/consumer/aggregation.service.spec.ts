@@ -1,0 +1,162 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createClickHouseClient, migrate, type ClickHouseClient } from '@clickstream/clickhouse';
+import { loadConfig, type AppConfig } from '@clickstream/config';
+import { encodeEvent, type TrackedEvent } from '@clickstream/events';
+import type { ConsumedBatch } from '@clickstream/kafka';
+import { createLogger } from '@clickstream/logger';
+import type { WindowCount } from '@clickstream/stream';
+import type { WindowPublisher } from '../publish/window-publisher.js';
+import { RollupSink } from '../sink/rollup-sink.js';
+import { AggregationService } from './aggregation.service.js';
+
+const T0 = Date.UTC(2026, 10, 25, 12, 0, 0);
+const TOPIC = 'events';
+
+/** Records what would go to the aggregates topic. */
+class RecordingPublisher {
+  readonly updates: WindowCount[] = [];
+  async publish(updates: readonly WindowCount[]): Promise<void> {
+    this.updates.push(...updates);
+  }
+  async deadLetter(): Promise<void> {}
+}
+
+function event(i: number, site = 'shop', overrides: Partial<TrackedEvent> = {}): TrackedEvent {
+  return {
+    v: 2,
+    id: randomUUID(),
+    clientEventId: null,
+    type: 'pageview',
+    name: null,
+    props: {},
+    site,
+    url: `https://shop.example/${i}`,
+    hostname: 'shop.example',
+    path: `/${i}`,
+    referrer: null,
+    referrerDomain: null,
+    title: `Page ${i}`,
+    screen: '1280x800',
+    language: 'en-US',
+    utm: { source: null, medium: null, campaign: null, term: null, content: null },
+    browser: 'Chrome',
+    os: 'Linux',
+    device: 'desktop',
+    isBot: false,
+    country: null,
+    visitorId: 'v1',
+    eventTime: T0 + i * 100,
+    clientTime: null,
+    timeFlagged: false,
+    receivedAt: T0 + i * 100,
+    ...overrides,
+  };
+}
+
+function batch(partition: number, events: TrackedEvent[], firstOffset: number): ConsumedBatch {
+  return { topic: TOPIC, partition, messages: events.map((e, i) => ({ offset: BigInt(firstOffset + i), key: null, value: encodeEvent(e), timestamp: e.receivedAt })) };
+}
+
+describe('AggregationService on the real ClickHouse engine', () => {
+  let dir: string;
+  let clickhouse: ClickHouseClient;
+  let config: AppConfig;
+  const logger = createLogger('silent');
+
+  const newService = () => {
+    const publisher = new RecordingPublisher();
+    const service = new AggregationService(new RollupSink(clickhouse, config), publisher as unknown as WindowPublisher, config, logger);
+    return { service, publisher };
+  };
+  const count = async (query: string): Promise<number> => {
+    const [row] = await (await clickhouse.query({ query, format: 'JSONEachRow' })).json<{ n: number }>();
+    return Number(row?.n);
+  };
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'clickstream-agg-'));
+    config = loadConfig({ CHDB_PATH: dir });
+    clickhouse = createClickHouseClient(config.clickhouse);
+    await migrate(clickhouse, config.clickhouse.database, logger);
+  });
+
+  afterAll(async () => {
+    await clickhouse?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('stores a batch delivered twice exactly once, raw rows and rollups alike', async () => {
+    const { service } = newService();
+    const events = Array.from({ length: 10 }, (_, i) => event(i));
+    await service.process(batch(0, events, 0));
+    await service.process(batch(0, events, 0));
+    expect(await count(`SELECT count() AS n FROM clickstream.events_raw WHERE kafka_partition = 0`)).toBe(10);
+    expect(await count(`SELECT sum(pageviews) AS n FROM clickstream.pageviews_1s WHERE kafka_partition = 0`)).toBe(10);
+  });
+
+  it('after a crash between insert and commit, a restarted aggregator skips what was stored and counts the rest', async () => {
+    const events = Array.from({ length: 12 }, (_, i) => event(i, 'crash'));
+    const first = newService();
+    await first.service.process(batch(1, events.slice(0, 7), 0)); // stored, then "killed" before the commit
+    const restarted = newService();
+    await restarted.service.process(batch(1, events, 0)); // Kafka redelivers from the last commit, with a new batch boundary
+    expect(await count(`SELECT count() AS n FROM clickstream.events_raw WHERE kafka_partition = 1`)).toBe(12);
+    expect(await count(`SELECT sum(pageviews) AS n FROM clickstream.pageviews_1s WHERE site = 'crash'`)).toBe(12);
+    // the live totals the restarted instance publishes continue from the stored counts
+    const latest = new Map<number, number>();
+    for (const u of restarted.publisher.updates) latest.set(u.windowStart, u.pageviews);
+    expect([...latest.values()].reduce((a, b) => a + b, 0)).toBe(12);
+  });
+
+  it('lets ClickHouse skip a repeated insert of the same offset range by its deduplication token', async () => {
+    const sink = new RollupSink(clickhouse, config);
+    const rows = Array.from({ length: 5 }, (_, i) => ({ event: event(i, 'token'), topic: TOPIC, partition: 2, offset: BigInt(i) }));
+    await sink.insert(rows);
+    await sink.insert(rows);
+    expect(await count(`SELECT count() AS n FROM clickstream.events_raw WHERE site = 'token'`)).toBe(5);
+    expect(await count(`SELECT sum(pageviews) AS n FROM clickstream.pageviews_1s WHERE site = 'token'`)).toBe(5);
+    expect(await sink.storedOffset(TOPIC, 2)).toBe(4n);
+  });
+
+  it('stores an event retried by the tracker (same id, new offset) once', async () => {
+    const { service } = newService();
+    const original = event(1, 'retry');
+    const other = event(2, 'retry');
+    await service.process(batch(3, [original, other], 0));
+    await service.process(batch(3, [{ ...original }], 2)); // the retry lands later in the partition
+    const restarted = newService();
+    await restarted.service.process(batch(3, [{ ...original }], 3)); // and once more after a restart
+    expect(await count(`SELECT count() AS n FROM clickstream.events_raw WHERE site = 'retry'`)).toBe(2);
+    expect(await count(`SELECT sum(pageviews) AS n FROM clickstream.pageviews_1s WHERE site = 'retry'`)).toBe(2);
+  });
+
+  it('counts bots and custom events apart from page views, in storage and in the live updates', async () => {
+    const { service, publisher } = newService();
+    await service.process(batch(4, [event(1, 'mixed'), event(2, 'mixed', { isBot: true }), event(3, 'mixed', { type: 'event', name: 'signup', props: { plan: 'pro' } })], 0));
+    const [row] = await (
+      await clickhouse.query({ query: `SELECT sum(pageviews) AS p, sum(bot_pageviews) AS b, sum(custom_events) AS c FROM clickstream.pageviews_1s WHERE site = 'mixed'`, format: 'JSONEachRow' })
+    ).json<{ p: number; b: number; c: number }>();
+    expect(row).toEqual({ p: 1, b: 1, c: 1 });
+    expect(publisher.updates.filter((u) => u.site === 'mixed').reduce((a, u) => Math.max(a, u.pageviews), 0)).toBe(1);
+    expect(await count(`SELECT count() AS n FROM clickstream.events_raw WHERE site = 'mixed' AND props['plan'] = 'pro' AND name = 'signup'`)).toBe(1);
+  });
+
+  it('does not mistake the retry of a failed insert for duplicates', async () => {
+    const { service } = newService();
+    const events = [event(1, 'flaky'), event(2, 'flaky')];
+    const sink = (service as unknown as { sink: RollupSink }).sink;
+    const insert = sink.insert.bind(sink);
+    let failures = 1;
+    sink.insert = async (rows) => {
+      if (failures-- > 0) throw new Error('ClickHouse unavailable');
+      return insert(rows);
+    };
+    await expect(service.process(batch(5, events, 0))).rejects.toThrow('ClickHouse unavailable');
+    await service.process(batch(5, events, 0));
+    expect(await count(`SELECT count() AS n FROM clickstream.events_raw WHERE site = 'flaky'`)).toBe(2);
+  });
+});

@@ -1,0 +1,68 @@
+import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import type { Kafka } from 'kafkajs';
+import type { AppConfig } from '@clickstream/config';
+import { encodeWindowUpdate } from '@clickstream/events';
+import { EventProducer } from '@clickstream/kafka';
+import type { Logger } from '@clickstream/logger';
+import { APP_CONFIG, KAFKA, LOGGER } from '@clickstream/platform';
+import type { WindowCount } from '@clickstream/stream';
+
+/** Publishes window updates to the aggregates topic, keyed by site so a site's updates stay in order, and dead letters. */
+@Injectable()
+export class WindowPublisher implements OnModuleInit, OnApplicationShutdown {
+  private readonly producer: EventProducer;
+  private readonly topic: string;
+
+  constructor(@Inject(KAFKA) kafka: Kafka, @Inject(APP_CONFIG) private readonly config: AppConfig, @Inject(LOGGER) logger: Logger) {
+    this.topic = config.kafka.topics.aggregates;
+    this.producer = new EventProducer(kafka, { lingerMs: 0, maxBatch: 10_000, timeoutMs: 10_000 }, logger.child({ component: 'window-publisher' }));
+  }
+
+  async onModuleInit(): Promise<void> {
+    await this.producer.connect();
+  }
+
+  /** After the HTTP server and consumers stopped, so in-flight work still gets its acknowledgement. */
+  async onApplicationShutdown(): Promise<void> {
+    await this.producer.close();
+  }
+
+  /** Records the aggregator cannot decode go to the dead-letter topic with the reason, once. */
+  async deadLetter(records: readonly { partition: number; offset: bigint; value: Buffer | null; reason: string }[]): Promise<void> {
+    await this.producer.send(
+      records.map((r) => ({
+        topic: this.config.kafka.topics.deadLetter,
+        key: `${this.config.kafka.topics.events}:${r.partition}:${r.offset}`,
+        value: Buffer.from(
+          JSON.stringify({
+            source: 'aggregator',
+            topic: this.config.kafka.topics.events,
+            partition: r.partition,
+            offset: r.offset.toString(),
+            reason: r.reason,
+            payload: (r.value?.toString('utf8') ?? '').slice(0, 4096),
+          }),
+        ),
+      })),
+    );
+  }
+
+  async publish(updates: readonly WindowCount[], windowSizeMs: number): Promise<void> {
+    await this.producer.send(
+      updates.map((u) => ({
+        topic: this.topic,
+        key: u.site,
+        value: encodeWindowUpdate({
+          v: 1,
+          site: u.site,
+          partition: u.partition,
+          windowStart: u.windowStart,
+          windowSizeMs,
+          pageviews: u.pageviews,
+          offset: u.offset.toString(),
+          final: u.final,
+        }),
+      })),
+    );
+  }
+}

@@ -1,0 +1,18 @@
+import { Module } from '@nestjs/common';
+import { CountryResolver } from '../enrich/country.resolver.js';
+import { VisitorIdService } from '../enrich/visitor-id.service.js';
+import { IngestMetrics } from '../metrics/ingest-metrics.js';
+import { MetricsController } from '../metrics/metrics.controller.js';
+import { IngestProducer } from '../producer/ingest-producer.js';
+import { RateLimitGuard } from '../rate-limit/rate-limit.guard.js';
+import { SiteCache } from '../sites/site-cache.js';
+import { CollectController } from './collect.controller.js';
+import { CollectService } from './collect.service.js';
+import { DeadLetterPublisher } from './dead-letter.publisher.js';
+
+@Module({
+  controllers: [CollectController, MetricsController],
+  providers: [IngestProducer, IngestMetrics, CollectService, DeadLetterPublisher, SiteCache, VisitorIdService, CountryResolver, RateLimitGuard],
+  exports: [IngestProducer, IngestMetrics],
+})
+export class CollectModule {}

@@ -1,0 +1,43 @@
+import type { AppConfig } from '@clickstream/config';
+import { startInfra } from '@clickstream/infra';
+import type { Logger } from '@clickstream/logger';
+import { createRuntime, type Runtime, type StartedApp } from '@clickstream/platform';
+import { startAggregator } from '../../aggregator/src/aggregator.app.js';
+import { startGateway } from '../../gateway/src/gateway.app.js';
+import { startIngest } from '../../ingest/src/ingest.app.js';
+
+export interface RunningSystem {
+  config: AppConfig;
+  ingestUrl: string;
+  gatewayUrl: string;
+  infra: string;
+  /** Stops in dependency order: stop taking hits, drain, stop consuming, close sockets, then the infra. */
+  stop(): Promise<void>;
+}
+
+/** Kafka (started or external), the embedded or external ClickHouse, and the three apps in this process. */
+export async function startSystem(baseConfig: AppConfig, logger: Logger): Promise<RunningSystem> {
+  const infra = await startInfra(baseConfig, logger);
+  const parts: { runtime?: Runtime; ingest?: StartedApp; aggregator?: StartedApp; gateway?: StartedApp } = {};
+  const stop = async (): Promise<void> => {
+    // stop taking hits (flushing the producer), let the aggregator finish and commit its batch,
+    // close the sockets, then the storage and the broker
+    for (const part of [parts.ingest, parts.aggregator, parts.gateway, parts.runtime]) {
+      await part?.close().catch((err: Error) => logger.error({ err: err.message }, 'shutdown step failed'));
+    }
+    await infra.stop();
+  };
+  try {
+    const runtime = (parts.runtime = await createRuntime(infra.config, logger));
+    const ingest = (parts.ingest = await startIngest(runtime));
+    const config: AppConfig = { ...runtime.config, http: { ...runtime.config.http, publicIngestUrl: ingest.url } };
+    const shared = { ...runtime, config };
+    const aggregator = (parts.aggregator = await startAggregator(shared));
+    const gateway = (parts.gateway = await startGateway(shared));
+    await aggregator.ready();
+    return { config, ingestUrl: ingest.url, gatewayUrl: gateway.url, infra: infra.describe, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}

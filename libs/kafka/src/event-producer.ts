@@ -1,0 +1,161 @@
+import { Partitioners, type Kafka, type Producer, type TopicMessages } from 'kafkajs';
+import type { Logger } from '@clickstream/logger';
+
+export interface OutgoingMessage {
+  topic: string;
+  key: string;
+  value: Buffer;
+}
+
+export interface EventProducerOptions {
+  /** How long the first request of a batch waits for others to join it. */
+  lingerMs: number;
+  /** Most messages in one sendBatch call. */
+  maxBatch: number;
+  /** Longest a caller waits for the acknowledgement before ProduceTimeoutError. */
+  timeoutMs: number;
+}
+
+/** Kafka did not acknowledge in time or refused the write: the caller must not report success. */
+export class ProduceError extends Error {
+  constructor(
+    message: string,
+    readonly reason: 'timeout' | 'failed' | 'closed',
+  ) {
+    super(message);
+    this.name = 'ProduceError';
+  }
+}
+
+interface Pending {
+  messages: readonly OutgoingMessage[];
+  settle: (err?: Error) => void;
+}
+
+/**
+ * An idempotent producer (acks=all) that gathers concurrent send() calls into one sendBatch:
+ * a request never waits for a Kafka round trip of its own, and each caller's promise resolves
+ * only when the batch holding its messages is acknowledged by all in-sync replicas.
+ */
+export class EventProducer {
+  private readonly producer: Producer;
+  private queue: Pending[] = [];
+  private queued = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private inFlight: Promise<void> | undefined;
+  private closed = false;
+  private connected = false;
+
+  constructor(
+    kafka: Kafka,
+    private readonly options: EventProducerOptions,
+    private readonly logger: Logger,
+  ) {
+    this.producer = kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
+    this.producer.on(this.producer.events.DISCONNECT, () => (this.connected = false));
+    this.producer.on(this.producer.events.CONNECT, () => (this.connected = true));
+  }
+
+  get isConnected(): boolean {
+    return this.connected;
+  }
+
+  async connect(): Promise<void> {
+    await this.producer.connect();
+  }
+
+  /** Resolves once Kafka acknowledged every message; rejects with ProduceError otherwise. */
+  send(messages: readonly OutgoingMessage[]): Promise<void> {
+    if (this.closed) return Promise.reject(new ProduceError('producer is shutting down', 'closed'));
+    if (messages.length === 0) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      let done = false;
+      const timeout = setTimeout(() => {
+        if (done) return;
+        done = true;
+        reject(new ProduceError(`Kafka did not acknowledge within ${this.options.timeoutMs} ms`, 'timeout'));
+      }, this.options.timeoutMs);
+      this.queue.push({
+        messages,
+        settle: (err) => {
+          clearTimeout(timeout);
+          if (done) return;
+          done = true;
+          if (err) reject(err);
+          else resolve();
+        },
+      });
+      this.queued += messages.length;
+      this.schedule();
+    });
+  }
+
+  /** Stops taking messages, sends what is queued and disconnects. */
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.timer);
+    while (this.queue.length > 0 || this.inFlight) {
+      if (this.inFlight) await this.inFlight;
+      else this.flush();
+    }
+    await this.producer.disconnect();
+  }
+
+  private schedule(): void {
+    if (this.inFlight) return; // the running flush picks the queue up when it ends
+    if (this.queued >= this.options.maxBatch || this.options.lingerMs === 0) {
+      this.flush();
+    } else if (!this.timer) {
+      this.timer = setTimeout(() => this.flush(), this.options.lingerMs);
+    }
+  }
+
+  private flush(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.inFlight || this.queue.length === 0) return;
+
+    const batch: Pending[] = [];
+    let count = 0;
+    while (this.queue.length > 0 && (count === 0 || count + this.queue[0]!.messages.length <= this.options.maxBatch)) {
+      const next = this.queue.shift()!;
+      batch.push(next);
+      count += next.messages.length;
+    }
+    this.queued -= count;
+
+    const byTopic = new Map<string, TopicMessages>();
+    for (const p of batch) {
+      for (const m of p.messages) {
+        let t = byTopic.get(m.topic);
+        if (!t) {
+          t = { topic: m.topic, messages: [] };
+          byTopic.set(m.topic, t);
+        }
+        t.messages.push({ key: m.key, value: m.value });
+      }
+    }
+
+    this.inFlight = this.producer
+      .sendBatch({ topicMessages: [...byTopic.values()], acks: -1, timeout: this.options.timeoutMs })
+      .then(
+        () => {
+          for (const p of batch) p.settle();
+        },
+        (err: Error) => {
+          this.logger.warn({ err: err.message, messages: count }, 'produce failed');
+          const failure = new ProduceError(`Kafka refused the write: ${err.message}`, 'failed');
+          for (const p of batch) p.settle(failure);
+        },
+      )
+      .finally(() => {
+        this.inFlight = undefined;
+        if (this.queue.length > 0) this.schedule();
+      });
+  }
+}

@@ -1,0 +1,37 @@
+import { ConfigError, loadConfig, type AppConfig } from '@clickstream/config';
+import type { Logger } from '@clickstream/logger';
+
+/** Reads the config once; a bad variable ends the process with its message (exit 78, EX_CONFIG). */
+export function loadConfigOrExit(name: string): AppConfig {
+  try {
+    return loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${name}: ${err.message}\n`);
+      process.exit(78);
+    }
+    throw err;
+  }
+}
+
+/** Runs `stop` once on SIGINT or SIGTERM, then exits 0, or 1 when stopping failed. */
+export function stopOnSignals(logger: Logger, stop: () => Promise<void>): void {
+  let stopping = false;
+  const handle = (signal: NodeJS.Signals): void => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    stop().then(
+      () => {
+        logger.info('stopped, nothing left running');
+        process.exit(0);
+      },
+      (err: Error) => {
+        logger.error({ err: err.message }, 'unclean shutdown');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', handle);
+  process.on('SIGTERM', handle);
+}

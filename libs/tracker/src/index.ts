@@ -1,0 +1,1 @@
+export { readTrackerScript, snippet } from './tracker-script.js';
