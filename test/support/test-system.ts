@@ -1,0 +1,66 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { inject } from 'vitest';
+import { loadConfig, type AppConfig } from '@clickstream/config';
+import { createLogger } from '@clickstream/logger';
+import { startSystem, type RunningSystem } from '../../apps/standalone/src/system.js';
+
+/**
+ * The test's own configuration: the run's broker, topics and consumer group unique to this
+ * file, a fresh chDB folder (or a fresh database on a ClickHouse server), free HTTP ports.
+ */
+export function testConfig(overrides: Record<string, string> = {}): { config: AppConfig; cleanup: () => void } {
+  const id = randomUUID().slice(0, 8);
+  const chdbPath = mkdtempSync(join(tmpdir(), 'clickstream-chdb-'));
+  const clickhouseUrl = inject('clickhouseUrl');
+  const config = loadConfig({
+    LOG_LEVEL: process.env['TEST_LOG_LEVEL'] ?? 'error',
+    KAFKA_BROKERS: inject('kafkaBrokers'),
+    KAFKA_CLIENT_ID: `test-${id}`,
+    KAFKA_TOPIC_EVENTS: `test-${id}.events`,
+    KAFKA_TOPIC_AGGREGATES: `test-${id}.aggregates`,
+    KAFKA_TOPIC_DEAD_LETTER: `test-${id}.dead-letter`,
+    KAFKA_CONSUMER_GROUP: `test-${id}-aggregator`,
+    CHDB_PATH: chdbPath,
+    ...(clickhouseUrl ? { CLICKHOUSE_URL: clickhouseUrl, CLICKHOUSE_DATABASE: `test_${id}` } : {}),
+    INGEST_PORT: '0',
+    GATEWAY_PORT: '0',
+    // the site ids the tests post to; any other site is refused with "unknown site"
+    BOOTSTRAP_SITES: 'demo,alpha,beta,gamma,stop,browser-site,shop',
+    ...overrides,
+  });
+  return { config, cleanup: () => rmSync(chdbPath, { recursive: true, force: true }) };
+}
+
+export async function startTestSystem(overrides: Record<string, string> = {}): Promise<RunningSystem & { cleanup: () => void }> {
+  const { config, cleanup } = testConfig(overrides);
+  const system = await startSystem(config, createLogger(config.log.level, 'test'));
+  return { ...system, cleanup };
+}
+
+/** A desktop browser's User-Agent: requests without one are counted as bots. */
+export const BROWSER_UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
+
+export async function postJson(url: string, body: unknown, contentType = 'application/json'): Promise<{ status: number; body: Record<string, unknown>; headers: Headers }> {
+  const res = await fetch(url, { method: 'POST', headers: { 'Content-Type': contentType, 'User-Agent': BROWSER_UA }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  const text = await res.text();
+  return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {}, headers: res.headers };
+}
+
+/** Polls until `check` returns a value other than undefined, or fails after `timeoutMs`. */
+export async function eventually<T>(check: () => Promise<T | undefined> | T | undefined, timeoutMs = 20_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await check();
+      if (value !== undefined) return value;
+    } catch (err) {
+      last = err;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+}
