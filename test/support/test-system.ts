@@ -27,6 +27,7 @@ export function testConfig(overrides: Record<string, string> = {}): { config: Ap
     ...(clickhouseUrl ? { CLICKHOUSE_URL: clickhouseUrl, CLICKHOUSE_DATABASE: `test_${id}` } : {}),
     INGEST_PORT: '0',
     GATEWAY_PORT: '0',
+    AGGREGATOR_PORT: '0',
     // the site ids the tests post to; any other site is refused with "unknown site"
     BOOTSTRAP_SITES: 'demo,alpha,beta,gamma,stop,browser-site,shop',
     ...overrides,

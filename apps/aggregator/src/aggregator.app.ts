@@ -1,25 +1,24 @@
-import { NestFactory } from '@nestjs/core';
-import { NestPinoLogger } from '@clickstream/logger';
-import type { Runtime, StartedApp } from '@clickstream/platform';
+import { createHttpApp, listen, type Runtime, type StartedApp } from '@clickstream/platform';
 import { AggregatorModule } from './aggregator.module.js';
 import { EventsConsumer } from './consumer/events.consumer.js';
 
 export interface StartedAggregator extends StartedApp {
+  url: string;
   /** Resolves once the consumer joined its group. */
   ready(): Promise<void>;
 }
 
-/** The aggregator needs no HTTP server: a Nest application context runs its consumer. */
+/** The stream processor, with a small HTTP server for /metrics and /health. */
 export async function startAggregator(runtime: Runtime): Promise<StartedAggregator> {
+  const { config } = runtime;
   const logger = runtime.logger.child({ app: 'aggregator' });
-  const app = await NestFactory.createApplicationContext(AggregatorModule.forRuntime({ ...runtime, logger }), {
-    logger: new NestPinoLogger(logger),
-    abortOnError: false,
-  });
-  await app.init();
+  const app = await createHttpApp(AggregatorModule.forRuntime({ ...runtime, logger }), logger);
+  const port = await listen(app, config.http.aggregatorPort, config.http.host, 'AGGREGATOR_PORT');
   const consumer = app.get(EventsConsumer);
+  const url = `http://${config.http.host}:${port}`;
   return {
-    describe: { aggregator: runtime.config.kafka.consumerGroup },
+    url,
+    describe: { aggregator: config.kafka.consumerGroup, metrics: `${url}/metrics` },
     ready: () => consumer.ready(),
     close: () => app.close(),
   };

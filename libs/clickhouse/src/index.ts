@@ -1,5 +1,5 @@
 export { createClickHouseClient, type ClickHouseClient } from './clickhouse-client.js';
-export { migrate, MIGRATIONS, type Migration } from './migrations.js';
+export { migrate, applyRawRetention, MIGRATIONS, ROLLUP_TABLES, type Migration, type RollupTable } from './migrations.js';
 export { toDateTime64 } from './datetime.js';
 export { SiteRepository, type Site } from './site.repository.js';
 export { SaltRepository } from './salt.repository.js';

@@ -8,6 +8,140 @@ export interface Migration {
   statements: (db: string) => string[];
 }
 
+/** A table filled from the raw events by a materialized view, and rebuilt from them by a replay. */
+export interface RollupTable {
+  table: string;
+  create: (db: string) => string;
+  /** The SELECT over events_raw that fills it; the view and the rebuild both use it. */
+  select: (db: string) => string;
+}
+
+const DEDUP = 'SETTINGS non_replicated_deduplication_window = 10000';
+
+/**
+ * Per-minute figures of a site (bots apart), per-minute breakdowns by dimension, and one row
+ * per session. Columns are sums or mergeable states, so any number of inserts, from any number
+ * of aggregators, merge into exact sums and sketch-merged unique counts.
+ */
+export const ROLLUP_TABLES: readonly RollupTable[] = [
+  {
+    table: 'pageviews_1s',
+    create: (db) => `CREATE TABLE IF NOT EXISTS ${db}.pageviews_1s (
+         site LowCardinality(String),
+         window_start DateTime('UTC'),
+         kafka_partition UInt16,
+         pageviews SimpleAggregateFunction(sum, UInt64),
+         last_offset SimpleAggregateFunction(max, UInt64),
+         bot_pageviews SimpleAggregateFunction(sum, UInt64),
+         custom_events SimpleAggregateFunction(sum, UInt64)
+       ) ENGINE = AggregatingMergeTree
+       PARTITION BY toDate(window_start)
+       ORDER BY (site, window_start, kafka_partition)
+       ${DEDUP}`,
+    select: (db) => `SELECT site, toStartOfSecond(event_time) AS window_start, kafka_partition,
+              countIf(type = 'pageview' AND NOT is_bot) AS pageviews,
+              countIf(type = 'pageview' AND is_bot) AS bot_pageviews,
+              countIf(type = 'event' AND NOT is_bot) AS custom_events,
+              max(kafka_offset) AS last_offset
+       FROM ${db}.events_raw
+       GROUP BY site, window_start, kafka_partition`,
+  },
+  {
+    table: 'partition_progress',
+    create: (db) => `CREATE TABLE IF NOT EXISTS ${db}.partition_progress (
+         kafka_topic LowCardinality(String),
+         kafka_partition UInt16,
+         last_offset SimpleAggregateFunction(max, UInt64)
+       ) ENGINE = AggregatingMergeTree
+       ORDER BY (kafka_topic, kafka_partition)
+       ${DEDUP}`,
+    select: (db) => `SELECT kafka_topic, kafka_partition, max(kafka_offset) AS last_offset
+       FROM ${db}.events_raw
+       GROUP BY kafka_topic, kafka_partition`,
+  },
+  {
+    table: 'rollup_1m',
+    create: (db) => `CREATE TABLE IF NOT EXISTS ${db}.rollup_1m (
+         site LowCardinality(String),
+         minute DateTime('UTC'),
+         pageviews SimpleAggregateFunction(sum, UInt64),
+         custom_events SimpleAggregateFunction(sum, UInt64),
+         bot_events SimpleAggregateFunction(sum, UInt64),
+         sessions SimpleAggregateFunction(sum, UInt64),
+         late_events SimpleAggregateFunction(sum, UInt64),
+         visitors AggregateFunction(uniqCombined, String)
+       ) ENGINE = AggregatingMergeTree
+       PARTITION BY toYYYYMM(minute)
+       ORDER BY (site, minute)
+       ${DEDUP}`,
+    select: (db) => `SELECT site, toStartOfMinute(event_time) AS minute,
+              countIf(type = 'pageview' AND NOT is_bot) AS pageviews,
+              countIf(type = 'event' AND NOT is_bot) AS custom_events,
+              countIf(is_bot) AS bot_events,
+              countIf(session_start AND NOT is_bot) AS sessions,
+              countIf(is_late) AS late_events,
+              uniqCombinedStateIf(visitor_id, NOT is_bot) AS visitors
+       FROM ${db}.events_raw
+       GROUP BY site, minute`,
+  },
+  {
+    table: 'breakdown_1m',
+    create: (db) => `CREATE TABLE IF NOT EXISTS ${db}.breakdown_1m (
+         site LowCardinality(String),
+         dimension LowCardinality(String),
+         minute DateTime('UTC'),
+         value String,
+         events SimpleAggregateFunction(sum, UInt64),
+         visitors AggregateFunction(uniqCombined, String)
+       ) ENGINE = AggregatingMergeTree
+       PARTITION BY toYYYYMM(minute)
+       ORDER BY (site, dimension, minute, value)
+       ${DEDUP}`,
+    // page views per page, referrer, UTM, country, browser, OS, device; custom events per name
+    select: (db) => `SELECT site, d.1 AS dimension, toStartOfMinute(event_time) AS minute, d.2 AS value,
+              count() AS events, uniqCombinedState(visitor_id) AS visitors
+       FROM ${db}.events_raw
+       ARRAY JOIN [
+         ('page', if(type = 'pageview', path, '')),
+         ('referrer', if(type = 'pageview', ifNull(referrer_domain, ''), '')),
+         ('utmSource', if(type = 'pageview', ifNull(utm_source, ''), '')),
+         ('utmMedium', if(type = 'pageview', ifNull(utm_medium, ''), '')),
+         ('utmCampaign', if(type = 'pageview', ifNull(utm_campaign, ''), '')),
+         ('country', if(type = 'pageview', ifNull(country, ''), '')),
+         ('browser', if(type = 'pageview', ifNull(browser, ''), '')),
+         ('os', if(type = 'pageview', ifNull(os, ''), '')),
+         ('device', if(type = 'pageview', device, '')),
+         ('event', if(type = 'event', name, ''))
+       ] AS d
+       WHERE NOT is_bot AND d.2 != ''
+       GROUP BY site, dimension, minute, value`,
+  },
+  {
+    table: 'sessions',
+    create: (db) => `CREATE TABLE IF NOT EXISTS ${db}.sessions (
+         site LowCardinality(String),
+         session_id String,
+         visitor_id SimpleAggregateFunction(any, String),
+         started SimpleAggregateFunction(min, DateTime64(3, 'UTC')),
+         ended SimpleAggregateFunction(max, DateTime64(3, 'UTC')),
+         pageviews SimpleAggregateFunction(sum, UInt64),
+         events SimpleAggregateFunction(sum, UInt64),
+         entry_page AggregateFunction(argMin, String, DateTime64(3, 'UTC')),
+         exit_page AggregateFunction(argMax, String, DateTime64(3, 'UTC'))
+       ) ENGINE = AggregatingMergeTree
+       ORDER BY (site, session_id)
+       ${DEDUP}`,
+    select: (db) => `SELECT site, session_id, any(visitor_id) AS visitor_id,
+              min(event_time) AS started, max(event_time) AS ended,
+              countIf(type = 'pageview') AS pageviews, count() AS events,
+              argMinStateIf(path, event_time, type = 'pageview') AS entry_page,
+              argMaxStateIf(path, event_time, type = 'pageview') AS exit_page
+       FROM ${db}.events_raw
+       WHERE NOT is_bot AND session_id != ''
+       GROUP BY site, session_id`,
+  },
+];
+
 /**
  * Version 1: raw events, per-second pageview rollups per Kafka partition, and the
  * highest stored offset per partition. The rollup and progress tables are filled by
@@ -118,6 +252,24 @@ export const MIGRATIONS: readonly Migration[] = [
        TTL day + INTERVAL 2 DAY`,
     ],
   },
+  {
+    version: 3,
+    name: 'sessions and lateness on raw events; minute rollups, breakdowns, sessions; replay epochs',
+    statements: (db) => [
+      `ALTER TABLE ${db}.events_raw ADD COLUMN IF NOT EXISTS session_id String DEFAULT ''`,
+      `ALTER TABLE ${db}.events_raw ADD COLUMN IF NOT EXISTS session_start Bool DEFAULT false`,
+      `ALTER TABLE ${db}.events_raw ADD COLUMN IF NOT EXISTS is_late Bool DEFAULT false`,
+      ...ROLLUP_TABLES.flatMap((t) => [t.create(db), `CREATE MATERIALIZED VIEW IF NOT EXISTS ${db}.${t.table}_mv TO ${db}.${t.table} AS ${t.select(db)}`]),
+      // a replay deletes stored rows and inserts the same offset ranges again: the epoch is part of
+      // each insert's deduplication token, so those inserts are not mistaken for repeats
+      `CREATE TABLE IF NOT EXISTS ${db}.replay_epochs (
+         epoch UInt32,
+         started_at DateTime64(3, 'UTC') DEFAULT now64(3),
+         description String
+       ) ENGINE = MergeTree
+       ORDER BY epoch`,
+    ],
+  },
 ];
 
 /** Applies the migrations not yet recorded in `<db>.schema_migrations`, in order. */
@@ -138,4 +290,18 @@ export async function migrate(client: ClickHouseClient, database: string, logger
     done.push(m.version);
   }
   return done;
+}
+
+/** Keeps raw events `days` days (by event time), or forever with 0. Applied at every start, so a changed setting takes effect. */
+export async function applyRawRetention(client: ClickHouseClient, database: string, days: number): Promise<void> {
+  const [row] = await (
+    await client.query({
+      query: `SELECT engine_full FROM system.tables WHERE database = {database:String} AND name = 'events_raw'`,
+      query_params: { database },
+      format: 'JSONEachRow',
+    })
+  ).json<{ engine_full: string }>();
+  const hasTtl = row?.engine_full.includes(' TTL ') ?? false;
+  if (days > 0) await client.command({ query: `ALTER TABLE ${database}.events_raw MODIFY TTL toDateTime(event_time) + toIntervalDay(${days})` });
+  else if (hasTtl) await client.command({ query: `ALTER TABLE ${database}.events_raw REMOVE TTL` });
 }

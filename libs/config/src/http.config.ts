@@ -5,6 +5,7 @@ export const httpEnv = z.object({
   HOST: z.string().min(1).default('127.0.0.1').describe('Interface the HTTP servers listen on (0.0.0.0 in containers).'),
   INGEST_PORT: port().default(3001).describe('Port of the ingest app: collect endpoint and tracker script (0 picks a free one).'),
   GATEWAY_PORT: port().default(3000).describe('Port of the gateway app: dashboard, socket.io and history API (0 picks a free one).'),
+  AGGREGATOR_PORT: port().default(3002).describe('Port of the aggregator app: /metrics and /health only (0 picks a free one).'),
   PUBLIC_INGEST_URL: httpUrl().optional().describe('Address browsers use to reach ingest, put in the snippet. Default: http://HOST:INGEST_PORT.'),
   PUBLIC_GATEWAY_URL: httpUrl().optional().describe('Address browsers use to reach the dashboard. Default: http://HOST:GATEWAY_PORT.'),
 });
@@ -13,6 +14,7 @@ export interface HttpConfig {
   host: string;
   ingestPort: number;
   gatewayPort: number;
+  aggregatorPort: number;
   publicIngestUrl: string | undefined;
   publicGatewayUrl: string | undefined;
 }
@@ -21,6 +23,7 @@ export const toHttpConfig = (env: z.infer<typeof httpEnv>): HttpConfig => ({
   host: env.HOST,
   ingestPort: env.INGEST_PORT,
   gatewayPort: env.GATEWAY_PORT,
+  aggregatorPort: env.AGGREGATOR_PORT,
   publicIngestUrl: env.PUBLIC_INGEST_URL,
   publicGatewayUrl: env.PUBLIC_GATEWAY_URL,
 });

@@ -1,4 +1,14 @@
 export { collectPayloadV1, checkCollectPayload, siteId, MAX_PROPS, type CollectPayload, type PayloadCheck } from './collect.schema.js';
 export { trackedEventV2, encodeEvent, decodeEvent, EventDecodeError, EVENT_SCHEMA_VERSION, type TrackedEvent } from './event.js';
-export { windowUpdateV1, encodeWindowUpdate, decodeWindowUpdate, type WindowUpdate } from './window-update.js';
+export {
+  aggregateUpdate,
+  windowUpdateV2,
+  presenceUpdateV2,
+  windowMetricsSchema,
+  encodeAggregateUpdate,
+  decodeAggregateUpdate,
+  type AggregateUpdate,
+  type WindowUpdate,
+  type PresenceUpdate,
+} from './window-update.js';
 export { toTrackedEvent, eventIdOf, eventTimeOf, type RequestFacts } from './to-tracked-event.js';

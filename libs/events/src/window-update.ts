@@ -1,31 +1,69 @@
 import { z } from 'zod';
 
 /**
- * A window update on the aggregates topic: the running count of one site's 1-second
- * event-time window as seen by one partition. Partials from different partitions add up.
+ * Records on the aggregates topic, version 2, keyed by site:
+ * - `window`: the running figures of one site's event-time window (1 s or 1 min) as seen by
+ *   one partition. A receiver keeps, per partition, the partial with the highest offset and
+ *   merges the partitions: sums add up, visitor sketches union.
+ * - `presence`: the current visitors (last 5 and 30 minutes) of one site on one partition;
+ *   a visitor is on one partition only, so the partitions' counts add up.
  */
-export const windowUpdateV1 = z.object({
-  v: z.literal(1),
-  site: z.string(),
-  partition: z.number().int().nonnegative(),
-  windowStart: z.number().int().nonnegative(),
-  windowSizeMs: z.number().int().positive(),
-  pageviews: z.number().int().nonnegative(),
-  /** Offset of the last event counted into this partial: a receiver keeps the newest. */
-  offset: z.string(),
-  final: z.boolean(),
+const count = z.number().int().nonnegative();
+
+const visitorSketch = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('exact'), hashes: z.array(z.string()) }),
+  z.object({ kind: z.literal('hll'), p: z.number().int(), registers: z.string() }),
+]);
+
+export const windowMetricsSchema = z.object({
+  pageviews: count,
+  customEvents: count,
+  botEvents: count,
+  sessions: count,
+  lateEvents: count,
+  visitors: visitorSketch,
+  breakdowns: z.record(z.string(), z.record(z.string(), count)),
 });
 
-export type WindowUpdate = z.output<typeof windowUpdateV1>;
+export const windowUpdateV2 = z.object({
+  v: z.literal(2),
+  kind: z.literal('window'),
+  site: z.string(),
+  partition: count,
+  windowStart: count,
+  windowSizeMs: z.number().int().positive(),
+  /** Offset of the newest event counted into this partial. */
+  offset: z.string().regex(/^\d+$/),
+  final: z.boolean(),
+  metrics: windowMetricsSchema,
+});
 
-export function encodeWindowUpdate(update: WindowUpdate): Buffer {
+export const presenceUpdateV2 = z.object({
+  v: z.literal(2),
+  kind: z.literal('presence'),
+  site: z.string(),
+  partition: count,
+  /** The time the counts are for. */
+  at: count,
+  visitors5m: count,
+  visitors30m: count,
+});
+
+export const aggregateUpdate = z.discriminatedUnion('kind', [windowUpdateV2, presenceUpdateV2]);
+
+export type WindowUpdate = z.output<typeof windowUpdateV2>;
+export type PresenceUpdate = z.output<typeof presenceUpdateV2>;
+export type AggregateUpdate = z.output<typeof aggregateUpdate>;
+
+export function encodeAggregateUpdate(update: AggregateUpdate): Buffer {
   return Buffer.from(JSON.stringify(update));
 }
 
-export function decodeWindowUpdate(bytes: Buffer | null): WindowUpdate | undefined {
+/** Decodes a record of the aggregates topic; undefined for anything else (older versions included). */
+export function decodeAggregateUpdate(bytes: Buffer | null): AggregateUpdate | undefined {
   if (bytes === null) return undefined;
   try {
-    const result = windowUpdateV1.safeParse(JSON.parse(bytes.toString('utf8')));
+    const result = aggregateUpdate.safeParse(JSON.parse(bytes.toString('utf8')));
     return result.success ? result.data : undefined;
   } catch {
     return undefined;

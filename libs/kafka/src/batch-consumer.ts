@@ -20,11 +20,16 @@ export interface BatchConsumerOptions {
   fromBeginning: boolean;
   /** Called after each group join with the partitions this member now owns, per topic. */
   onAssignment?: (assignment: Record<string, number[]>) => void;
-  /** A member that has not fetched for this long is rebuilt (default 20 s). */
+  /** A member that has not fetched (or heartbeated while a batch waits) for this long is rebuilt (default 20 s). */
   stallMs?: number;
+  /** Batches of different partitions handled at once (default 1). */
+  concurrency?: number;
 }
 
-export type BatchHandler = (batch: ConsumedBatch, heartbeat: () => Promise<void>) => Promise<void>;
+export type BatchHandler = (batch: ConsumedBatch) => Promise<void>;
+
+/** While a handler waits (for storage, say), the member keeps heartbeating this often, so the group keeps it. */
+const KEEPALIVE_MS = 2000;
 
 /**
  * Runs a consumer group with manual commits: a batch's offsets are committed only after
@@ -39,8 +44,9 @@ export class BatchConsumer {
   private handler: BatchHandler | undefined;
   private running = false;
   private lastFetchAt = Date.now();
-  /** When the batch in progress started, if one is. */
+  /** When the batch in progress started or last heartbeated successfully, if one is in progress. */
   private batchSince: number | undefined;
+  private batchesInFlight = 0;
   private watchdog: NodeJS.Timeout | undefined;
   private rebuilding: Promise<void> | undefined;
   private markJoined: () => void = () => undefined;
@@ -67,7 +73,7 @@ export class BatchConsumer {
     const stallMs = this.options.stallMs ?? 20_000;
     this.watchdog = setInterval(() => {
       const now = Date.now();
-      const stalled = now - this.lastFetchAt > stallMs || (this.batchSince !== undefined && now - this.batchSince > stallMs);
+      const stalled = this.batchSince !== undefined ? now - this.batchSince > stallMs : now - this.lastFetchAt > stallMs;
       if (this.running && !this.rebuilding && stalled) {
         this.logger.warn({ groupId: this.options.groupId, sinceFetchMs: now - this.lastFetchAt, batchMs: this.batchSince && now - this.batchSince }, 'consumer stalled; rebuilding it');
         this.rebuilding = this.rebuild().finally(() => (this.rebuilding = undefined));
@@ -83,6 +89,15 @@ export class BatchConsumer {
     await this.rebuilding;
     if (wasRunning) await this.consumer.stop();
     await this.consumer.disconnect();
+  }
+
+  /** Stops fetching (the batches in progress go on); the member stays in its group. */
+  pause(): void {
+    this.consumer.pause(this.options.topics.map((topic) => ({ topic })));
+  }
+
+  resume(): void {
+    this.consumer.resume(this.options.topics.map((topic) => ({ topic })));
   }
 
   private build(): Consumer {
@@ -146,6 +161,7 @@ export class BatchConsumer {
     await consumer.subscribe({ topics: this.options.topics, fromBeginning: this.options.fromBeginning });
     await consumer.run({
       autoCommit: false,
+      partitionsConsumedConcurrently: this.options.concurrency ?? 1,
       eachBatchAutoResolve: false,
       eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary }) => {
         if (batch.messages.length === 0 || !isRunning() || isStale()) return;
@@ -156,9 +172,15 @@ export class BatchConsumer {
           timestamp: Number(m.timestamp),
         }));
         this.logger.debug({ partition: batch.partition, first: batch.firstOffset(), size: messages.length }, 'batch start');
-        this.batchSince = Date.now();
+        this.batchesInFlight += 1;
+        this.batchSince ??= Date.now();
+        const keepalive = setInterval(() => {
+          heartbeat()
+            .then(() => (this.batchSince = Date.now()))
+            .catch((err: Error) => this.logger.warn({ partition: batch.partition, err: err.message }, 'heartbeat failed while a batch waits'));
+        }, KEEPALIVE_MS);
         try {
-          await this.handler!({ topic: batch.topic, partition: batch.partition, messages }, heartbeat);
+          await this.handler!({ topic: batch.topic, partition: batch.partition, messages });
           const last = batch.messages[batch.messages.length - 1]!.offset;
           resolveOffset(last);
           await this.commit(commitOffsetsIfNecessary, batch.topic, batch.partition, (BigInt(last) + 1n).toString());
@@ -167,7 +189,10 @@ export class BatchConsumer {
           this.logger.warn({ partition: batch.partition, err: (err as Error).message }, 'batch failed; it will be delivered again');
           throw err;
         } finally {
-          this.batchSince = undefined;
+          clearInterval(keepalive);
+          this.batchesInFlight -= 1;
+          if (this.batchesInFlight === 0) this.batchSince = undefined;
+          this.lastFetchAt = Date.now();
         }
       },
     });

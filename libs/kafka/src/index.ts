@@ -3,3 +3,4 @@ export { TopicAdmin, type TopicSpec } from './topic-admin.js';
 export { EventProducer, ProduceError, type OutgoingMessage, type EventProducerOptions } from './event-producer.js';
 export { BatchConsumer, type BatchConsumerOptions, type BatchHandler, type ConsumedBatch, type ConsumedMessage } from './batch-consumer.js';
 export { projectTopics } from './project-topics.js';
+export { ConsumerLag, type PartitionLag } from './consumer-lag.js';

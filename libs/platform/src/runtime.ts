@@ -1,6 +1,6 @@
 import type { Kafka } from 'kafkajs';
 import type { AppConfig } from '@clickstream/config';
-import { createClickHouseClient, migrate, SiteRepository, type ClickHouseClient } from '@clickstream/clickhouse';
+import { createClickHouseClient, applyRawRetention, migrate, SiteRepository, type ClickHouseClient } from '@clickstream/clickhouse';
 import { createKafka, projectTopics, TopicAdmin } from '@clickstream/kafka';
 import type { Logger } from '@clickstream/logger';
 
@@ -27,6 +27,7 @@ export async function createRuntime(config: AppConfig, logger: Logger): Promise<
   try {
     clickhouse = createClickHouseClient(config.clickhouse);
     await migrate(clickhouse, config.clickhouse.database, logger);
+    await applyRawRetention(clickhouse, config.clickhouse.database, config.stream.rawTtlDays);
   } catch (err) {
     await clickhouse?.close().catch(() => undefined);
     if (config.clickhouse.mode === 'embedded' && /Failed to create connection/.test((err as Error).message)) {

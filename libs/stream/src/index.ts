@@ -1,10 +1,8 @@
 export { TimeWindows } from './time-windows.js';
-export {
-  PageviewWindows,
-  type PageviewRecord,
-  type WindowCount,
-  type PartitionSeed,
-  type PageviewWindowsOptions,
-} from './pageview-windows.js';
+export { StreamProcessor, type StreamProcessorOptions, type EventFacts, type WindowUpdateOut, type PresenceOut } from './stream-processor.js';
+export { WindowMetrics, DIMENSIONS, OTHER, dimensionValues, type Dimension, type StreamEvent, type MetricsJson } from './window-metrics.js';
+export { Sessionizer, type SessionFacts } from './sessionizer.js';
+export { Presence, PRESENCE_SPANS_MS, type PresenceCount } from './presence.js';
+export { VisitorSketch, type VisitorSketchJson } from './visitor-sketch.js';
 export { LiveWindowView, type LiveWindow } from './live-window-view.js';
 export { SeenIds } from './seen-ids.js';

@@ -1,39 +1,56 @@
 import { describe, expect, it } from 'vitest';
 import { LiveWindowView } from './live-window-view.js';
+import { streamEvent, T0 } from './testing/stream-driver.js';
+import { WindowMetrics } from './window-metrics.js';
 
-const T0 = Date.UTC(2026, 10, 25, 12, 0, 0);
+const metrics = (pageviews: number, visitors: string[] = []): WindowMetrics => {
+  const m = new WindowMetrics();
+  for (let i = 0; i < pageviews; i++) m.add(streamEvent(T0, { visitorId: visitors[i % Math.max(visitors.length, 1)] ?? 'v' }), { sessionStart: false, late: false });
+  return m;
+};
+const partial = (partition: number, windowStart: number, pageviews: number, offset: bigint, site = 's', visitors: string[] = []) => ({
+  site,
+  partition,
+  windowStart,
+  windowSizeMs: 1000,
+  offset,
+  metrics: metrics(pageviews, visitors),
+});
 
 describe('LiveWindowView', () => {
-  it('sums the newest partial of every partition into the window total', () => {
+  it('merges the newest partial of every partition into the window total, sums and unique visitors', () => {
     const view = new LiveWindowView(60_000);
-    expect(view.apply({ site: 's', partition: 0, windowStart: T0, pageviews: 3, offset: 10n })).toEqual({ site: 's', windowStart: T0, pageviews: 3 });
-    expect(view.apply({ site: 's', partition: 1, windowStart: T0, pageviews: 2, offset: 4n })).toMatchObject({ pageviews: 5 });
-    expect(view.apply({ site: 's', partition: 0, windowStart: T0, pageviews: 4, offset: 11n })).toMatchObject({ pageviews: 6 });
+    expect(view.apply(partial(0, T0, 3, 10n, 's', ['a', 'b']))!.metrics.pageviews).toBe(3);
+    const both = view.apply(partial(1, T0, 2, 4n, 's', ['c']))!;
+    expect([both.metrics.pageviews, both.metrics.visitors]).toEqual([5, 3]);
+    expect(view.apply(partial(0, T0, 4, 11n, 's', ['a', 'b']))!.metrics.pageviews).toBe(6);
   });
 
   it('ignores a duplicate or older partial, so a replayed update cannot inflate a total', () => {
     const view = new LiveWindowView(60_000);
-    view.apply({ site: 's', partition: 0, windowStart: T0, pageviews: 4, offset: 11n });
-    expect(view.apply({ site: 's', partition: 0, windowStart: T0, pageviews: 4, offset: 11n })).toBeUndefined();
-    expect(view.apply({ site: 's', partition: 0, windowStart: T0, pageviews: 3, offset: 10n })).toBeUndefined();
-    expect(view.windows('s', 0)).toEqual([{ site: 's', windowStart: T0, pageviews: 4 }]);
+    view.apply(partial(0, T0, 4, 11n));
+    expect(view.apply(partial(0, T0, 4, 11n))).toBeUndefined();
+    expect(view.apply(partial(0, T0, 3, 10n))).toBeUndefined();
+    expect(view.windows('s', 1000, 0).map((w) => w.metrics.pageviews)).toEqual([4]);
   });
 
-  it('keeps sites apart and lists windows oldest first from a given start', () => {
+  it('keeps sites and window sizes apart and lists windows oldest first from a given start', () => {
     const view = new LiveWindowView(60_000);
-    view.apply({ site: 's', partition: 0, windowStart: T0 + 1000, pageviews: 1, offset: 2n });
-    view.apply({ site: 's', partition: 0, windowStart: T0, pageviews: 1, offset: 1n });
-    view.apply({ site: 't', partition: 0, windowStart: T0, pageviews: 9, offset: 3n });
-    expect(view.windows('s', T0).map((w) => w.windowStart)).toEqual([T0, T0 + 1000]);
-    expect(view.windows('s', T0 + 1).map((w) => w.windowStart)).toEqual([T0 + 1000]);
-    expect(view.windows('t', 0)).toEqual([{ site: 't', windowStart: T0, pageviews: 9 }]);
+    view.apply(partial(0, T0 + 1000, 1, 2n));
+    view.apply(partial(0, T0, 1, 1n));
+    view.apply(partial(0, T0, 9, 3n, 't'));
+    view.apply({ ...partial(0, T0, 7, 3n), windowSizeMs: 60_000 });
+    expect(view.windows('s', 1000, T0).map((w) => w.windowStart)).toEqual([T0, T0 + 1000]);
+    expect(view.windows('s', 1000, T0 + 1).map((w) => w.windowStart)).toEqual([T0 + 1000]);
+    expect(view.windows('t', 1000, 0).map((w) => w.metrics.pageviews)).toEqual([9]);
+    expect(view.windows('s', 60_000, 0).map((w) => w.metrics.pageviews)).toEqual([7]);
   });
 
-  it('prunes windows older than the horizon from the time it is given', () => {
+  it('prunes windows that ended before the horizon from the time it is given', () => {
     const view = new LiveWindowView(10_000);
-    view.apply({ site: 's', partition: 0, windowStart: T0, pageviews: 1, offset: 1n });
-    view.apply({ site: 's', partition: 0, windowStart: T0 + 20_000, pageviews: 1, offset: 2n });
+    view.apply(partial(0, T0, 1, 1n));
+    view.apply(partial(0, T0 + 20_000, 1, 2n));
     view.prune(T0 + 25_000);
-    expect(view.windows('s', 0).map((w) => w.windowStart)).toEqual([T0 + 20_000]);
+    expect(view.windows('s', 1000, 0).map((w) => w.windowStart)).toEqual([T0 + 20_000]);
   });
 });

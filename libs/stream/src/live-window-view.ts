@@ -1,70 +1,75 @@
+import { WindowMetrics } from './window-metrics.js';
+
 /**
- * Merges per-partition partial window counts into per-site totals for the live view.
- * Each partial is a running total tagged with the offset of its newest record, so a
- * receiver keeps the partial with the highest offset: duplicates and reordered updates
- * cannot inflate a total, and the sum over partitions is exact.
+ * Merges per-partition window partials into per-site totals for the live view. Each partial
+ * is a running state tagged with the offset of its newest event, so a receiver keeps the
+ * partial with the highest offset per partition: duplicates and reordered updates cannot
+ * inflate a total; sums over partitions are exact and visitor sketches union.
  */
 
 export interface LivePartial {
   site: string;
   partition: number;
   windowStart: number;
-  pageviews: number;
+  windowSizeMs: number;
   offset: bigint;
+  metrics: WindowMetrics;
 }
 
 export interface LiveWindow {
   site: string;
   windowStart: number;
-  pageviews: number;
+  windowSizeMs: number;
+  metrics: WindowMetrics;
 }
 
+type Partials = Map<number, { metrics: WindowMetrics; offset: bigint }>;
+
 export class LiveWindowView {
-  /** site -> windowStart -> partition -> partial */
-  private readonly sites = new Map<string, Map<number, Map<number, { pageviews: number; offset: bigint }>>>();
+  /** site -> `${size}|${start}` -> partition -> partial */
+  private readonly sites = new Map<string, Map<string, { windowStart: number; windowSizeMs: number; partitions: Partials }>>();
 
   constructor(private readonly horizonMs: number) {}
 
-  /** Applies a partial; returns the window's new total, or undefined when nothing changed. */
+  /** Applies a partial; returns the window's merged total, or undefined when nothing changed. */
   apply(partial: LivePartial): LiveWindow | undefined {
     let windows = this.sites.get(partial.site);
     if (!windows) {
       windows = new Map();
       this.sites.set(partial.site, windows);
     }
-    let partitions = windows.get(partial.windowStart);
-    if (!partitions) {
-      partitions = new Map();
-      windows.set(partial.windowStart, partitions);
+    const k = `${partial.windowSizeMs}|${partial.windowStart}`;
+    let window = windows.get(k);
+    if (!window) {
+      window = { windowStart: partial.windowStart, windowSizeMs: partial.windowSizeMs, partitions: new Map() };
+      windows.set(k, window);
     }
-    const current = partitions.get(partial.partition);
+    const current = window.partitions.get(partial.partition);
     if (current && current.offset >= partial.offset) return undefined;
-    partitions.set(partial.partition, { pageviews: partial.pageviews, offset: partial.offset });
-    return { site: partial.site, windowStart: partial.windowStart, pageviews: sum(partitions) };
+    window.partitions.set(partial.partition, { metrics: partial.metrics, offset: partial.offset });
+    return { site: partial.site, windowStart: partial.windowStart, windowSizeMs: partial.windowSizeMs, metrics: merge(window.partitions) };
   }
 
-  /** Totals of one site's windows at or after `from`, oldest first. */
-  windows(site: string, from: number): LiveWindow[] {
+  /** Merged windows of one site and size at or after `from`, oldest first. */
+  windows(site: string, windowSizeMs: number, from: number): LiveWindow[] {
     const windows = this.sites.get(site);
     if (!windows) return [];
-    return [...windows.entries()]
-      .filter(([start]) => start >= from)
-      .sort(([a], [b]) => a - b)
-      .map(([windowStart, partitions]) => ({ site, windowStart, pageviews: sum(partitions) }));
+    return [...windows.values()]
+      .filter((w) => w.windowSizeMs === windowSizeMs && w.windowStart >= from)
+      .sort((a, b) => a.windowStart - b.windowStart)
+      .map((w) => ({ site, windowStart: w.windowStart, windowSizeMs, metrics: merge(w.partitions) }));
   }
 
   /** Drops windows that ended before `now - horizon`; `now` is passed in, never read. */
   prune(now: number): void {
     const oldest = now - this.horizonMs;
     for (const [site, windows] of this.sites) {
-      for (const start of windows.keys()) if (start < oldest) windows.delete(start);
+      for (const [k, w] of windows) if (w.windowStart + w.windowSizeMs < oldest) windows.delete(k);
       if (windows.size === 0) this.sites.delete(site);
     }
   }
 }
 
-function sum(partitions: Map<number, { pageviews: number }>): number {
-  let total = 0;
-  for (const p of partitions.values()) total += p.pageviews;
-  return total;
+function merge(partitions: Partials): WindowMetrics {
+  return WindowMetrics.merged([...partitions.values()].map((p) => p.metrics));
 }

@@ -4,108 +4,237 @@ import { decodeEvent, EventDecodeError } from '@clickstream/events';
 import type { ConsumedBatch } from '@clickstream/kafka';
 import type { Logger } from '@clickstream/logger';
 import { APP_CONFIG, LOGGER } from '@clickstream/platform';
-import { PageviewWindows, SeenIds } from '@clickstream/stream';
+import { SeenIds, StreamProcessor } from '@clickstream/stream';
+import { AggregatorMetrics } from '../metrics/aggregator-metrics.js';
 import { WindowPublisher } from '../publish/window-publisher.js';
-import { RollupSink, type StoredEvent } from '../sink/rollup-sink.js';
+import { InsertBuffer } from '../sink/insert-buffer.js';
+import { deduplicationToken, RollupSink, type StoredEvent } from '../sink/rollup-sink.js';
 
-/** How far back live state is rebuilt from ClickHouse when a partition is taken over. */
+/** Live windows: 1 second for the live view, 1 minute for the last half hour. */
+const WINDOW_SIZES_MS = [1000, 60_000] as const;
+/** How long past the watermark a final window stays in memory, so late events still update it live. */
 const LIVE_RETENTION_MS = 120_000;
 /** How long a retried event (same id) is recognised, and how many ids a partition remembers. */
 const DUPLICATE_WINDOW_MS = 3_600_000;
 const MAX_SEEN_IDS = 200_000;
+/** At most this many stored events are replayed into the stream core when a partition is taken over. */
+const MAX_RESTORED_EVENTS = 500_000;
+
+export interface StorageState {
+  up: boolean;
+  since: number;
+}
 
 /**
- * Turns one consumed batch into stored rows and window updates. Order per batch:
- * skip what ClickHouse already holds, insert (deduplicated by offset range), count,
- * publish; the consumer commits only after this returns.
+ * Turns consumed batches into stored rows and live window updates. Per batch: skip what
+ * ClickHouse already holds, drop retried duplicates, run the stream core (sessions, lateness,
+ * windows), buffer the rows for one deduplicated insert, and return only once they are
+ * stored: the consumer commits after that. If storing fails, the partition's in-memory state
+ * is dropped and rebuilt from ClickHouse before the batch is seen again.
  */
 @Injectable()
 export class AggregationService {
-  private readonly windows: PageviewWindows;
+  readonly stream: StreamProcessor;
+  private readonly buffer: InsertBuffer;
   /** Highest offset known stored, per partition, so a redelivered range is not inserted again. */
   private readonly stored = new Map<number, bigint>();
   private readonly seen = new Map<number, SeenIds>();
+  private readonly loading = new Map<number, Promise<void>>();
+  private epoch: number | undefined;
+  private storage: StorageState = { up: true, since: Date.now() };
+  private storageListener: (state: StorageState) => void = () => undefined;
+  private publishing = false;
+  private readonly restoreSpanMs: number;
 
   constructor(
     private readonly sink: RollupSink,
     private readonly publisher: WindowPublisher,
-    @Inject(APP_CONFIG) config: AppConfig,
+    private readonly metrics: AggregatorMetrics,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
-    this.windows = new PageviewWindows({ windowSizeMs: 1000, allowedLatenessMs: config.stream.allowedLatenessMs, retentionMs: LIVE_RETENTION_MS });
+    const { stream } = config;
+    this.stream = new StreamProcessor({
+      allowedLatenessMs: stream.allowedLatenessMs,
+      sessionGapMs: stream.sessionGapMs,
+      windowSizesMs: WINDOW_SIZES_MS,
+      retentionMs: LIVE_RETENTION_MS,
+      publishIntervalMs: stream.publishIntervalMs,
+    });
+    // enough history to continue sessions and current visitors (30 min), with the clock skew ingest allows
+    this.restoreSpanMs = Math.max(stream.sessionGapMs, 30 * 60_000) + stream.allowedLatenessMs + 2 * config.ingest.clockSkewMs + 60_000;
+    this.buffer = new InsertBuffer(
+      (rows) => this.store(rows),
+      { maxRows: stream.flushRows, maxDelayMs: stream.flushIntervalMs },
+      {
+        onFailure: (err, attempt, retryInMs) => {
+          this.metrics.insertFailures.inc();
+          this.logger.warn({ err: err.message, attempt, retryInMs }, 'ClickHouse insert failed; consumption paused, retrying');
+          this.setStorage(false);
+        },
+        onRecovered: () => {
+          this.logger.info('ClickHouse insert succeeded again; consumption resumed');
+          this.setStorage(true);
+        },
+        onFlushed: (rows, ms) => {
+          this.metrics.insertRows.observe(rows);
+          this.metrics.insertLatency.observe(ms / 1000);
+        },
+      },
+    );
+  }
+
+  /** Told when ClickHouse stops or starts taking inserts (the consumer pauses and resumes on it). */
+  onStorageChange(listener: (state: StorageState) => void): void {
+    this.storageListener = listener;
+  }
+
+  storageState(): StorageState {
+    return this.storage;
   }
 
   /** The group changed: forget partitions we no longer own, so a later takeover reloads them. */
   onAssignment(partitions: readonly number[]): void {
     const owned = new Set(partitions);
-    for (const p of [...this.stored.keys()]) {
-      if (!owned.has(p)) {
-        this.stored.delete(p);
-        this.seen.delete(p);
-        this.windows.release(p);
-      }
-    }
+    for (const p of [...this.stored.keys()]) if (!owned.has(p)) this.release(p);
   }
 
   async process(batch: ConsumedBatch): Promise<void> {
     const { topic, partition } = batch;
-    const storedUpTo = await this.storedOffset(topic, partition);
+    await this.load(topic, partition);
+    const storedUpTo = this.stored.get(partition)!;
     const seen = this.seen.get(partition)!;
 
     const rows: StoredEvent[] = [];
     const batchIds = new Set<string>();
     const undecodable: { partition: number; offset: bigint; value: Buffer | null; reason: string }[] = [];
-    for (const m of batch.messages) {
-      if (m.offset <= storedUpTo) continue;
-      try {
-        const event = decodeEvent(m.value);
+    try {
+      for (const m of batch.messages) {
+        if (m.offset <= storedUpTo) {
+          this.metrics.duplicates.inc({ reason: 'stored offset' });
+          continue;
+        }
+        let event;
+        try {
+          event = decodeEvent(m.value);
+        } catch (err) {
+          if (!(err instanceof EventDecodeError)) throw err;
+          this.logger.warn({ topic, partition, offset: m.offset.toString(), detail: err.detail }, 'undecodable record sent to the dead-letter topic');
+          undecodable.push({ partition, offset: m.offset, value: m.value, reason: err.message });
+          continue;
+        }
         // remembered only once stored: a failed insert must not turn its retry into "duplicates"
         if (seen.has(event.id) || batchIds.has(event.id)) {
+          this.metrics.duplicates.inc({ reason: 'event id' });
           this.logger.debug({ partition, offset: m.offset.toString(), id: event.id }, 'duplicate event skipped');
           continue;
         }
+        const facts = this.stream.process(partition, m.offset, event);
+        if (!facts) continue;
+        if (facts.late) this.metrics.lateEvents.inc();
         batchIds.add(event.id);
-        rows.push({ event, topic, partition, offset: m.offset });
-      } catch (err) {
-        if (!(err instanceof EventDecodeError)) throw err;
-        this.logger.warn({ topic, partition, offset: m.offset.toString(), detail: err.detail }, 'undecodable record sent to the dead-letter topic');
-        undecodable.push({ partition, offset: m.offset, value: m.value, reason: err.message });
+        rows.push({ event, facts, topic, partition, offset: m.offset });
       }
+      // before the insert: once the rows are stored, a redelivery would skip these offsets
+      if (undecodable.length > 0) {
+        await this.publisher.deadLetter(undecodable);
+        this.metrics.deadLettered.inc(undecodable.length);
+      }
+      await this.buffer.add(rows);
+    } catch (err) {
+      // the stream core has counted rows that are not stored: rebuild the partition from storage
+      this.release(partition);
+      throw err;
     }
-    // before the insert: once the rows are stored, a redelivery would skip these offsets
-    if (undecodable.length > 0) await this.publisher.deadLetter(undecodable);
     if (rows.length > 0) {
-      await this.sink.insert(rows);
       this.stored.set(partition, rows[rows.length - 1]!.offset);
-      for (const r of rows) seen.checkAndAdd(r.event.id, r.event.receivedAt);
-      this.logger.debug({ partition, rows: rows.length, first: rows[0]!.offset.toString() }, 'batch stored');
-    }
-
-    for (const r of rows) {
-      // the live view shows human page views; custom events and bots are stored and counted apart
-      if (r.event.type === 'pageview' && !r.event.isBot) this.windows.add(partition, r.offset, { site: r.event.site, eventTime: r.event.eventTime });
-    }
-    if (rows.length > 0) seen.evict(rows[rows.length - 1]!.event.receivedAt);
-    const changes = this.windows.changes();
-    if (changes.length > 0) {
-      await this.publisher.publish(changes, this.windows.windowSizeMs);
-      this.windows.acknowledge(changes);
+      for (const r of rows) {
+        seen.checkAndAdd(r.event.id, r.event.receivedAt);
+        this.metrics.processed.inc({ type: r.event.isBot ? 'bot' : r.event.type });
+      }
+      seen.evict(rows[rows.length - 1]!.event.receivedAt);
     }
   }
 
-  private async storedOffset(topic: string, partition: number): Promise<bigint> {
-    const known = this.stored.get(partition);
-    if (known !== undefined) return known;
-    const stored = await this.sink.storedOffset(topic, partition);
-    this.stored.set(partition, stored);
-    const seen = new SeenIds(DUPLICATE_WINDOW_MS, MAX_SEEN_IDS);
-    if (stored >= 0n) for (const r of await this.sink.recentEventIds(topic, partition, DUPLICATE_WINDOW_MS, MAX_SEEN_IDS)) seen.checkAndAdd(r.id, r.receivedAt);
-    this.seen.set(partition, seen);
-    if (!this.windows.has(partition)) {
-      const windows = stored >= 0n ? await this.sink.recentWindows(partition, LIVE_RETENTION_MS) : [];
-      this.windows.seed(partition, { lastOffset: stored, windows });
-      this.logger.info({ topic, partition, storedOffset: stored.toString(), windows: windows.length }, 'partition state loaded');
+  /** Publishes the windows due at `now` (every publish interval, and at shutdown). */
+  async publishDue(now: number): Promise<void> {
+    if (this.publishing) return;
+    this.publishing = true;
+    try {
+      const updates = this.stream.updates(now);
+      if (updates.length > 0) {
+        await this.publisher.publishWindows(updates);
+        this.stream.acknowledge(updates, now);
+      }
+      this.metrics.windowsOpen.set(this.stream.openWindows());
+      for (const p of this.stored.keys()) {
+        const w = this.stream.watermark(p);
+        if (w !== undefined) this.metrics.watermark.set({ partition: String(p) }, w / 1000);
+      }
+    } finally {
+      this.publishing = false;
     }
-    return stored;
+  }
+
+  /** Publishes current visitors per site and partition at `now`. */
+  async publishPresence(now: number): Promise<void> {
+    const counts = this.stream.presence(now);
+    if (counts.length > 0) await this.publisher.publishPresence(counts);
+  }
+
+  /** Sends buffered rows now instead of at the end of the flush interval. */
+  flush(): void {
+    this.buffer.flush();
+  }
+
+  /** Gives up on rows not stored yet (they stay uncommitted and are delivered again). */
+  stopStoring(): void {
+    this.buffer.stop();
+  }
+
+  private async store(rows: readonly StoredEvent[]): Promise<void> {
+    this.epoch ??= await this.sink.epoch();
+    await this.sink.insert(rows, deduplicationToken(this.epoch, rows));
+  }
+
+  private setStorage(up: boolean): void {
+    if (this.storage.up === up) return;
+    this.storage = { up, since: Date.now() };
+    this.metrics.storageUp.set(up ? 1 : 0);
+    this.storageListener(this.storage);
+  }
+
+  private release(partition: number): void {
+    this.stored.delete(partition);
+    this.seen.delete(partition);
+    this.stream.release(partition);
+  }
+
+  /** Loads what storage holds for a partition this instance has not seen yet (start, takeover, or after a failure). */
+  private async load(topic: string, partition: number): Promise<void> {
+    if (this.stored.has(partition)) return;
+    let loading = this.loading.get(partition);
+    if (!loading) {
+      loading = this.loadFromStorage(topic, partition).finally(() => this.loading.delete(partition));
+      this.loading.set(partition, loading);
+    }
+    await loading;
+  }
+
+  private async loadFromStorage(topic: string, partition: number): Promise<void> {
+    const storedOffset = await this.sink.storedOffset(topic, partition);
+    const seen = new SeenIds(DUPLICATE_WINDOW_MS, MAX_SEEN_IDS);
+    this.stream.open(partition, storedOffset);
+    let restored = 0;
+    if (storedOffset >= 0n) {
+      for (const r of await this.sink.recentEventIds(topic, partition, DUPLICATE_WINDOW_MS, MAX_SEEN_IDS)) seen.checkAndAdd(r.id, r.receivedAt);
+      const events = await this.sink.recentEvents(topic, partition, this.restoreSpanMs, MAX_RESTORED_EVENTS);
+      for (const r of events) this.stream.restore(partition, r.offset, r.event, r.facts);
+      this.stream.settle(partition);
+      restored = events.length;
+    }
+    this.seen.set(partition, seen);
+    this.stored.set(partition, storedOffset);
+    this.logger.info({ topic, partition, storedOffset: storedOffset.toString(), restoredEvents: restored }, 'partition state loaded');
   }
 }

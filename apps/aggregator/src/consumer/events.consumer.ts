@@ -6,15 +6,24 @@ import type { Logger } from '@clickstream/logger';
 import { APP_CONFIG, KAFKA, LOGGER } from '@clickstream/platform';
 import { AggregationService } from './aggregation.service.js';
 
-/** The aggregator's member of the events consumer group. */
+const PRESENCE_INTERVAL_MS = 2000;
+/** At shutdown, how long buffered rows may take to be stored before they are left to redelivery. */
+const STOP_FLUSH_MS = 10_000;
+
+/**
+ * The aggregator's member of the events consumer group, and the clock of the live view:
+ * it publishes due windows every publish interval and current visitors every 2 s.
+ */
 @Injectable()
 export class EventsConsumer implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly consumer: BatchConsumer;
+  private readonly timers: NodeJS.Timeout[] = [];
+  private owned: number[] = [];
 
   constructor(
     @Inject(KAFKA) kafka: Kafka,
-    @Inject(APP_CONFIG) config: AppConfig,
-    @Inject(LOGGER) logger: Logger,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
     private readonly aggregation: AggregationService,
   ) {
     const topic = config.kafka.topics.events;
@@ -24,21 +33,46 @@ export class EventsConsumer implements OnApplicationBootstrap, OnModuleDestroy {
         groupId: config.kafka.consumerGroup,
         topics: [topic],
         fromBeginning: true,
-        onAssignment: (assignment) => this.aggregation.onAssignment(assignment[topic] ?? []),
+        // batches of all owned partitions wait for the same insert
+        concurrency: config.kafka.partitions.events,
+        onAssignment: (assignment) => {
+          this.owned = assignment[topic] ?? [];
+          this.aggregation.onAssignment(this.owned);
+        },
       },
       logger.child({ component: 'events-consumer' }),
     );
+    this.aggregation.onStorageChange((state) => (state.up ? this.consumer.resume() : this.consumer.pause()));
   }
 
   async onApplicationBootstrap(): Promise<void> {
     await this.consumer.start((batch) => this.aggregation.process(batch));
+    const tick = (what: string, run: () => Promise<void>) => () =>
+      void run().catch((err: Error) => this.logger.warn({ err: err.message }, `${what} failed; retrying on the next tick`));
+    this.timers.push(setInterval(tick('publishing windows', () => this.aggregation.publishDue(Date.now())), this.config.stream.publishIntervalMs));
+    this.timers.push(setInterval(tick('publishing current visitors', () => this.aggregation.publishPresence(Date.now())), PRESENCE_INTERVAL_MS));
   }
 
   ready(): Promise<void> {
     return this.consumer.ready();
   }
 
+  /** Partitions of the events topic this instance owns now. */
+  assignment(): readonly number[] {
+    return this.owned;
+  }
+
+  /** Finishes the batches in flight (storing their rows now), commits them, leaves the group, publishes the last windows. */
   async onModuleDestroy(): Promise<void> {
-    await this.consumer.stop();
+    this.aggregation.flush();
+    const giveUp = setTimeout(() => this.aggregation.stopStoring(), STOP_FLUSH_MS);
+    try {
+      await this.consumer.stop();
+    } finally {
+      clearTimeout(giveUp);
+      this.aggregation.stopStoring();
+      for (const t of this.timers) clearInterval(t);
+    }
+    await this.aggregation.publishDue(Date.now()).catch((err: Error) => this.logger.warn({ err: err.message }, 'last window updates not published'));
   }
 }

@@ -1,11 +1,11 @@
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type { Kafka } from 'kafkajs';
 import type { AppConfig } from '@clickstream/config';
-import { encodeWindowUpdate } from '@clickstream/events';
+import { encodeAggregateUpdate } from '@clickstream/events';
 import { EventProducer } from '@clickstream/kafka';
 import type { Logger } from '@clickstream/logger';
 import { APP_CONFIG, KAFKA, LOGGER } from '@clickstream/platform';
-import type { WindowCount } from '@clickstream/stream';
+import type { PresenceOut, WindowUpdateOut } from '@clickstream/stream';
 
 /** Publishes window updates to the aggregates topic, keyed by site so a site's updates stay in order, and dead letters. */
 @Injectable()
@@ -47,21 +47,34 @@ export class WindowPublisher implements OnModuleInit, OnApplicationShutdown {
     );
   }
 
-  async publish(updates: readonly WindowCount[], windowSizeMs: number): Promise<void> {
+  /** Window partials, keyed by site so a site's updates stay in order. */
+  async publishWindows(updates: readonly WindowUpdateOut[]): Promise<void> {
     await this.producer.send(
       updates.map((u) => ({
         topic: this.topic,
         key: u.site,
-        value: encodeWindowUpdate({
-          v: 1,
+        value: encodeAggregateUpdate({
+          v: 2,
+          kind: 'window',
           site: u.site,
           partition: u.partition,
           windowStart: u.windowStart,
-          windowSizeMs,
-          pageviews: u.pageviews,
+          windowSizeMs: u.windowSizeMs,
           offset: u.offset.toString(),
           final: u.final,
+          metrics: u.metrics.toJSON(),
         }),
+      })),
+    );
+  }
+
+  /** Current visitors of each site on each partition. */
+  async publishPresence(counts: readonly PresenceOut[]): Promise<void> {
+    await this.producer.send(
+      counts.map((c) => ({
+        topic: this.topic,
+        key: c.site,
+        value: encodeAggregateUpdate({ v: 2, kind: 'presence', site: c.site, partition: c.partition, at: c.at, visitors5m: c.visitors5m, visitors30m: c.visitors30m }),
       })),
     );
   }

@@ -4,16 +4,46 @@ import { toDateTime64, type ClickHouseClient } from '@clickstream/clickhouse';
 import type { TrackedEvent } from '@clickstream/events';
 import { APP_CONFIG, CLICKHOUSE } from '@clickstream/platform';
 
+import type { EventFacts } from '@clickstream/stream';
+
 export interface StoredEvent {
   event: TrackedEvent;
+  facts: EventFacts;
   topic: string;
   partition: number;
   offset: bigint;
 }
 
+/** A stored event as the stream core needs it to rebuild a partition. */
+export interface RestoredEvent {
+  offset: bigint;
+  event: TrackedEvent;
+  facts: EventFacts;
+}
+
+/**
+ * Names the exact offset ranges of an insert, and the replay epoch: if the same rows are
+ * inserted again (a retry after a lost answer) ClickHouse skips them, in the views too,
+ * while a replay, which deletes rows and stores the same offsets again, uses a new epoch.
+ */
+export function deduplicationToken(epoch: number, rows: readonly StoredEvent[]): string {
+  const ranges = new Map<string, { first: bigint; last: bigint }>();
+  for (const r of rows) {
+    const k = `${r.topic}:${r.partition}`;
+    const range = ranges.get(k);
+    if (!range) ranges.set(k, { first: r.offset, last: r.offset });
+    else {
+      if (r.offset < range.first) range.first = r.offset;
+      if (r.offset > range.last) range.last = r.offset;
+    }
+  }
+  const parts = [...ranges.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, r]) => `${k}:${r.first}-${r.last}`);
+  return `e${epoch}|${parts.join(',')}|n${rows.length}`;
+}
+
 /**
  * Owns the aggregator's writes and reads of the raw events table and the tables its
- * materialized views fill (per-second pageviews and per-partition progress).
+ * materialized views fill (rollups, sessions, per-partition progress).
  */
 @Injectable()
 export class RollupSink {
@@ -26,18 +56,19 @@ export class RollupSink {
     this.db = config.clickhouse.database;
   }
 
-  /**
-   * One insert per consumed batch. The token names the exact offset range, so if the same
-   * range is inserted again (a retry after a lost answer) ClickHouse skips it, in the views too.
-   */
-  async insert(rows: readonly StoredEvent[]): Promise<void> {
+  /** The current replay epoch (0 before any replay). */
+  async epoch(): Promise<number> {
+    const [row] = await (await this.clickhouse.query({ query: `SELECT max(epoch) AS e FROM ${this.db}.replay_epochs`, format: 'JSONEachRow' })).json<{ e: number | string }>();
+    return Number(row?.e ?? 0);
+  }
+
+  /** One insert into the raw table; the materialized views derive every rollup from the same block. */
+  async insert(rows: readonly StoredEvent[], token: string): Promise<void> {
     if (rows.length === 0) return;
-    const first = rows[0]!;
-    const last = rows[rows.length - 1]!;
     await this.clickhouse.insert({
       table: `${this.db}.events_raw`,
       format: 'JSONEachRow',
-      values: rows.map(({ event: e, topic, partition, offset }) => ({
+      values: rows.map(({ event: e, facts, topic, partition, offset }) => ({
         event_id: e.id,
         client_event_id: e.clientEventId,
         site: e.site,
@@ -67,16 +98,78 @@ export class RollupSink {
         client_time: e.clientTime === null ? null : toDateTime64(e.clientTime),
         time_flagged: e.timeFlagged,
         received_at: toDateTime64(e.receivedAt),
+        session_id: facts.sessionId,
+        session_start: facts.sessionStart,
+        is_late: facts.late,
         kafka_topic: topic,
         kafka_partition: partition,
         kafka_offset: offset.toString(),
       })),
       clickhouse_settings: {
-        insert_deduplication_token: `${first.topic}:${first.partition}:${first.offset}-${last.offset}`,
+        insert_deduplication_token: token,
         deduplicate_blocks_in_dependent_materialized_views: 1,
         async_insert: 0,
       },
     });
+  }
+
+  /**
+   * The stored events of a partition whose receive time is within `spanMs` of its newest one,
+   * in offset order, with their session and lateness facts: what a new owner replays into the
+   * stream core to continue sessions, windows and current visitors where the last owner stopped.
+   */
+  async recentEvents(topic: string, partition: number, spanMs: number, limit: number): Promise<RestoredEvent[]> {
+    const result = await this.clickhouse.query({
+      query: `SELECT toString(event_id) AS id, type, name, site, path, referrer_domain, utm_source, utm_medium, utm_campaign,
+                     country, browser, os, device, is_bot, visitor_id, toUnixTimestamp64Milli(event_time) AS event_time,
+                     toUnixTimestamp64Milli(received_at) AS received_at, session_id, session_start, is_late, kafka_offset
+              FROM ${this.db}.events_raw
+              WHERE kafka_topic = {topic:String} AND kafka_partition = {partition:UInt16}
+                AND received_at >= (SELECT max(received_at) FROM ${this.db}.events_raw WHERE kafka_topic = {topic:String} AND kafka_partition = {partition:UInt16})
+                                   - toIntervalMillisecond({spanMs:UInt32})
+              ORDER BY kafka_offset DESC LIMIT {limit:UInt32}`,
+      query_params: { topic, partition, spanMs, limit },
+      format: 'JSONEachRow',
+    });
+    type Row = {
+      id: string; type: 'pageview' | 'event'; name: string; site: string; path: string; referrer_domain: string | null;
+      utm_source: string | null; utm_medium: string | null; utm_campaign: string | null; country: string | null; browser: string | null;
+      os: string | null; device: string; is_bot: boolean; visitor_id: string; event_time: number | string; received_at: number | string;
+      session_id: string; session_start: boolean; is_late: boolean; kafka_offset: number | string;
+    };
+    // newest first so a limit keeps the newest; replayed oldest first
+    return (await result.json<Row>()).reverse().map((r) => ({
+      offset: BigInt(r.kafka_offset),
+      facts: { sessionId: r.session_id, sessionStart: r.session_start, late: r.is_late },
+      event: {
+        v: 2,
+        id: r.id,
+        clientEventId: null,
+        type: r.type,
+        name: r.name === '' ? null : r.name,
+        props: {},
+        site: r.site,
+        url: '',
+        hostname: '',
+        path: r.path,
+        referrer: null,
+        referrerDomain: r.referrer_domain,
+        title: null,
+        screen: null,
+        language: null,
+        utm: { source: r.utm_source, medium: r.utm_medium, campaign: r.utm_campaign, term: null, content: null },
+        browser: r.browser,
+        os: r.os,
+        device: r.device,
+        isBot: r.is_bot,
+        country: r.country,
+        visitorId: r.visitor_id,
+        eventTime: Number(r.event_time),
+        clientTime: null,
+        timeFlagged: false,
+        receivedAt: Number(r.received_at),
+      },
+    }));
   }
 
   /** Highest offset of `partition` already stored, or -1 when none. */
@@ -104,24 +197,4 @@ export class RollupSink {
     });
     return (await result.json<{ id: string; at: number | string }>()).map((r) => ({ id: r.id, receivedAt: Number(r.at) }));
   }
-
-  /**
-   * Stored per-second counts of one partition within `spanMs` of its newest stored window:
-   * the live state a new owner of the partition continues from.
-   */
-  async recentWindows(partition: number, spanMs: number): Promise<{ site: string; windowStart: number; pageviews: number; offset: bigint }[]> {
-    const result = await this.clickhouse.query({
-      query: `SELECT site, toUnixTimestamp(window_start) AS ws, sum(pageviews) AS n, max(last_offset) AS o
-              FROM ${this.db}.pageviews_1s
-              WHERE kafka_partition = {partition:UInt16}
-                AND window_start >= (SELECT max(window_start) FROM ${this.db}.pageviews_1s WHERE kafka_partition = {partition:UInt16})
-                                    - toIntervalSecond({spanSeconds:UInt32})
-              GROUP BY site, window_start`,
-      query_params: { partition, spanSeconds: Math.ceil(spanMs / 1000) },
-      format: 'JSONEachRow',
-    });
-    const rows = await result.json<{ site: string; ws: number | string; n: number | string; o: number | string }>();
-    return rows.map((r) => ({ site: r.site, windowStart: Number(r.ws) * 1000, pageviews: Number(r.n), offset: BigInt(r.o) }));
-  }
-
 }

@@ -4,9 +4,20 @@ export interface LiveWindowPayload {
   site: string;
   windowStart: number;
   windowSizeMs: number;
-  /** Total of the window over all partitions; replaces any earlier value for the same window. */
+  /** Totals of the window over all partitions; they replace any earlier values for the same window. */
   pageviews: number;
+  visitors: number;
+  customEvents: number;
+  sessions: number;
   final: boolean;
+}
+
+/** Current visitors of a site: seen in the last 5 and 30 minutes (event time, at `at`). */
+export interface LivePresencePayload {
+  site: string;
+  at: number;
+  visitors5m: number;
+  visitors30m: number;
 }
 
 export interface LiveSnapshotPayload {
@@ -18,11 +29,13 @@ export interface LiveSnapshotPayload {
   /** Per-second totals of the last minute; later `window` events replace these. */
   windows: { windowStart: number; pageviews: number }[];
   windowSizeMs: number;
+  presence: LivePresencePayload;
 }
 
 export interface LiveServerEvents {
   snapshot: (payload: LiveSnapshotPayload) => void;
   window: (payload: LiveWindowPayload) => void;
+  presence: (payload: LivePresencePayload) => void;
 }
 
 export type LiveClientEvents = Record<string, never>;

@@ -41,7 +41,10 @@ export class LiveGateway implements OnGatewayInit, OnGatewayConnection, OnApplic
 
   /** Window updates flow to rooms only once the aggregates consumer owns its partitions. */
   async onApplicationBootstrap(): Promise<void> {
-    await this.live.start((update) => this.broadcast(update));
+    await this.live.start({
+      window: (update) => this.namespace.to(roomOf(update.site)).emit('window', update),
+      presence: (update) => this.namespace.to(roomOf(update.site)).emit('presence', update),
+    });
   }
 
   async handleConnection(socket: LiveSocket): Promise<void> {
@@ -53,9 +56,5 @@ export class LiveGateway implements OnGatewayInit, OnGatewayConnection, OnApplic
       this.logger.error({ site, err: (err as Error).message }, 'snapshot failed');
       socket.disconnect(true);
     }
-  }
-
-  broadcast(update: Parameters<LiveServerEvents['window']>[0]): void {
-    this.namespace.to(roomOf(update.site)).emit('window', update);
   }
 }
