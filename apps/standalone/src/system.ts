@@ -1,8 +1,9 @@
+import type { ClickHouseClient } from '@clickstream/clickhouse';
 import type { AppConfig } from '@clickstream/config';
 import { startInfra } from '@clickstream/infra';
 import type { Logger } from '@clickstream/logger';
 import { createRuntime, type Runtime, type StartedApp } from '@clickstream/platform';
-import { startAggregator } from '../../aggregator/src/aggregator.app.js';
+import { startAggregator, type StartedAggregator } from '../../aggregator/src/aggregator.app.js';
 import { startGateway } from '../../gateway/src/gateway.app.js';
 import { startIngest } from '../../ingest/src/ingest.app.js';
 
@@ -10,7 +11,10 @@ export interface RunningSystem {
   config: AppConfig;
   ingestUrl: string;
   gatewayUrl: string;
+  aggregatorUrl: string;
   infra: string;
+  /** The ClickHouse client the apps share (the embedded engine's folder belongs to this process). */
+  clickhouse: ClickHouseClient;
   /** Stops in dependency order: stop taking hits, drain, stop consuming, close sockets, then the infra. */
   stop(): Promise<void>;
 }
@@ -18,7 +22,7 @@ export interface RunningSystem {
 /** Kafka (started or external), the embedded or external ClickHouse, and the three apps in this process. */
 export async function startSystem(baseConfig: AppConfig, logger: Logger): Promise<RunningSystem> {
   const infra = await startInfra(baseConfig, logger);
-  const parts: { runtime?: Runtime; ingest?: StartedApp; aggregator?: StartedApp; gateway?: StartedApp } = {};
+  const parts: { runtime?: Runtime; ingest?: StartedApp; aggregator?: StartedAggregator; gateway?: StartedApp } = {};
   const stop = async (): Promise<void> => {
     // stop taking hits (flushing the producer), let the aggregator finish and commit its batch,
     // close the sockets, then the storage and the broker
@@ -35,7 +39,7 @@ export async function startSystem(baseConfig: AppConfig, logger: Logger): Promis
     const aggregator = (parts.aggregator = await startAggregator(shared));
     const gateway = (parts.gateway = await startGateway(shared));
     await aggregator.ready();
-    return { config, ingestUrl: ingest.url, gatewayUrl: gateway.url, infra: infra.describe, stop };
+    return { config, ingestUrl: ingest.url, gatewayUrl: gateway.url, aggregatorUrl: aggregator.url, infra: infra.describe, clickhouse: runtime.clickhouse, stop };
   } catch (err) {
     await stop();
     throw err;

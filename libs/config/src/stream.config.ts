@@ -9,6 +9,9 @@ export const streamEnv = z.object({
   LIVE_PUBLISH_INTERVAL_MS: int(10, 60_000).default(250).describe('An open live window is published to the aggregates topic at most this often.'),
   AGGREGATOR_FLUSH_ROWS: int(1, 1_000_000).default(1000).describe('The aggregator writes to ClickHouse when this many rows are buffered or AGGREGATOR_FLUSH_INTERVAL_MS has passed, whichever comes first.'),
   AGGREGATOR_FLUSH_INTERVAL_MS: int(10, 60_000).default(1000).describe('Longest time a buffered row waits for its ClickHouse insert (see AGGREGATOR_FLUSH_ROWS).'),
+  AGGREGATOR_CRASH_AFTER_INSERTS: int(0, 1_000_000)
+    .default(0)
+    .describe('Testing only: the aggregator kills itself (SIGKILL) right after its Nth ClickHouse insert, before committing, so tests can prove exact counts after a crash. 0: off.'),
   RAW_EVENTS_TTL_DAYS: int(0, 36_500).default(0).describe('Days raw events are kept in ClickHouse (0: forever). Rollups are kept.'),
 });
 
@@ -19,6 +22,7 @@ export interface StreamConfig {
   flushRows: number;
   flushIntervalMs: number;
   rawTtlDays: number;
+  crashAfterInserts: number;
 }
 
 export const toStreamConfig = (env: z.infer<typeof streamEnv>): StreamConfig => ({
@@ -28,4 +32,5 @@ export const toStreamConfig = (env: z.infer<typeof streamEnv>): StreamConfig => 
   flushRows: env.AGGREGATOR_FLUSH_ROWS,
   flushIntervalMs: env.AGGREGATOR_FLUSH_INTERVAL_MS,
   rawTtlDays: env.RAW_EVENTS_TTL_DAYS,
+  crashAfterInserts: env.AGGREGATOR_CRASH_AFTER_INSERTS,
 });

@@ -44,6 +44,7 @@ export class AggregationService {
   private storage: StorageState = { up: true, since: Date.now() };
   private storageListener: (state: StorageState) => void = () => undefined;
   private publishing = false;
+  private inserts = 0;
   private readonly restoreSpanMs: number;
 
   constructor(
@@ -195,6 +196,12 @@ export class AggregationService {
   private async store(rows: readonly StoredEvent[]): Promise<void> {
     this.epoch ??= await this.sink.epoch();
     await this.sink.insert(rows, deduplicationToken(this.epoch, rows));
+    this.inserts += 1;
+    if (this.inserts === this.config.stream.crashAfterInserts) {
+      // the crash test's failpoint: stored in ClickHouse, not committed to Kafka
+      this.logger.warn({ inserts: this.inserts }, 'AGGREGATOR_CRASH_AFTER_INSERTS reached: killing this process before the commit');
+      process.kill(process.pid, 'SIGKILL');
+    }
   }
 
   private setStorage(up: boolean): void {

@@ -96,9 +96,13 @@ export class ReplayService {
   /** Every derived table, emptied and filled again from the raw events by the same SELECT its view runs. */
   private async rebuildRollups(): Promise<void> {
     for (const t of ROLLUP_TABLES) {
+      const select = t.select(this.db);
+      // INSERT ... SELECT matches columns by position, a view by name: name them
+      const described = await (await this.clickhouse.query({ query: `DESCRIBE (${select})`, format: 'JSONEachRow' })).json<{ name: string }>();
+      const columns = described.map((c) => c.name).join(', ');
       await this.clickhouse.command({ query: `TRUNCATE TABLE ${this.db}.${t.table}` });
       // a rebuilt block may equal one inserted before: it must not be skipped as a repeat
-      await this.clickhouse.command({ query: `INSERT INTO ${this.db}.${t.table} ${t.select(this.db)}`, clickhouse_settings: { insert_deduplicate: 0 } });
+      await this.clickhouse.command({ query: `INSERT INTO ${this.db}.${t.table} (${columns}) ${select}`, clickhouse_settings: { insert_deduplicate: 0 } });
     }
   }
 

@@ -1,0 +1,42 @@
+import type { ClickHouseClient } from '@clickstream/clickhouse';
+
+async function rows(clickhouse: ClickHouseClient, query: string): Promise<Record<string, unknown>[]> {
+  return (await clickhouse.query({ query, format: 'JSONEachRow' })).json<Record<string, unknown>>();
+}
+
+/**
+ * Everything the aggregator derived, finalized and in a fixed order: what a replay must
+ * reproduce exactly (sums, sketch-merged uniques, sessions with entry and exit pages, and
+ * the session and lateness facts stored on each raw event).
+ */
+export async function rollupSnapshot(clickhouse: ClickHouseClient, db: string): Promise<Record<string, Record<string, unknown>[]>> {
+  return {
+    minutes: await rows(
+      clickhouse,
+      `SELECT site, toString(minute) AS minute, sum(pageviews) AS pageviews, sum(custom_events) AS custom_events, sum(bot_events) AS bot_events,
+              sum(sessions) AS sessions, sum(late_events) AS late_events, uniqCombinedMerge(visitors) AS visitors
+       FROM ${db}.rollup_1m GROUP BY site, minute ORDER BY site, minute`,
+    ),
+    breakdowns: await rows(
+      clickhouse,
+      `SELECT site, dimension, value, sum(events) AS events, uniqCombinedMerge(visitors) AS visitors
+       FROM ${db}.breakdown_1m GROUP BY site, dimension, value ORDER BY site, dimension, value`,
+    ),
+    sessions: await rows(
+      clickhouse,
+      `SELECT site, session_id, any(visitor_id) AS visitor, toString(min(started)) AS started, toString(max(ended)) AS ended,
+              sum(pageviews) AS pageviews, sum(events) AS events, argMinMerge(entry_page) AS entry, argMaxMerge(exit_page) AS exit
+       FROM ${db}.sessions GROUP BY site, session_id ORDER BY site, session_id`,
+    ),
+    seconds: await rows(
+      clickhouse,
+      `SELECT site, toString(window_start) AS w, sum(pageviews) AS pageviews, sum(bot_pageviews) AS bots, sum(custom_events) AS custom
+       FROM ${db}.pageviews_1s GROUP BY site, w ORDER BY site, w`,
+    ),
+    raw: await rows(
+      clickhouse,
+      `SELECT kafka_partition, kafka_offset, toString(event_id) AS id, session_id, session_start, is_late
+       FROM ${db}.events_raw ORDER BY kafka_partition, kafka_offset`,
+    ),
+  };
+}
