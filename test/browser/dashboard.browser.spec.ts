@@ -28,7 +28,7 @@ describe('in a real browser, a page carrying the snippet moves the live dashboar
 
   it('shows the pageviews of a tracked page on the dashboard', async () => {
     const dashboard = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    await dashboard.goto(`${system.gatewayUrl}/?site=browser-site`);
+    await dashboard.goto(await system.dashboardUrl('browser-site'));
     await dashboard.waitForSelector('#status[data-state="live"]');
     await expect.poll(() => dashboard.textContent('#today')).toBe('0');
 

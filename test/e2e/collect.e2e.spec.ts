@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readTopic, type ReadMessage } from '../support/kafka-reader.js';
-import { eventually, postJson, startTestSystem } from '../support/test-system.js';
+import { eventually, postJson, startTestSystem, storedPageviews } from '../support/test-system.js';
 
 type System = Awaited<ReturnType<typeof startTestSystem>>;
 
@@ -160,7 +160,7 @@ describe('the collect API', () => {
     // a later event of the same visitor lands behind both copies in the same partition
     const marker = await post(collect, { site: 'gamma', url: page('/after'), id: 'marker-after-1' });
     expect([first.status, second.status, marker.status]).toEqual([202, 202, 202]);
-    const count = async () => ((await (await fetch(`${system.gatewayUrl}/api/sites/gamma/pageviews`)).json()) as { pageviews: number }).pageviews;
+    const count = () => storedPageviews(system, 'gamma');
     await eventually(async () => ((await count()) >= 2 ? true : undefined), 20_000, 'both gamma events stored');
     expect(await count()).toBe(2);
   });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { claimPort, projectRoot, startLocalKafka, type RunningKafka } from '@clickstream/infra';
 import { createLogger } from '@clickstream/logger';
-import { eventually, postJson, startTestSystem } from '../support/test-system.js';
+import { eventually, postJson, startTestSystem, storedPageviews } from '../support/test-system.js';
 
 type System = Awaited<ReturnType<typeof startTestSystem>>;
 
@@ -61,11 +61,10 @@ describe('ingest while Kafka goes away and comes back', () => {
 
     // every accepted event stored once, even those whose first attempt got a 503 but landed later
     await eventually(async () => {
-      const body = (await (await fetch(`${system.gatewayUrl}/api/sites/shop/pageviews`)).json()) as { pageviews: number };
-      return body.pageviews >= accepted.length ? body.pageviews : undefined;
+      const pageviews = await storedPageviews(system, 'shop');
+      return pageviews >= accepted.length ? pageviews : undefined;
     }, 30_000, 'all accepted events stored');
     await new Promise((r) => setTimeout(r, 1500));
-    const final = (await (await fetch(`${system.gatewayUrl}/api/sites/shop/pageviews`)).json()) as { pageviews: number };
-    expect(final.pageviews).toBe(accepted.length);
+    expect(await storedPageviews(system, 'shop')).toBe(accepted.length);
   });
 });

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:net';
 import { Kafka, logLevel } from 'kafkajs';
 import { describe, expect, inject, it } from 'vitest';
-import { eventually, postJson, startTestSystem } from '../support/test-system.js';
+import { eventually, postJson, startTestSystem, storedPageviews } from '../support/test-system.js';
 
 describe('start-up and shutdown', () => {
   it('stops cleanly: every accepted event stored, offsets committed, the gateway group removed', async () => {
@@ -10,9 +10,7 @@ describe('start-up and shutdown', () => {
     const answers = await Promise.all(Array.from({ length: 25 }, (_, i) => postJson(`${system.ingestUrl}/api/collect`, { site: 'stop', url: `https://stop.example/${i}` })));
     expect(answers.every((a) => a.status === 202)).toBe(true);
     await eventually(async () => {
-      const res = await fetch(`${system.gatewayUrl}/api/sites/stop/pageviews`);
-      const body = (await res.json()) as { pageviews: number };
-      return body.pageviews === 25 ? true : undefined;
+      return (await storedPageviews(system, 'stop')) === 25 ? true : undefined;
     }, 20_000, '25 stored pageviews');
     await system.stop();
     system.cleanup();

@@ -1,28 +1,27 @@
 import { Kafka, logLevel } from 'kafkajs';
 import { io, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LiveSnapshotPayload, LiveWindowPayload } from '../../apps/gateway/src/live/live.events.js';
-import { eventually, postJson, startTestSystem } from '../support/test-system.js';
+import type { LiveState } from '../../apps/gateway/src/live/live.events.js';
+import { eventually, postJson, startTestSystem, tokenFor } from '../support/test-system.js';
 
 type System = Awaited<ReturnType<typeof startTestSystem>>;
 
-/** What a dashboard client sees: the newest total of every window, from snapshot plus updates. */
+/** What a dashboard client sees: the newest complete state, from the snapshot and then each update. */
 class LiveClient {
-  readonly windows = new Map<number, number>();
+  state: LiveState | undefined;
   snapshotTotal = 0;
   updates = 0;
   private readonly socket: Socket;
 
-  constructor(gatewayUrl: string, site: string) {
-    this.socket = io(`${gatewayUrl}/live`, { auth: { site }, transports: ['websocket'], reconnection: false });
-    this.socket.on('snapshot', (s: LiveSnapshotPayload) => {
-      this.windows.clear();
-      for (const w of s.windows) this.windows.set(w.windowStart, w.pageviews);
+  constructor(gatewayUrl: string, site: string, token: string) {
+    this.socket = io(`${gatewayUrl}/live`, { auth: { site, token }, transports: ['websocket'], reconnection: false });
+    this.socket.on('snapshot', (s: LiveState) => {
+      this.state = s;
       this.snapshotTotal = s.todayPageviews;
     });
-    this.socket.on('window', (w: LiveWindowPayload) => {
+    this.socket.on('update', (s: LiveState) => {
       this.updates += 1;
-      this.windows.set(w.windowStart, w.pageviews);
+      this.state = s;
     });
   }
 
@@ -34,9 +33,12 @@ class LiveClient {
   }
 
   total(): number {
-    let sum = 0;
-    for (const n of this.windows.values()) sum += n;
-    return sum;
+    return this.state?.todayPageviews ?? 0;
+  }
+
+  /** Page views in the per-second windows of the last minute. */
+  lastMinute(): number {
+    return (this.state?.seconds ?? []).reduce((sum, w) => sum + w.pageviews, 0);
   }
 
   close(): void {
@@ -58,7 +60,7 @@ describe('a pageview travels from the collect endpoint to the live view and the 
 
   it('counts exactly N pageviews per site on the socket and in ClickHouse', async () => {
     const sites = { alpha: 37, beta: 23 };
-    const clients = Object.fromEntries(Object.keys(sites).map((site) => [site, new LiveClient(system.gatewayUrl, site)]));
+    const clients = Object.fromEntries(await Promise.all(Object.keys(sites).map(async (site) => [site, new LiveClient(system.gatewayUrl, site, await tokenFor(system, site))] as const)));
     await Promise.all(Object.values(clients).map((c) => c.connected()));
 
     const posts: Promise<{ status: number }>[] = [];
@@ -72,9 +74,10 @@ describe('a pageview travels from the collect endpoint to the live view and the 
       const client = clients[site]!;
       await eventually(() => (client.total() === n ? true : undefined), 20_000, `${site} live total ${n} (now ${client.total()})`);
       expect(client.updates).toBeGreaterThan(0);
+      expect(client.lastMinute()).toBe(n);
       // the live view leads storage by up to one flush interval
       await eventually(async () => {
-        const res = await fetch(`${system.gatewayUrl}/api/sites/${site}/pageviews`);
+        const res = await fetch(`${system.gatewayUrl}/api/sites/${site}/pageviews`, { headers: { Authorization: `Bearer ${await tokenFor(system, site)}` } });
         const body = (await res.json()) as { pageviews: number };
         return res.status === 200 && body.pageviews === n ? true : undefined;
       }, 10_000, `${site}: ${n} stored pageviews`);
@@ -87,11 +90,33 @@ describe('a pageview travels from the collect endpoint to the live view and the 
   });
 
   it('gives a late joiner a snapshot holding what it missed', async () => {
-    const client = new LiveClient(system.gatewayUrl, 'alpha');
+    const client = new LiveClient(system.gatewayUrl, 'alpha', await tokenFor(system, 'alpha'));
     await client.connected();
     expect(client.snapshotTotal).toBe(37);
     expect(client.total()).toBe(37);
     client.close();
+  });
+
+  it('refuses a socket without the right dashboard token with connect_error "unauthorized", and never sends site A to a token of site B', async () => {
+    const refused = async (auth: Record<string, string>): Promise<string> => {
+      const socket = io(`${system.gatewayUrl}/live`, { auth, transports: ['websocket'], reconnection: false });
+      try {
+        return await new Promise<string>((resolve) => {
+          socket.once('connect_error', (err) => resolve(err.message));
+          socket.once('snapshot', () => resolve('accepted'));
+        });
+      } finally {
+        socket.close();
+      }
+    };
+    expect(await refused({ site: 'alpha' })).toBe('unauthorized');
+    expect(await refused({ site: 'alpha', token: 'not-a-token' })).toBe('unauthorized');
+    expect(await refused({ site: 'alpha', token: await tokenFor(system, 'beta') })).toBe('unauthorized');
+    expect(await refused({ site: 'alpha', token: await tokenFor(system, 'alpha') })).toBe('accepted');
+    expect(await refused({ site: 'beta', token: system.admin.token })).toBe('accepted');
+    const history = await fetch(`${system.gatewayUrl}/api/sites/alpha/pageviews`, { headers: { Authorization: `Bearer ${await tokenFor(system, 'beta')}` } });
+    expect(history.status).toBe(401);
+    expect(await history.json()).toMatchObject({ error: 'unauthorized' });
   });
 
   it('refuses a socket without a valid site with a connect_error naming the field', async () => {
@@ -110,7 +135,7 @@ describe('a pageview travels from the collect endpoint to the live view and the 
     expect(notJson).toMatchObject({ status: 400, body: { error: 'invalid_json', field: 'body' } });
     const extra = await postJson(`${system.ingestUrl}/api/collect`, { site: 'alpha', url: 'https://x.example/', colour: 'red' });
     expect(extra).toMatchObject({ status: 400, body: { field: 'colour', detail: 'unknown field' } });
-    const history = await fetch(`${system.gatewayUrl}/api/sites/alpha/pageviews?from=yesterday`);
+    const history = await fetch(`${system.gatewayUrl}/api/sites/alpha/pageviews?from=yesterday`, { headers: { Authorization: `Bearer ${await tokenFor(system, 'alpha')}` } });
     expect(history.status).toBe(400);
     expect(await history.json()).toMatchObject({ field: 'from' });
   });
@@ -135,7 +160,7 @@ describe('a pageview travels from the collect endpoint to the live view and the 
       await eventually(() => (fromAggregator().length > 0 ? true : undefined), 20_000, 'a dead letter from the aggregator');
       expect(fromAggregator()[0]).toMatchObject({ source: 'aggregator', topic: topics.events, reason: 'undecodable event: not JSON', payload: '{"v":1,"site":"gamma"' });
       await eventually(async () => {
-        const body = (await (await fetch(`${system.gatewayUrl}/api/sites/gamma/pageviews`)).json()) as { pageviews: number };
+        const body = (await (await fetch(`${system.gatewayUrl}/api/sites/gamma/pageviews`, { headers: { Authorization: `Bearer ${await tokenFor(system, 'gamma')}` } })).json()) as { pageviews: number };
         return body.pageviews === 1 ? true : undefined;
       }, 20_000, 'the good gamma event counted once');
     } finally {

@@ -41,6 +41,18 @@ export async function startTestSystem(overrides: Record<string, string> = {}): P
   return { ...system, cleanup };
 }
 
+/** The dashboard token of a site, taken from its dashboard link. */
+export async function tokenFor(system: Pick<RunningSystem, 'dashboardUrl'>, site: string): Promise<string> {
+  return new URL(await system.dashboardUrl(site)).searchParams.get('token')!;
+}
+
+/** Today's stored page views of a site, from the history API (with the site's token). */
+export async function storedPageviews(system: Pick<RunningSystem, 'dashboardUrl' | 'gatewayUrl'>, site: string): Promise<number> {
+  const res = await fetch(`${system.gatewayUrl}/api/sites/${site}/pageviews`, { headers: { Authorization: `Bearer ${await tokenFor(system, site)}` } });
+  if (res.status !== 200) throw new Error(`history API answered ${res.status}: ${await res.text()}`);
+  return ((await res.json()) as { pageviews: number }).pageviews;
+}
+
 /** A desktop browser's User-Agent: requests without one are counted as bots. */
 export const BROWSER_UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
 

@@ -1,21 +1,40 @@
 import { IoAdapter } from '@nestjs/platform-socket.io';
+import { SiteRepository } from '@clickstream/clickhouse';
 import { ApiErrorFilter, createHttpApp, listen, type Runtime, type StartedApp } from '@clickstream/platform';
+import { AccessService } from './auth/access.service.js';
 import { GatewayModule } from './gateway.module.js';
 
 export interface StartedGateway extends StartedApp {
   port: number;
   url: string;
+  /** The read-only dashboard link of a site (it carries the site's dashboard token). */
+  dashboardUrl(site: string): Promise<string>;
+  /** The admin token, and whether it came from ADMIN_TOKEN or was derived. */
+  admin(): { token: string; configured: boolean };
 }
 
-/** Builds and starts the gateway: socket.io /live, the history API and the dashboard page. */
+/** Builds and starts the gateway: socket.io /live, the history and sites APIs and the dashboard page. */
 export async function startGateway(runtime: Runtime): Promise<StartedGateway> {
   const { config } = runtime;
   const logger = runtime.logger.child({ app: 'gateway' });
   const app = await createHttpApp(GatewayModule.forRuntime({ ...runtime, logger }), logger);
   app.useWebSocketAdapter(new IoAdapter(app));
   app.useGlobalFilters(new ApiErrorFilter(logger));
-  app.enableCors({ origin: '*', methods: ['GET'], credentials: false });
+  app.enableCors({ origin: '*', methods: ['GET', 'POST'], allowedHeaders: ['Authorization', 'Content-Type'], credentials: false });
   const port = await listen(app, config.http.gatewayPort, config.http.host, 'GATEWAY_PORT');
   const url = config.http.publicGatewayUrl ?? `http://${config.http.host}:${port}`;
-  return { port, url, describe: { gateway: url }, close: () => app.close() };
+  const access = app.get(AccessService);
+  const sites = new SiteRepository(runtime.clickhouse, config.clickhouse.database);
+  return {
+    port,
+    url,
+    describe: { gateway: url },
+    dashboardUrl: async (site) => {
+      const known = await sites.get(site);
+      if (!known) throw new Error(`no site ${site}`);
+      return `${url}/?${new URLSearchParams({ site, token: access.tokenFor(known) })}`;
+    },
+    admin: () => access.admin(),
+    close: () => app.close(),
+  };
 }

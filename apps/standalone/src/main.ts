@@ -20,12 +20,14 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const demoSite = 'demo';
+  const dashboard = await system.dashboardUrl(demoSite).catch(() => `${system!.gatewayUrl}/?site=${demoSite}`);
   process.stdout.write(
     [
       '',
       `  Clickstream is running (${system.infra}, ClickHouse ${system.config.clickhouse.mode})`,
       '',
-      `  Dashboard:   ${system.gatewayUrl}/?site=${demoSite}`,
+      `  Dashboard:   ${dashboard}`,
+      `  Metrics:     ${system.aggregatorUrl}/metrics`,
       `  Collect URL: ${system.ingestUrl}/api/collect`,
       `  Tracker:     ${system.ingestUrl}/script.js`,
       '',
@@ -35,6 +37,10 @@ async function main(): Promise<void> {
       '  Try it:',
       `    curl -i -X POST ${system.ingestUrl}/api/collect -H 'Content-Type: application/json' \\`,
       `      -d '{"site":"${demoSite}","url":"https://example.com/hello"}'`,
+      '',
+      system.admin.configured
+        ? '  Sites admin API: POST/GET /api/sites with the ADMIN_TOKEN you set.'
+        : `  Sites admin API: POST/GET ${system.gatewayUrl}/api/sites with 'Authorization: Bearer ${system.admin.token}' (set ADMIN_TOKEN to choose it)`,
       '',
       '  Ctrl-C stops everything.',
       '',

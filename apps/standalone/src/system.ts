@@ -13,6 +13,10 @@ export interface RunningSystem {
   gatewayUrl: string;
   aggregatorUrl: string;
   infra: string;
+  /** A site's read-only dashboard link, carrying its dashboard token. */
+  dashboardUrl(site: string): Promise<string>;
+  /** The sites admin API's token, and whether ADMIN_TOKEN set it. */
+  admin: { token: string; configured: boolean };
   /** The ClickHouse client the apps share (the embedded engine's folder belongs to this process). */
   clickhouse: ClickHouseClient;
   /** Stops in dependency order: stop taking hits, drain, stop consuming, close sockets, then the infra. */
@@ -39,7 +43,17 @@ export async function startSystem(baseConfig: AppConfig, logger: Logger): Promis
     const aggregator = (parts.aggregator = await startAggregator(shared));
     const gateway = (parts.gateway = await startGateway(shared));
     await aggregator.ready();
-    return { config, ingestUrl: ingest.url, gatewayUrl: gateway.url, aggregatorUrl: aggregator.url, infra: infra.describe, clickhouse: runtime.clickhouse, stop };
+    return {
+      config,
+      ingestUrl: ingest.url,
+      gatewayUrl: gateway.url,
+      aggregatorUrl: aggregator.url,
+      infra: infra.describe,
+      dashboardUrl: (site) => gateway.dashboardUrl(site),
+      admin: gateway.admin(),
+      clickhouse: runtime.clickhouse,
+      stop,
+    };
   } catch (err) {
     await stop();
     throw err;

@@ -3,3 +3,4 @@ export { migrate, applyRawRetention, MIGRATIONS, ROLLUP_TABLES, type Migration, 
 export { toDateTime64 } from './datetime.js';
 export { SiteRepository, type Site } from './site.repository.js';
 export { SaltRepository } from './salt.repository.js';
+export { SecretRepository } from './secret.repository.js';

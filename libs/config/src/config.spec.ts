@@ -52,7 +52,7 @@ describe('loadConfig', () => {
     const vars = describeConfig();
     expect(vars.length).toBeGreaterThan(20);
     for (const v of vars) expect(v.description, v.variable).not.toBe('');
-    expect(vars.filter((v) => v.secret).map((v) => v.variable)).toEqual(['CLICKHOUSE_PASSWORD']);
+    expect(vars.filter((v) => v.secret).map((v) => v.variable)).toEqual(['CLICKHOUSE_PASSWORD', 'ADMIN_TOKEN']);
     expect(vars.find((v) => v.variable === 'KAFKA_EVENTS_PARTITIONS')?.default).toBe('6');
   });
 });

@@ -21,6 +21,18 @@ export class ApiError extends Error {
     return new ApiError(400, code, detail, field);
   }
 
+  static unauthorized(detail: string): ApiError {
+    return new ApiError(401, 'unauthorized', detail);
+  }
+
+  static notFound(detail: string, field?: string): ApiError {
+    return new ApiError(404, 'not_found', detail, field);
+  }
+
+  static conflict(detail: string, field?: string): ApiError {
+    return new ApiError(409, 'conflict', detail, field);
+  }
+
   static unavailable(detail: string, retryAfterSeconds = 1): ApiError {
     return new ApiError(503, 'unavailable', detail, undefined, { 'Retry-After': String(retryAfterSeconds) });
   }

@@ -53,4 +53,13 @@ describe('LiveWindowView', () => {
     view.prune(T0 + 25_000);
     expect(view.windows('s', 1000, 0).map((w) => w.windowStart)).toEqual([T0 + 20_000]);
   });
+
+  it('keeps windows of each size for their own horizon', () => {
+    const view = new LiveWindowView(10_000, { 60_000: 3_600_000 });
+    view.apply(partial(0, T0, 1, 1n));
+    view.apply({ ...partial(0, T0, 5, 1n), windowSizeMs: 60_000 });
+    view.prune(T0 + 600_000);
+    expect(view.windows('s', 1000, 0)).toEqual([]);
+    expect(view.windows('s', 60_000, 0).map((w) => w.metrics.pageviews)).toEqual([5]);
+  });
 });

@@ -29,7 +29,11 @@ export class LiveWindowView {
   /** site -> `${size}|${start}` -> partition -> partial */
   private readonly sites = new Map<string, Map<string, { windowStart: number; windowSizeMs: number; partitions: Partials }>>();
 
-  constructor(private readonly horizonMs: number) {}
+  /** `horizonsMs`: how long windows of each size are kept (e.g. 1 s windows 2 minutes, 1 min windows a day); sizes not listed are kept `defaultHorizonMs`. */
+  constructor(
+    private readonly defaultHorizonMs: number,
+    private readonly horizonsMs: Readonly<Record<number, number>> = {},
+  ) {}
 
   /** Applies a partial; returns the window's merged total, or undefined when nothing changed. */
   apply(partial: LivePartial): LiveWindow | undefined {
@@ -60,11 +64,10 @@ export class LiveWindowView {
       .map((w) => ({ site, windowStart: w.windowStart, windowSizeMs, metrics: merge(w.partitions) }));
   }
 
-  /** Drops windows that ended before `now - horizon`; `now` is passed in, never read. */
+  /** Drops windows that ended before `now` minus their size's horizon; `now` is passed in, never read. */
   prune(now: number): void {
-    const oldest = now - this.horizonMs;
     for (const [site, windows] of this.sites) {
-      for (const [k, w] of windows) if (w.windowStart + w.windowSizeMs < oldest) windows.delete(k);
+      for (const [k, w] of windows) if (w.windowStart + w.windowSizeMs < now - (this.horizonsMs[w.windowSizeMs] ?? this.defaultHorizonMs)) windows.delete(k);
       if (windows.size === 0) this.sites.delete(site);
     }
   }

@@ -53,11 +53,12 @@ export function dashboardPage(ingestUrl: string): string {
   var INGEST_URL = ${JSON.stringify(escapeHtml(ingestUrl)).replace(/</g, '\\u003c')};
   var params = new URLSearchParams(location.search);
   var site = params.get('site') || '';
+  var token = params.get('token') || '';
   var $ = function (id) { return document.getElementById(id); };
   $('site-input').value = site;
   $('site-form').addEventListener('submit', function (e) {
     e.preventDefault();
-    location.search = '?site=' + encodeURIComponent($('site-input').value.trim());
+    location.search = '?site=' + encodeURIComponent($('site-input').value.trim()) + '&token=' + encodeURIComponent(token);
   });
   var status = function (state, text) { $('status').dataset.state = state; $('status').textContent = text; };
   if (!site) { status('idle', 'pick a site'); return; }
@@ -83,23 +84,19 @@ export function dashboardPage(ingestUrl: string): string {
     windows.forEach(function (_, start) { if (start < newest - 120000) windows.delete(start); });
   }
 
-  var socket = io('/live', { auth: { site: site }, transports: ['websocket', 'polling'] });
+  var socket = io('/live', { auth: { site: site, token: token }, transports: ['websocket', 'polling'] });
   socket.on('connect', function () { status('live', 'live'); });
   socket.on('disconnect', function () { status('reconnecting', 'reconnecting'); });
   socket.on('connect_error', function (err) { status('error', 'error: ' + err.message); });
-  socket.on('snapshot', function (s) {
+  function apply(s) {
     windows = new Map();
-    s.windows.forEach(function (w) { windows.set(w.windowStart, w.pageviews); });
+    s.seconds.forEach(function (w) { windows.set(w.windowStart, w.pageviews); });
     today = s.todayPageviews;
     dayStart = s.dayStart;
     render();
-  });
-  socket.on('window', function (w) {
-    var before = windows.get(w.windowStart) || 0;
-    windows.set(w.windowStart, w.pageviews);
-    if (w.windowStart >= dayStart) today += w.pageviews - before;
-    render();
-  });
+  }
+  socket.on('snapshot', apply);
+  socket.on('update', apply);
   setInterval(render, 1000);
 })();
 </script>

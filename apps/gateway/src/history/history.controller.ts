@@ -1,6 +1,7 @@
-import { Controller, Get, Param, Query } from '@nestjs/common';
+import { Controller, Get, Param, Query, UseGuards } from '@nestjs/common';
 import { siteId } from '@clickstream/events';
 import { ApiError } from '@clickstream/platform';
+import { SiteAccessGuard } from '../auth/site-access.guard.js';
 import { HistoryRepository } from './history.repository.js';
 
 export interface PageviewsResponse {
@@ -11,6 +12,7 @@ export interface PageviewsResponse {
 }
 
 @Controller('api/sites')
+@UseGuards(SiteAccessGuard)
 export class HistoryController {
   constructor(private readonly history: HistoryRepository) {}
 

@@ -1,41 +1,26 @@
 /** The socket.io events of the /live namespace; emits are checked against these maps. */
 
-export interface LiveWindowPayload {
-  site: string;
-  windowStart: number;
-  windowSizeMs: number;
-  /** Totals of the window over all partitions; they replace any earlier values for the same window. */
-  pageviews: number;
-  visitors: number;
-  customEvents: number;
-  sessions: number;
-  final: boolean;
-}
-
-/** Current visitors of a site: seen in the last 5 and 30 minutes (event time, at `at`). */
-export interface LivePresencePayload {
-  site: string;
-  at: number;
-  visitors5m: number;
-  visitors30m: number;
-}
-
-export interface LiveSnapshotPayload {
+/** The live figures of one site, complete: each update replaces the previous one, so a lost update leaves no gap. */
+export interface LiveState {
   site: string;
   serverTime: number;
   /** Start (UTC midnight) of the day `todayPageviews` covers. */
   dayStart: number;
+  /** Page views since dayStart: stored counts merged with the live partials, exact. */
   todayPageviews: number;
-  /** Per-second totals of the last minute; later `window` events replace these. */
-  windows: { windowStart: number; pageviews: number }[];
-  windowSizeMs: number;
-  presence: LivePresencePayload;
+  /** Page views per second over the last 60 seconds, oldest first; seconds without any are absent. */
+  seconds: { windowStart: number; pageviews: number }[];
+  /** Page views per minute over the last 30 minutes, oldest first; minutes without any are absent. */
+  minutes: { windowStart: number; pageviews: number }[];
+  /** Current visitors: seen in the last 5 and 30 minutes. */
+  presence: { visitors5m: number; visitors30m: number };
 }
 
 export interface LiveServerEvents {
-  snapshot: (payload: LiveSnapshotPayload) => void;
-  window: (payload: LiveWindowPayload) => void;
-  presence: (payload: LivePresencePayload) => void;
+  /** Sent once on every (re)connection. */
+  snapshot: (payload: LiveState) => void;
+  /** Sent at most once per LIVE_EMIT_INTERVAL_MS per site while its figures change. */
+  update: (payload: LiveState) => void;
 }
 
 export type LiveClientEvents = Record<string, never>;

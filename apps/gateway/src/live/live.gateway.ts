@@ -1,26 +1,39 @@
-import { Inject } from '@nestjs/common';
-import type { OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { WebSocketGateway, WebSocketServer, type OnGatewayConnection, type OnGatewayInit } from '@nestjs/websockets';
 import type { Namespace, Socket } from 'socket.io';
+import type { AppConfig } from '@clickstream/config';
 import { siteId } from '@clickstream/events';
 import type { Logger } from '@clickstream/logger';
-import { LOGGER } from '@clickstream/platform';
+import { APP_CONFIG, LOGGER } from '@clickstream/platform';
+import { AccessService } from '../auth/access.service.js';
 import { roomOf, type LiveClientEvents, type LiveServerEvents } from './live.events.js';
 import { LiveService } from './live.service.js';
 
 type LiveSocket = Socket<LiveClientEvents, LiveServerEvents, Record<string, never>, { site: string }>;
 
 /**
- * socket.io namespace /live: a client names its site in the handshake (`auth.site` or
- * `?site=`), joins that site's room, gets a snapshot, then every window update.
+ * socket.io namespace /live: a client names its site and dashboard token in the handshake
+ * (`auth: { site, token }`, or `?site=&token=`), joins that site's room, gets a snapshot, then
+ * updates. Updates are coalesced per room: at most one per LIVE_EMIT_INTERVAL_MS however many
+ * windows change, each carrying the site's complete live state. They are volatile, so a slow
+ * client is skipped rather than buffered; once a room has been quiet for an interval it gets
+ * one ordinary emit, so no client is left with a stale screen.
  */
 @WebSocketGateway({ namespace: '/live', cors: { origin: '*', credentials: false } })
-export class LiveGateway implements OnGatewayInit, OnGatewayConnection, OnApplicationBootstrap {
+export class LiveGateway implements OnGatewayInit, OnGatewayConnection, OnApplicationBootstrap, OnModuleDestroy {
   @WebSocketServer()
   private readonly namespace!: Namespace<LiveClientEvents, LiveServerEvents>;
+  /** Sites whose figures changed since their room was last sent an update. */
+  private readonly changed = new Set<string>();
+  /** Sites sent a volatile update in the last tick, owed a settling one. */
+  private readonly unsettled = new Set<string>();
+  private timer: NodeJS.Timeout | undefined;
+  private flushing = false;
 
   constructor(
     private readonly live: LiveService,
+    private readonly access: AccessService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -29,32 +42,71 @@ export class LiveGateway implements OnGatewayInit, OnGatewayConnection, OnApplic
     namespace.use((socket, next) => {
       const auth = socket.handshake.auth as Record<string, unknown>;
       const requested = auth['site'] ?? socket.handshake.query['site'];
+      const token = auth['token'] ?? socket.handshake.query['token'];
       const parsed = siteId.safeParse(requested);
       if (!parsed.success) {
         next(new Error(requested === undefined ? 'site: required' : `site: ${parsed.error.issues[0]?.message ?? 'invalid'}`));
         return;
       }
-      (socket.data as { site: string }).site = parsed.data;
-      next();
+      this.access.canRead(parsed.data, typeof token === 'string' ? token : undefined).then(
+        (allowed) => {
+          if (!allowed) {
+            next(new Error('unauthorized'));
+            return;
+          }
+          (socket.data as { site: string }).site = parsed.data;
+          next();
+        },
+        (err: Error) => {
+          this.logger.error({ site: parsed.data, err: err.message }, 'token check failed');
+          next(new Error('unavailable'));
+        },
+      );
     });
   }
 
-  /** Window updates flow to rooms only once the aggregates consumer owns its partitions. */
+  /** Updates flow to rooms only once the aggregates consumer owns its partitions. */
   async onApplicationBootstrap(): Promise<void> {
-    await this.live.start({
-      window: (update) => this.namespace.to(roomOf(update.site)).emit('window', update),
-      presence: (update) => this.namespace.to(roomOf(update.site)).emit('presence', update),
-    });
+    await this.live.start((site) => this.changed.add(site));
+    this.timer = setInterval(() => void this.flush(), this.config.http.liveEmitIntervalMs);
   }
 
   async handleConnection(socket: LiveSocket): Promise<void> {
     const { site } = socket.data;
     await socket.join(roomOf(site));
     try {
-      socket.emit('snapshot', await this.live.snapshot(site, Date.now()));
+      socket.emit('snapshot', await this.live.state(site, Date.now()));
     } catch (err) {
       this.logger.error({ site, err: (err as Error).message }, 'snapshot failed');
       socket.disconnect(true);
+    }
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.timer);
+  }
+
+  private async flush(): Promise<void> {
+    if (this.flushing) return;
+    this.flushing = true;
+    try {
+      const now = Date.now();
+      const settling = [...this.unsettled].filter((site) => !this.changed.has(site));
+      const changed = [...this.changed];
+      this.changed.clear();
+      this.unsettled.clear();
+      for (const site of changed) {
+        const room = this.namespace.to(roomOf(site));
+        if (this.namespace.adapter.rooms.get(roomOf(site))?.size) room.volatile.emit('update', await this.live.state(site, now));
+        this.unsettled.add(site);
+      }
+      for (const site of settling) {
+        if (this.namespace.adapter.rooms.get(roomOf(site))?.size) this.namespace.to(roomOf(site)).emit('update', await this.live.state(site, now));
+      }
+    } catch (err) {
+      this.logger.warn({ err: (err as Error).message }, 'live update failed; retrying on the next tick');
+    } finally {
+      this.flushing = false;
     }
   }
 }

@@ -7,31 +7,37 @@ import { BatchConsumer, TopicAdmin } from '@clickstream/kafka';
 import type { Logger } from '@clickstream/logger';
 import { APP_CONFIG, KAFKA, LOGGER } from '@clickstream/platform';
 import { LiveWindowView, WindowMetrics, type MetricsJson } from '@clickstream/stream';
-import type { LivePresencePayload, LiveSnapshotPayload, LiveWindowPayload } from './live.events.js';
+import type { LiveState } from './live.events.js';
 import { LiveWindowRepository } from './live-window.repository.js';
 
-const WINDOW_SIZE_MS = 1000;
-const LIVE_HORIZON_MS = 60_000;
+const SECOND = 1000;
+const MINUTE = 60_000;
+const DAY = 86_400_000;
+const SECONDS_SHOWN = 60;
+const MINUTES_SHOWN = 30;
 
-export interface LiveListener {
-  window(update: LiveWindowPayload): void;
-  presence(update: LivePresencePayload): void;
-}
+/** Told which sites' figures changed; the gateway coalesces these into room updates. */
+export type ChangeListener = (site: string) => void;
 
 /**
- * Keeps the merged live windows of every site. Each gateway instance reads the whole
- * aggregates topic with a consumer group of its own, so several gateways can serve the
- * same sites; the group is deleted when the instance stops.
+ * Keeps the merged live windows of every site: per second for the last minutes, per minute
+ * for the whole day (today's total is their sum), and current visitors. Each gateway instance
+ * reads the whole aggregates topic with a consumer group of its own, so several gateways can
+ * serve the same sites; the group is deleted when the instance stops. A site's windows are
+ * seeded from ClickHouse (per partition, with offsets) the first time it is asked for, so the
+ * merge with live partials stays exact whenever the gateway started.
  */
 @Injectable()
 export class LiveService implements OnModuleDestroy {
-  private readonly view = new LiveWindowView(LIVE_HORIZON_MS * 2);
+  private readonly view = new LiveWindowView(2 * SECONDS_SHOWN * SECOND, { [MINUTE]: DAY + 2 * 3_600_000 });
   private readonly consumer: BatchConsumer;
   private readonly groupId: string;
-  private listener: LiveListener = { window: () => undefined, presence: () => undefined };
+  private listener: ChangeListener = () => undefined;
+  private pruneTimer: NodeJS.Timeout | undefined;
   /** site -> partition -> newest current-visitor counts */
   private readonly presence = new Map<string, Map<number, PresenceUpdate>>();
-  private pruneTimer: NodeJS.Timeout | undefined;
+  /** site -> the day start its minute windows were seeded for */
+  private readonly seeded = new Map<string, Promise<number>>();
 
   constructor(
     @Inject(KAFKA) private readonly kafka: Kafka,
@@ -43,8 +49,8 @@ export class LiveService implements OnModuleDestroy {
     this.consumer = new BatchConsumer(kafka, { groupId: this.groupId, topics: [config.kafka.topics.aggregates], fromBeginning: false }, logger.child({ component: 'aggregates-consumer' }));
   }
 
-  /** Starts reading window updates; resolves once the consumer owns its partitions. */
-  async start(listener: LiveListener): Promise<void> {
+  /** Starts reading aggregate updates; resolves once the consumer owns its partitions. */
+  async start(listener: ChangeListener): Promise<void> {
     this.listener = listener;
     await this.consumer.start(async (batch) => {
       for (const m of batch.messages) {
@@ -54,63 +60,36 @@ export class LiveService implements OnModuleDestroy {
           continue;
         }
         if (update.kind === 'presence') {
-          const total = this.applyPresence(update);
-          if (total) this.listener.presence(total);
+          if (this.applyPresence(update)) this.listener(update.site);
           continue;
         }
         const merged = this.view.apply({ ...update, offset: BigInt(update.offset), metrics: WindowMetrics.fromJSON(update.metrics as MetricsJson) });
-        if (merged && update.windowSizeMs === WINDOW_SIZE_MS) {
-          const m = merged.metrics;
-          this.listener.window({
-            site: update.site,
-            windowStart: update.windowStart,
-            windowSizeMs: update.windowSizeMs,
-            final: update.final,
-            pageviews: m.pageviews,
-            visitors: m.visitors,
-            customEvents: m.customEvents,
-            sessions: m.sessions,
-          });
-        }
+        if (merged) this.listener(update.site);
       }
     });
     await this.consumer.ready();
     this.pruneTimer = setInterval(() => this.view.prune(Date.now()), 10_000).unref();
   }
 
-  async snapshot(site: string, now: number): Promise<LiveSnapshotPayload> {
-    const dayStart = now - (now % 86_400_000);
-    const horizon = Math.max(dayStart, now - (now % WINDOW_SIZE_MS) - LIVE_HORIZON_MS);
-    const stored = await this.repository.partials(site, dayStart, horizon);
-    for (const p of stored.partials) this.view.apply({ site, windowSizeMs: WINDOW_SIZE_MS, ...p, metrics: Object.assign(new WindowMetrics(), { pageviews: p.pageviews }) });
-    const windows = this.view.windows(site, WINDOW_SIZE_MS, horizon).map(({ windowStart, metrics }) => ({ windowStart, pageviews: metrics.pageviews }));
-    const todayPageviews = stored.before + windows.reduce((sum, w) => sum + w.pageviews, 0);
-    return { site, serverTime: now, dayStart, todayPageviews, windows, windowSizeMs: WINDOW_SIZE_MS, presence: this.presenceOf(site) };
-  }
-
-  /** Keeps each partition's newest counts; a visitor is on one partition, so the counts add up. */
-  private applyPresence(update: PresenceUpdate): LivePresencePayload | undefined {
-    let partitions = this.presence.get(update.site);
-    if (!partitions) {
-      partitions = new Map();
-      this.presence.set(update.site, partitions);
-    }
-    const current = partitions.get(update.partition);
-    if (current && current.at > update.at) return undefined;
-    partitions.set(update.partition, update);
-    return this.presenceOf(update.site);
-  }
-
-  private presenceOf(site: string): LivePresencePayload {
-    let visitors5m = 0;
-    let visitors30m = 0;
-    let at = 0;
-    for (const p of this.presence.get(site)?.values() ?? []) {
-      visitors5m += p.visitors5m;
-      visitors30m += p.visitors30m;
-      at = Math.max(at, p.at);
-    }
-    return { site, at, visitors5m, visitors30m };
+  /** The site's live figures at `now`, seeding its windows from ClickHouse first if needed. */
+  async state(site: string, now: number): Promise<LiveState> {
+    const dayStart = now - (now % DAY);
+    await this.seed(site, dayStart, now);
+    const sum = (windows: { metrics: WindowMetrics }[]) => windows.reduce((n, w) => n + w.metrics.pageviews, 0);
+    const perWindow = (sizeMs: number, shown: number) =>
+      this.view
+        .windows(site, sizeMs, now - (now % sizeMs) - (shown - 1) * sizeMs)
+        .filter((w) => w.metrics.pageviews > 0)
+        .map((w) => ({ windowStart: w.windowStart, pageviews: w.metrics.pageviews }));
+    return {
+      site,
+      serverTime: now,
+      dayStart,
+      todayPageviews: sum(this.view.windows(site, MINUTE, dayStart)),
+      seconds: perWindow(SECOND, SECONDS_SHOWN),
+      minutes: perWindow(MINUTE, MINUTES_SHOWN),
+      presence: this.presenceOf(site),
+    };
   }
 
   async onModuleDestroy(): Promise<void> {
@@ -119,5 +98,44 @@ export class LiveService implements OnModuleDestroy {
     await new TopicAdmin(this.kafka, this.logger)
       .deleteConsumerGroup(this.groupId)
       .catch((err: Error) => this.logger.warn({ groupId: this.groupId, err: err.message }, 'could not delete the gateway consumer group'));
+  }
+
+  private async seed(site: string, dayStart: number, now: number): Promise<void> {
+    let seeding = this.seeded.get(site);
+    if (seeding && (await seeding) === dayStart) return;
+    seeding = this.repository.partials(site, dayStart, now - now % SECOND - 2 * SECONDS_SHOWN * SECOND).then((partials) => {
+      for (const p of partials) this.view.apply({ site, ...p, metrics: Object.assign(new WindowMetrics(), { pageviews: p.pageviews }) });
+      return dayStart;
+    });
+    this.seeded.set(site, seeding);
+    try {
+      await seeding;
+    } catch (err) {
+      this.seeded.delete(site);
+      throw err;
+    }
+  }
+
+  /** Keeps each partition's newest counts; a visitor is on one partition, so the counts add up. */
+  private applyPresence(update: PresenceUpdate): boolean {
+    let partitions = this.presence.get(update.site);
+    if (!partitions) {
+      partitions = new Map();
+      this.presence.set(update.site, partitions);
+    }
+    const current = partitions.get(update.partition);
+    if (current && current.at > update.at) return false;
+    partitions.set(update.partition, update);
+    return !current || current.visitors5m !== update.visitors5m || current.visitors30m !== update.visitors30m;
+  }
+
+  private presenceOf(site: string): LiveState['presence'] {
+    let visitors5m = 0;
+    let visitors30m = 0;
+    for (const p of this.presence.get(site)?.values() ?? []) {
+      visitors5m += p.visitors5m;
+      visitors30m += p.visitors30m;
+    }
+    return { visitors5m, visitors30m };
   }
 }

@@ -1,0 +1,93 @@
+import { Body, Controller, Get, HttpCode, Inject, Param, Post, Req, UseGuards } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { SiteRepository, type ClickHouseClient, type Site } from '@clickstream/clickhouse';
+import type { AppConfig } from '@clickstream/config';
+import { siteId } from '@clickstream/events';
+import { APP_CONFIG, ApiError, CLICKHOUSE } from '@clickstream/platform';
+import { snippet } from '@clickstream/tracker';
+import { AccessService } from '../auth/access.service.js';
+import { AdminGuard } from '../auth/site-access.guard.js';
+
+export interface SiteView {
+  id: string;
+  name: string;
+  createdAt: string;
+  /** Read-only dashboard of this site; the link carries its dashboard token, so it is also the share link. */
+  dashboardUrl: string;
+}
+
+export interface CreatedSite extends SiteView {
+  token: string;
+  snippet: string;
+}
+
+const createSite = z.strictObject({
+  id: siteId,
+  name: z.string().trim().min(1).max(200).optional(),
+});
+
+/** The sites admin API: create and list sites, rotate a dashboard token. Admin token only. */
+@Controller('api/sites')
+@UseGuards(AdminGuard)
+export class SitesController {
+  private readonly sites: SiteRepository;
+
+  constructor(
+    @Inject(CLICKHOUSE) clickhouse: ClickHouseClient,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly access: AccessService,
+  ) {
+    this.sites = new SiteRepository(clickhouse, config.clickhouse.database);
+  }
+
+  @Get()
+  async list(@Req() req: FastifyRequest): Promise<{ sites: SiteView[] }> {
+    return { sites: (await this.sites.list()).map((s) => this.view(s, req)) };
+  }
+
+  @Post()
+  @HttpCode(201)
+  async create(@Body() body: unknown, @Req() req: FastifyRequest): Promise<CreatedSite> {
+    const parsed = createSite.safeParse(typeof body === 'string' ? safeJson(body) : body);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw ApiError.badRequest('invalid_parameter', issue?.message ?? 'invalid', String(issue?.path[0] ?? 'body'));
+    }
+    const { id, name } = parsed.data;
+    if (await this.sites.get(id)) throw ApiError.conflict(`site ${id} exists already`, 'id');
+    await this.sites.add(id, name ?? id);
+    const site = (await this.sites.get(id))!;
+    return this.created(site, req);
+  }
+
+  /** A new dashboard token; the old one (and every link carrying it) stops working within seconds. */
+  @Post(':site/rotate-token')
+  @HttpCode(200)
+  async rotateToken(@Param('site') id: string, @Req() req: FastifyRequest): Promise<CreatedSite> {
+    const site = await this.sites.get(id);
+    if (!site) throw ApiError.notFound(`no site ${id}`, 'site');
+    const tokenVersion = await this.sites.rotateToken(site);
+    this.access.forget(id);
+    return this.created({ ...site, tokenVersion }, req);
+  }
+
+  private created(site: Site, req: FastifyRequest): CreatedSite {
+    const ingest = this.config.http.publicIngestUrl ?? `http://${this.config.http.host}:${this.config.http.ingestPort}`;
+    return { ...this.view(site, req), token: this.access.tokenFor(site), snippet: snippet(`${ingest}${this.config.ingest.trackerScriptPath}`, site.id) };
+  }
+
+  private view(site: Site, req: FastifyRequest): SiteView {
+    const base = this.config.http.publicGatewayUrl ?? `${req.protocol}://${req.host}`;
+    const query = new URLSearchParams({ site: site.id, token: this.access.tokenFor(site) });
+    return { id: site.id, name: site.name, createdAt: site.createdAt, dashboardUrl: `${base}/?${query}` };
+  }
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw ApiError.badRequest('invalid_json', 'the body is not JSON', 'body');
+  }
+}
