@@ -1,7 +1,7 @@
 import { Kafka, logLevel } from 'kafkajs';
 import { io, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LiveState } from '../../apps/gateway/src/live/live.events.js';
+import type { LiveSnapshot, LiveState } from '../../apps/gateway/src/live/live.events.js';
 import { eventually, postJson, startTestSystem, tokenFor } from '../support/test-system.js';
 
 type System = Awaited<ReturnType<typeof startTestSystem>>;
@@ -9,14 +9,16 @@ type System = Awaited<ReturnType<typeof startTestSystem>>;
 /** What a dashboard client sees: the newest complete state, from the snapshot and then each update. */
 class LiveClient {
   state: LiveState | undefined;
+  snapshot: LiveSnapshot | undefined;
   snapshotTotal = 0;
   updates = 0;
   private readonly socket: Socket;
 
   constructor(gatewayUrl: string, site: string, token: string) {
     this.socket = io(`${gatewayUrl}/live`, { auth: { site, token }, transports: ['websocket'], reconnection: false });
-    this.socket.on('snapshot', (s: LiveState) => {
+    this.socket.on('snapshot', (s: LiveSnapshot) => {
       this.state = s;
+      this.snapshot = s;
       this.snapshotTotal = s.todayPageviews;
     });
     this.socket.on('update', (s: LiveState) => {
@@ -89,11 +91,22 @@ describe('a pageview travels from the collect endpoint to the live view and the 
     for (const c of Object.values(clients)) c.close();
   });
 
-  it('gives a late joiner a snapshot holding what it missed', async () => {
+  it('gives a late joiner a snapshot holding what it missed: totals, per second and minute, top pages', async () => {
     const client = new LiveClient(system.gatewayUrl, 'alpha', await tokenFor(system, 'alpha'));
     await client.connected();
     expect(client.snapshotTotal).toBe(37);
     expect(client.total()).toBe(37);
+    const snapshot = client.snapshot!;
+    expect(snapshot.today).toMatchObject({ pageviews: 37, customEvents: 0 });
+    expect(snapshot.minutes.reduce((sum, m) => sum + m.pageviews, 0)).toBe(37);
+    // 37 page views over /page/0../page/4: 8, 8, 7, 7, 7
+    expect(snapshot.top['page']).toEqual([
+      { value: '/page/0', count: 8 },
+      { value: '/page/1', count: 8 },
+      { value: '/page/2', count: 7 },
+      { value: '/page/3', count: 7 },
+      { value: '/page/4', count: 7 },
+    ]);
     client.close();
   });
 

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { AppConfig } from '@clickstream/config';
 import { toDateTime64, type ClickHouseClient } from '@clickstream/clickhouse';
 import { APP_CONFIG, CLICKHOUSE } from '@clickstream/platform';
+import type { LiveSnapshot } from './live.events.js';
 
 /** A stored running count of one window on one partition, with the newest offset it covers. */
 export interface StoredPartial {
@@ -41,5 +42,40 @@ export class LiveWindowRepository {
     });
     const rows = await result.json<{ w: number | string; size: number | string; p: number | string; n: number | string; o: number | string }>();
     return rows.map((r) => ({ windowStart: Number(r.w) * 1000, windowSizeMs: Number(r.size), partition: Number(r.p), pageviews: Number(r.n), offset: BigInt(r.o) }));
+  }
+
+  /** Today's stored totals and top values per dimension since `dayStart`. */
+  async today(site: string, dayStart: number, topN: number): Promise<Pick<LiveSnapshot, 'today' | 'top'>> {
+    const params = { site, dayStart: toDateTime64(dayStart), topN };
+    const [totals] = await (
+      await this.clickhouse.query({
+        query: `SELECT sum(pageviews) AS pageviews, uniqCombinedMerge(visitors) AS visitors, sum(sessions) AS sessions, sum(custom_events) AS customEvents
+                FROM ${this.db}.rollup_1m WHERE site = {site:String} AND minute >= toStartOfMinute(toDateTime({dayStart:DateTime64(3)}))`,
+        query_params: params,
+        format: 'JSONEachRow',
+      })
+    ).json<Record<'pageviews' | 'visitors' | 'sessions' | 'customEvents', number | string>>();
+    const rows = await (
+      await this.clickhouse.query({
+        query: `SELECT dimension, value, count FROM (
+                  SELECT dimension, value, sum(events) AS count FROM ${this.db}.breakdown_1m
+                  WHERE site = {site:String} AND minute >= toStartOfMinute(toDateTime({dayStart:DateTime64(3)}))
+                  GROUP BY dimension, value)
+                ORDER BY dimension, count DESC, value LIMIT {topN:UInt32} BY dimension`,
+        query_params: params,
+        format: 'JSONEachRow',
+      })
+    ).json<{ dimension: string; value: string; count: number | string }>();
+    const top: LiveSnapshot['top'] = {};
+    for (const r of rows) (top[r.dimension] ??= []).push({ value: r.value, count: Number(r.count) });
+    return {
+      today: {
+        pageviews: Number(totals?.pageviews ?? 0),
+        visitors: Number(totals?.visitors ?? 0),
+        sessions: Number(totals?.sessions ?? 0),
+        customEvents: Number(totals?.customEvents ?? 0),
+      },
+      top,
+    };
   }
 }

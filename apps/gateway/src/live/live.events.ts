@@ -16,9 +16,17 @@ export interface LiveState {
   presence: { visitors5m: number; visitors30m: number };
 }
 
+/** What a client gets on every (re)connection: the live state plus today's stored totals and top breakdowns. */
+export interface LiveSnapshot extends LiveState {
+  /** Today's totals from ClickHouse (bots excluded). */
+  today: { pageviews: number; visitors: number; sessions: number; customEvents: number };
+  /** Today's ten most frequent values per dimension (page views; custom events for `event`). */
+  top: Record<string, { value: string; count: number }[]>;
+}
+
 export interface LiveServerEvents {
   /** Sent once on every (re)connection. */
-  snapshot: (payload: LiveState) => void;
+  snapshot: (payload: LiveSnapshot) => void;
   /** Sent at most once per LIVE_EMIT_INTERVAL_MS per site while its figures change. */
   update: (payload: LiveState) => void;
 }

@@ -75,7 +75,7 @@ export class LiveGateway implements OnGatewayInit, OnGatewayConnection, OnApplic
     const { site } = socket.data;
     await socket.join(roomOf(site));
     try {
-      socket.emit('snapshot', await this.live.state(site, Date.now()));
+      socket.emit('snapshot', await this.live.snapshot(site, Date.now()));
     } catch (err) {
       this.logger.error({ site, err: (err as Error).message }, 'snapshot failed');
       socket.disconnect(true);

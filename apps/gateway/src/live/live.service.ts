@@ -7,7 +7,7 @@ import { BatchConsumer, TopicAdmin } from '@clickstream/kafka';
 import type { Logger } from '@clickstream/logger';
 import { APP_CONFIG, KAFKA, LOGGER } from '@clickstream/platform';
 import { LiveWindowView, WindowMetrics, type MetricsJson } from '@clickstream/stream';
-import type { LiveState } from './live.events.js';
+import type { LiveSnapshot, LiveState } from './live.events.js';
 import { LiveWindowRepository } from './live-window.repository.js';
 
 const SECOND = 1000;
@@ -90,6 +90,12 @@ export class LiveService implements OnModuleDestroy {
       minutes: perWindow(MINUTE, MINUTES_SHOWN),
       presence: this.presenceOf(site),
     };
+  }
+
+  /** The state plus today's stored totals and top values, for a client that (re)connects. */
+  async snapshot(site: string, now: number): Promise<LiveSnapshot> {
+    const state = await this.state(site, now);
+    return { ...state, ...(await this.repository.today(site, state.dayStart, 10)) };
   }
 
   async onModuleDestroy(): Promise<void> {
