@@ -2,6 +2,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { io, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LiveSnapshot, LiveState } from '../../apps/gateway/src/live/live.events.js';
+import { handshake } from '../support/live-socket.js';
 import { eventually, postJson, startTestSystem, tokenFor } from '../support/test-system.js';
 
 type System = Awaited<ReturnType<typeof startTestSystem>>;
@@ -111,17 +112,7 @@ describe('a pageview travels from the collect endpoint to the live view and the 
   });
 
   it('refuses a socket without the right dashboard token with connect_error "unauthorized", and never sends site A to a token of site B', async () => {
-    const refused = async (auth: Record<string, string>): Promise<string> => {
-      const socket = io(`${system.gatewayUrl}/live`, { auth, transports: ['websocket'], reconnection: false });
-      try {
-        return await new Promise<string>((resolve) => {
-          socket.once('connect_error', (err) => resolve(err.message));
-          socket.once('snapshot', () => resolve('accepted'));
-        });
-      } finally {
-        socket.close();
-      }
-    };
+    const refused = (auth: Record<string, string>) => handshake(system.gatewayUrl, auth);
     expect(await refused({ site: 'alpha' })).toBe('unauthorized');
     expect(await refused({ site: 'alpha', token: 'not-a-token' })).toBe('unauthorized');
     expect(await refused({ site: 'alpha', token: await tokenFor(system, 'beta') })).toBe('unauthorized');

@@ -1,21 +1,8 @@
-import { io } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { handshake } from '../support/live-socket.js';
 import { eventually, postJson, startTestSystem, storedPageviews } from '../support/test-system.js';
 
 type System = Awaited<ReturnType<typeof startTestSystem>>;
-
-/** What the /live namespace answers a handshake: 'accepted' (a snapshot came) or the connect_error message. */
-async function handshake(gatewayUrl: string, auth: Record<string, string>): Promise<string> {
-  const socket = io(`${gatewayUrl}/live`, { auth, transports: ['websocket'], reconnection: false });
-  try {
-    return await new Promise<string>((resolve) => {
-      socket.once('connect_error', (err) => resolve(err.message));
-      socket.once('snapshot', () => resolve('accepted'));
-    });
-  } finally {
-    socket.close();
-  }
-}
 
 describe('the sites admin API and dashboard tokens', () => {
   let system: System;
