@@ -1,8 +1,9 @@
 import { Controller, Get, Param, Query, UseGuards } from '@nestjs/common';
-import { siteId } from '@clickstream/events';
 import { ApiError } from '@clickstream/platform';
 import { SiteAccessGuard } from '../auth/site-access.guard.js';
-import { HistoryRepository } from './history.repository.js';
+import { checkTimeseries, parseDimension, parseInstant, parseInterval, parseLimit, parseRange, parseSite, parseTimezone, type BreakdownDimension, type Interval } from './history-params.js';
+import type { BreakdownRow, TimeseriesRow } from './history.repository.js';
+import { HistoryService, type Totals } from './history.service.js';
 
 export interface PageviewsResponse {
   site: string;
@@ -11,31 +12,94 @@ export interface PageviewsResponse {
   pageviews: number;
 }
 
+/** `from` and `to` of the answers below are the range counted: the one asked for, widened to whole minutes. */
+export interface TimeseriesResponse {
+  site: string;
+  from: string;
+  to: string;
+  interval: Interval;
+  timezone: string;
+  points: TimeseriesRow[];
+}
+
+export interface BreakdownResponse {
+  site: string;
+  dimension: BreakdownDimension;
+  from: string;
+  to: string;
+  rows: BreakdownRow[];
+}
+
+export interface TotalsResponse extends Totals {
+  site: string;
+  from: string;
+  to: string;
+}
+
+type HistoryQuery = Record<string, unknown>;
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+/**
+ * The history API of one site, read from ClickHouse, for that site's dashboard token or the
+ * admin token: every route is /api/sites/:site/..., so the guard on the class covers them all.
+ * `from`/`to` are ISO 8601 or epoch ms; the range is [from, to), by default today (UTC) so far.
+ */
 @Controller('api/sites')
 @UseGuards(SiteAccessGuard)
 export class HistoryController {
-  constructor(private readonly history: HistoryRepository) {}
+  constructor(private readonly history: HistoryService) {}
 
   /** Pageviews of a site in [from, to); both optional, ISO 8601 or epoch milliseconds. */
   @Get(':site/pageviews')
   async pageviews(@Param('site') site: string, @Query('from') from?: string, @Query('to') to?: string): Promise<PageviewsResponse> {
-    const parsedSite = siteId.safeParse(site);
-    if (!parsedSite.success) throw ApiError.badRequest('invalid_parameter', parsedSite.error.issues[0]?.message ?? 'invalid', 'site');
+    const parsedSite = parseSite(site);
     const fromMs = parseInstant(from, 'from', 0);
     const toMs = parseInstant(to, 'to', Date.now() + 1000);
     if (fromMs >= toMs) throw ApiError.badRequest('invalid_parameter', 'must be after "from"', 'to');
-    const pageviews = await this.history.pageviews(parsedSite.data, fromMs, toMs);
-    return { site: parsedSite.data, from: new Date(fromMs).toISOString(), to: new Date(toMs).toISOString(), pageviews };
+    const pageviews = await this.history.pageviews(parsedSite, fromMs, toMs);
+    return { site: parsedSite, from: iso(fromMs), to: iso(toMs), pageviews };
   }
-}
 
-const MAX_INSTANT = Date.UTC(2200, 0, 1);
-
-function parseInstant(value: string | undefined, field: string, fallback: number): number {
-  if (value === undefined || value === '') return fallback;
-  const ms = /^\d+$/.test(value) ? Number(value) : Date.parse(value);
-  if (!Number.isFinite(ms) || ms < 0 || ms > MAX_INSTANT) {
-    throw ApiError.badRequest('invalid_parameter', 'expected an ISO 8601 date-time or epoch milliseconds between 1970 and 2200', field);
+  /** Page views, visitors, sessions and custom events per minute, hour or day of a time zone, empty buckets included. */
+  @Get(':site/timeseries')
+  async timeseries(@Param('site') site: string, @Query() query: HistoryQuery): Promise<TimeseriesResponse> {
+    const parsedSite = parseSite(site);
+    const range = parseRange(query['from'], query['to'], Date.now());
+    const interval = parseInterval(query['interval']);
+    const timezone = parseTimezone(query['timezone']);
+    checkTimeseries(range, interval);
+    const points = await this.history.timeseries(parsedSite, range, interval, timezone);
+    return { site: parsedSite, from: iso(range.from), to: iso(range.to), interval, timezone, points };
   }
-  return ms;
+
+  /** The top values of a dimension: page views per page, referrer, UTM, country, browser, OS, device; custom events per name; sessions per entry or exit page. */
+  @Get(':site/breakdown')
+  async breakdown(@Param('site') site: string, @Query() query: HistoryQuery): Promise<BreakdownResponse> {
+    const parsedSite = parseSite(site);
+    const dimension = parseDimension(query['dimension']);
+    const range = parseRange(query['from'], query['to'], Date.now());
+    const limit = parseLimit(query['limit']);
+    const rows = await this.history.breakdown(parsedSite, dimension, range, limit);
+    return { site: parsedSite, dimension, from: iso(range.from), to: iso(range.to), rows };
+  }
+
+  /** Page views, visitors, custom events, and sessions started in the range with their bounce rate and mean duration. */
+  @Get(':site/totals')
+  async totals(@Param('site') site: string, @Query() query: HistoryQuery): Promise<TotalsResponse> {
+    const parsedSite = parseSite(site);
+    const range = parseRange(query['from'], query['to'], Date.now());
+    const t = await this.history.totals(parsedSite, range);
+    return {
+      site: parsedSite,
+      from: iso(range.from),
+      to: iso(range.to),
+      pageviews: t.pageviews,
+      visitors: t.visitors,
+      sessions: t.sessions,
+      customEvents: t.customEvents,
+      bounceRate: t.bounceRate,
+      avgDurationSeconds: t.avgDurationSeconds,
+    };
+  }
 }

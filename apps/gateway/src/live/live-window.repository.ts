@@ -30,12 +30,12 @@ export class LiveWindowRepository {
     const result = await this.clickhouse.query({
       query: `SELECT toUnixTimestamp(toStartOfMinute(window_start)) AS w, 60000 AS size, kafka_partition AS p, sum(pageviews) AS n, max(last_offset) AS o
               FROM ${this.db}.pageviews_1s
-              WHERE site = {site:String} AND window_start >= toDateTime({dayStart:DateTime64(3)})
+              WHERE site = {site:String} AND window_start >= toDateTime({dayStart:DateTime64(3, 'UTC')})
               GROUP BY w, p
               UNION ALL
               SELECT toUnixTimestamp(window_start) AS w, 1000 AS size, kafka_partition AS p, sum(pageviews) AS n, max(last_offset) AS o
               FROM ${this.db}.pageviews_1s
-              WHERE site = {site:String} AND window_start >= toDateTime({secondsFrom:DateTime64(3)})
+              WHERE site = {site:String} AND window_start >= toDateTime({secondsFrom:DateTime64(3, 'UTC')})
               GROUP BY w, p`,
       query_params: { site, dayStart: toDateTime64(dayStart), secondsFrom: toDateTime64(secondsFrom) },
       format: 'JSONEachRow',
@@ -50,7 +50,7 @@ export class LiveWindowRepository {
     const [totals] = await (
       await this.clickhouse.query({
         query: `SELECT sum(pageviews) AS pageviews, uniqCombinedMerge(visitors) AS visitors, sum(sessions) AS sessions, sum(custom_events) AS customEvents
-                FROM ${this.db}.rollup_1m WHERE site = {site:String} AND minute >= toStartOfMinute(toDateTime({dayStart:DateTime64(3)}))`,
+                FROM ${this.db}.rollup_1m WHERE site = {site:String} AND minute >= toStartOfMinute(toDateTime({dayStart:DateTime64(3, 'UTC')}))`,
         query_params: params,
         format: 'JSONEachRow',
       })
@@ -59,7 +59,7 @@ export class LiveWindowRepository {
       await this.clickhouse.query({
         query: `SELECT dimension, value, count FROM (
                   SELECT dimension, value, sum(events) AS count FROM ${this.db}.breakdown_1m
-                  WHERE site = {site:String} AND minute >= toStartOfMinute(toDateTime({dayStart:DateTime64(3)}))
+                  WHERE site = {site:String} AND minute >= toStartOfMinute(toDateTime({dayStart:DateTime64(3, 'UTC')}))
                   GROUP BY dimension, value)
                 ORDER BY dimension, count DESC, value LIMIT {topN:UInt32} BY dimension`,
         query_params: params,

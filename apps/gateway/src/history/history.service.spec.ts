@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { ApiError } from '@clickstream/platform';
+import type { HistoryRepository, RollupTotals, SessionTotals } from './history.repository.js';
+import { HistoryService } from './history.service.js';
+
+const RANGE = { from: Date.UTC(2026, 10, 25), to: Date.UTC(2026, 10, 26) };
+
+/** A repository answering fixed figures and recording which reads were made. */
+function fakeRepository(rollup: RollupTotals, sessions: SessionTotals, timeseriesError?: Error) {
+  const calls: string[] = [];
+  const repo = {
+    rollupTotals: async () => rollup,
+    sessionTotals: async () => sessions,
+    breakdown: async (_s: string, d: string) => (calls.push(`breakdown:${d}`), []),
+    sessionBreakdown: async (_s: string, d: string) => (calls.push(`sessions:${d}`), []),
+    timeseries: async () => {
+      if (timeseriesError) throw timeseriesError;
+      return [];
+    },
+  };
+  return { repo: repo as unknown as HistoryRepository, calls };
+}
+
+describe('HistoryService', () => {
+  it('gives the bounce rate to 4 decimals and the mean session duration in seconds to 1 decimal', async () => {
+    const { repo } = fakeRepository({ pageviews: 10, visitors: 3, customEvents: 2 }, { sessions: 3, bounces: 2, durationMs: 100_000 });
+    expect(await new HistoryService(repo).totals('s', RANGE)).toEqual({
+      pageviews: 10,
+      visitors: 3,
+      customEvents: 2,
+      sessions: 3,
+      bounceRate: 0.6667,
+      avgDurationSeconds: 33.3,
+    });
+  });
+
+  it('answers 0 for the bounce rate and duration of a range without sessions', async () => {
+    const { repo } = fakeRepository({ pageviews: 0, visitors: 0, customEvents: 0 }, { sessions: 0, bounces: 0, durationMs: 0 });
+    expect(await new HistoryService(repo).totals('s', RANGE)).toMatchObject({ sessions: 0, bounceRate: 0, avgDurationSeconds: 0 });
+  });
+
+  it('reads entry and exit pages from the sessions and every other dimension from the breakdowns', async () => {
+    const { repo, calls } = fakeRepository({ pageviews: 0, visitors: 0, customEvents: 0 }, { sessions: 0, bounces: 0, durationMs: 0 });
+    const service = new HistoryService(repo);
+    await service.breakdown('s', 'entryPage', RANGE, 10);
+    await service.breakdown('s', 'exitPage', RANGE, 10);
+    await service.breakdown('s', 'page', RANGE, 10);
+    await service.breakdown('s', 'event', RANGE, 10);
+    expect(calls).toEqual(['sessions:entryPage', 'sessions:exitPage', 'breakdown:page', 'breakdown:event']);
+  });
+
+  it('turns a time zone the database does not know into a 400 naming timezone, and lets other errors through', async () => {
+    const unknownZone = fakeRepository({ pageviews: 0, visitors: 0, customEvents: 0 }, { sessions: 0, bounces: 0, durationMs: 0 }, new Error('Cannot load time zone Nowhere/Land'));
+    const err = await new HistoryService(unknownZone.repo).timeseries('s', RANGE, 'hour', 'Nowhere/Land').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ApiError);
+    expect(err).toMatchObject({ status: 400, field: 'timezone' });
+    const down = fakeRepository({ pageviews: 0, visitors: 0, customEvents: 0 }, { sessions: 0, bounces: 0, durationMs: 0 }, new Error('connect ECONNREFUSED'));
+    await expect(new HistoryService(down.repo).timeseries('s', RANGE, 'hour', 'UTC')).rejects.toThrow('ECONNREFUSED');
+  });
+});

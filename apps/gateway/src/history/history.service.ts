@@ -1,0 +1,58 @@
+import { Injectable } from '@nestjs/common';
+import { ApiError } from '@clickstream/platform';
+import { isSessionDimension, type BreakdownDimension, type Interval, type TimeRange } from './history-params.js';
+import { HistoryRepository, type BreakdownRow, type TimeseriesRow } from './history.repository.js';
+
+export interface Totals {
+  pageviews: number;
+  visitors: number;
+  sessions: number;
+  customEvents: number;
+  /** Share of sessions with at most one page view, in [0, 1], 4 decimals; 0 without sessions. */
+  bounceRate: number;
+  /** Mean of (last event - first event) over the sessions, seconds, 1 decimal; 0 without sessions. */
+  avgDurationSeconds: number;
+}
+
+/**
+ * What the history API answers, over the rollups: page views and visitors from the minute
+ * rollups, session figures from the sessions that started in the range.
+ */
+@Injectable()
+export class HistoryService {
+  constructor(private readonly history: HistoryRepository) {}
+
+  pageviews(site: string, from: number, to: number): Promise<number> {
+    return this.history.pageviews(site, from, to);
+  }
+
+  async timeseries(site: string, range: TimeRange, interval: Interval, timezone: string): Promise<TimeseriesRow[]> {
+    try {
+      return await this.history.timeseries(site, range, interval, timezone);
+    } catch (err) {
+      // Intl and the database ship their own zone data; a zone only Intl knows is the caller's to change
+      if (/Cannot load time zone/i.test((err as Error).message)) throw ApiError.badRequest('invalid_parameter', `time zone ${timezone} is unknown to the database`, 'timezone');
+      throw err;
+    }
+  }
+
+  breakdown(site: string, dimension: BreakdownDimension, range: TimeRange, limit: number): Promise<BreakdownRow[]> {
+    return isSessionDimension(dimension) ? this.history.sessionBreakdown(site, dimension, range, limit) : this.history.breakdown(site, dimension, range, limit);
+  }
+
+  async totals(site: string, range: TimeRange): Promise<Totals> {
+    const [rollup, sessions] = await Promise.all([this.history.rollupTotals(site, range), this.history.sessionTotals(site, range)]);
+    const n = sessions.sessions;
+    return {
+      ...rollup,
+      sessions: n,
+      bounceRate: n === 0 ? 0 : round(sessions.bounces / n, 4),
+      avgDurationSeconds: n === 0 ? 0 : round(sessions.durationMs / n / 1000, 1),
+    };
+  }
+}
+
+const round = (x: number, decimals: number): number => {
+  const f = 10 ** decimals;
+  return Math.round(x * f) / f;
+};

@@ -1,0 +1,345 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DIMENSIONS } from '@clickstream/stream';
+import { parseUserAgent } from '../../apps/ingest/src/enrich/user-agent.js';
+import { BROWSER_UA, eventually, startTestSystem, tokenFor } from '../support/test-system.js';
+
+type System = Awaited<ReturnType<typeof startTestSystem>>;
+
+const MIN = 60_000;
+const HOUR = 3_600_000;
+const DAY = 86_400_000;
+const SITE = 'shop';
+const FIREFOX_UA = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0';
+
+interface Utm {
+  source: string;
+  medium: string;
+  campaign: string;
+}
+
+/** One event of a visitor, `at` minutes after BASE; with a name it is a custom event. */
+interface Hit {
+  at: number;
+  page: string;
+  name?: string;
+  referrer?: string;
+  utm?: Utm;
+}
+
+interface Visitor {
+  ua: string;
+  country?: 'KR' | 'DE';
+  hits: Hit[];
+}
+
+// Event times two days back (CLOCK_SKEW_MS lets the client's `ts` stand), spanning an hour
+// boundary, all within one session gap so each visitor has exactly one session.
+const TOP_OF_HOUR = Math.floor((Date.now() - 2 * DAY) / HOUR) * HOUR;
+const BASE = TOP_OF_HOUR - 10 * MIN;
+const RANGE = { from: TOP_OF_HOUR - HOUR, to: TOP_OF_HOUR + HOUR };
+
+const newsletter: Utm = { source: 'newsletter', medium: 'email', campaign: 'launch' };
+const social: Utm = { source: 'social', medium: 'cpc', campaign: 'spring' };
+const ua = (base: string, i: number): string => `${base} v/${i}`;
+
+const VISITORS: Visitor[] = [
+  // one page view each: bounces
+  { ua: ua(BROWSER_UA, 0), country: 'KR', hits: [{ at: 0, page: '/', referrer: 'https://news.example/a', utm: newsletter }] },
+  { ua: ua(BROWSER_UA, 1), country: 'KR', hits: [{ at: 2, page: '/pricing', referrer: 'https://www.search.example/?q=shop' }] },
+  { ua: ua(FIREFOX_UA, 2), country: 'DE', hits: [{ at: 5, page: '/' }] },
+  { ua: ua(BROWSER_UA, 3), hits: [{ at: 12, page: '/blog', utm: newsletter }] },
+  // several page views
+  { ua: ua(BROWSER_UA, 4), country: 'DE', hits: [{ at: 1, page: '/' }, { at: 3, page: '/pricing' }, { at: 4, page: '/pricing', name: 'signup' }, { at: 6, page: '/checkout' }] },
+  {
+    ua: ua(FIREFOX_UA, 5),
+    country: 'KR',
+    hits: [{ at: 8, page: '/blog', referrer: 'https://news.example/b', utm: social }, { at: 9.5, page: '/pricing' }, { at: 11, page: '/checkout' }, { at: 11.5, page: '/checkout', name: 'purchase' }],
+  },
+  { ua: ua(BROWSER_UA, 6), hits: [{ at: 14, page: '/pricing' }, { at: 16, page: '/' }] },
+  // one page view and a custom event: still a bounce
+  { ua: ua(BROWSER_UA, 7), country: 'DE', hits: [{ at: 15, page: '/' }, { at: 15.5, page: '/', name: 'signup' }] },
+  // a custom event alone: a session without a page view (a bounce, with no entry or exit page)
+  { ua: ua(BROWSER_UA, 8), hits: [{ at: 7, page: '/', name: 'download' }] },
+];
+const BOT: Visitor = { ua: 'curl/8', country: 'KR', hits: [{ at: 3, page: '/bot-only', referrer: 'https://bots.example/' }, { at: 4, page: '/' }, { at: 4, page: '/', name: 'signup' }] };
+
+const timeOf = (hit: Hit): number => BASE + hit.at * MIN + 5_000;
+const pageviewsOf = (v: Visitor): Hit[] => v.hits.filter((h) => h.name === undefined);
+
+function payload(hit: Hit): Record<string, unknown> {
+  const url = new URL(`https://shop.example${hit.page}`);
+  if (hit.utm) for (const [k, val] of Object.entries(hit.utm)) url.searchParams.set(`utm_${k}`, val);
+  const ts = timeOf(hit);
+  return hit.name === undefined
+    ? { type: 'pageview', site: SITE, url: url.toString(), ts, ...(hit.referrer ? { referrer: hit.referrer } : {}) }
+    : { type: 'event', site: SITE, url: url.toString(), name: hit.name, ts };
+}
+
+/** The value a page view (or, for 'event', a custom event) has in a dimension; undefined when it has none. */
+function valueOf(dimension: string, v: Visitor, hit: Hit): string | undefined {
+  if (dimension === 'event') return hit.name;
+  if (hit.name !== undefined) return undefined;
+  const agent = parseUserAgent(v.ua);
+  switch (dimension) {
+    case 'page':
+      return hit.page;
+    case 'referrer':
+      return hit.referrer ? new URL(hit.referrer).hostname.replace(/^www\./, '') : undefined;
+    case 'utmSource':
+      return hit.utm?.source;
+    case 'utmMedium':
+      return hit.utm?.medium;
+    case 'utmCampaign':
+      return hit.utm?.campaign;
+    case 'country':
+      return v.country;
+    case 'browser':
+      return agent.browser ?? undefined;
+    case 'os':
+      return agent.os ?? undefined;
+    case 'device':
+      return agent.device;
+    default:
+      throw new Error(`no expectation for ${dimension}`);
+  }
+}
+
+type Row = { value: string; count: number; visitors: number };
+
+function rowsOf(counts: Map<string, { count: number; visitors: Set<Visitor> }>): Row[] {
+  return [...counts.entries()]
+    .map(([value, c]) => ({ value, count: c.count, visitors: c.visitors.size }))
+    .sort((a, b) => b.count - a.count || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
+}
+
+function tally(counts: Map<string, { count: number; visitors: Set<Visitor> }>, value: string | undefined, v: Visitor): void {
+  if (value === undefined) return;
+  const c = counts.get(value) ?? { count: 0, visitors: new Set<Visitor>() };
+  c.count += 1;
+  c.visitors.add(v);
+  counts.set(value, c);
+}
+
+/** What a breakdown should answer, from what was sent (bots left out). */
+function expectedBreakdown(dimension: string): Row[] {
+  const counts = new Map<string, { count: number; visitors: Set<Visitor> }>();
+  for (const v of VISITORS) {
+    if (dimension === 'entryPage' || dimension === 'exitPage') {
+      const pages = pageviewsOf(v);
+      tally(counts, (dimension === 'entryPage' ? pages[0] : pages.at(-1))?.page, v);
+    } else {
+      for (const hit of v.hits) tally(counts, valueOf(dimension, v, hit), v);
+    }
+  }
+  return rowsOf(counts);
+}
+
+const EXPECTED = {
+  pageviews: VISITORS.reduce((n, v) => n + pageviewsOf(v).length, 0),
+  visitors: VISITORS.length,
+  sessions: VISITORS.length,
+  customEvents: VISITORS.reduce((n, v) => n + v.hits.filter((h) => h.name !== undefined).length, 0),
+  bounces: VISITORS.filter((v) => pageviewsOf(v).length <= 1).length,
+  // each visitor's one session lasts from its first to its last event, custom events included
+  durationsMs: VISITORS.map((v) => Math.max(...v.hits.map(timeOf)) - Math.min(...v.hits.map(timeOf))),
+};
+
+describe('the history API: timeseries, breakdowns and totals over the stored rollups', () => {
+  let system: System;
+
+  /** Headers that give access to a site's history: its dashboard token. */
+  async function authHeaders(site: string): Promise<Record<string, string>> {
+    return { Authorization: `Bearer ${await tokenFor(system, site)}` };
+  }
+
+  /** A GET of the gateway with the access headers of the site in the path. */
+  async function get(path: string, headers?: Record<string, string>): Promise<{ status: number; body: Record<string, unknown> }> {
+    const site = decodeURIComponent(/^\/api\/sites\/([^/]+)\//.exec(path)?.[1] ?? '');
+    const res = await fetch(`${system.gatewayUrl}${path}`, { headers: headers ?? (await authHeaders(site)) });
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  }
+
+  const query = (params: Record<string, string | number>): string => new URLSearchParams(Object.entries(params).map(([k, v]) => [k, String(v)])).toString();
+  const inRange = (extra: Record<string, string | number> = {}): string => query({ from: new Date(RANGE.from).toISOString(), to: new Date(RANGE.to).toISOString(), ...extra });
+
+  beforeAll(async () => {
+    system = await startTestSystem({ COUNTRY_HEADER: 'x-country', CLOCK_SKEW_MS: String(3 * DAY), RATE_LIMIT_PER_SECOND: '0' });
+    let sent = 0;
+    const answers = await Promise.all(
+      [...VISITORS, BOT].map(async (v) => {
+        sent += v.hits.length;
+        const res = await fetch(`${system.ingestUrl}/api/collect`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json', 'User-Agent': v.ua, ...(v.country ? { 'x-country': v.country } : {}) },
+          body: JSON.stringify(v.hits.map(payload)),
+        });
+        return res.status;
+      }),
+    );
+    expect(answers.every((s) => s === 202)).toBe(true);
+    const db = system.config.clickhouse.database;
+    await eventually(async () => {
+      const [row] = await (await system.clickhouse.query({ query: `SELECT count() AS n FROM ${db}.events_raw`, format: 'JSONEachRow' })).json<{ n: number | string }>();
+      return Number(row?.n) === sent ? true : undefined;
+    }, 20_000, `${sent} stored events`);
+  });
+
+  afterAll(async () => {
+    await system?.stop();
+    system?.cleanup();
+  });
+
+  it('gives totals equal to what was sent, bots left out, with the bounce rate and mean session duration', async () => {
+    const { status, body } = await get(`/api/sites/${SITE}/totals?${inRange()}`);
+    expect(status).toBe(200);
+    const meanMs = EXPECTED.durationsMs.reduce((a, b) => a + b, 0) / EXPECTED.durationsMs.length;
+    expect(body).toEqual({
+      site: SITE,
+      from: new Date(RANGE.from).toISOString(),
+      to: new Date(RANGE.to).toISOString(),
+      pageviews: EXPECTED.pageviews,
+      visitors: EXPECTED.visitors,
+      sessions: EXPECTED.sessions,
+      customEvents: EXPECTED.customEvents,
+      bounceRate: Math.round((EXPECTED.bounces / EXPECTED.sessions) * 1e4) / 1e4,
+      avgDurationSeconds: Math.round(meanMs / 100) / 10,
+    });
+    // guards against an expectation that is trivially 0 or 1
+    expect(body['bounceRate']).toBe(0.6667);
+    expect(body['avgDurationSeconds']).toBe(73.3);
+  });
+
+  it('counts only the sessions that started in the range', async () => {
+    // from the minute of visitor 6's first event: visitors 6 and 7 started there, visitor 5's session started before
+    const from = new Date(BASE + 14 * MIN).toISOString();
+    const { body } = await get(`/api/sites/${SITE}/totals?${query({ from, to: new Date(RANGE.to).toISOString() })}`);
+    expect(body).toMatchObject({ sessions: 2, bounceRate: 0.5, pageviews: 3, visitors: 2, customEvents: 1 });
+  });
+
+  it('breaks every dimension down into exactly the counts sent per value, most first', async () => {
+    for (const dimension of [...DIMENSIONS, 'entryPage', 'exitPage']) {
+      const { status, body } = await get(`/api/sites/${SITE}/breakdown?${inRange({ dimension, limit: 1000 })}`);
+      expect(status, dimension).toBe(200);
+      expect(body, dimension).toEqual({ site: SITE, dimension, from: new Date(RANGE.from).toISOString(), to: new Date(RANGE.to).toISOString(), rows: expectedBreakdown(dimension) });
+    }
+    // the data make the cases worth checking: two countries in a tie broken by name, two browsers
+    expect(expectedBreakdown('country')).toEqual([
+      { value: 'DE', count: 5, visitors: 3 },
+      { value: 'KR', count: 5, visitors: 3 },
+    ]);
+    expect(expectedBreakdown('browser')).toHaveLength(2);
+    expect(expectedBreakdown('page').slice(0, 2)).toEqual([
+      { value: '/', count: 5, visitors: 5 },
+      { value: '/pricing', count: 4, visitors: 4 },
+    ]);
+  });
+
+  it('returns the top rows only up to the limit, ten by default', async () => {
+    const { body } = await get(`/api/sites/${SITE}/breakdown?${inRange({ dimension: 'page', limit: 2 })}`);
+    expect(body['rows']).toEqual(expectedBreakdown('page').slice(0, 2));
+    const all = await get(`/api/sites/${SITE}/breakdown?${inRange({ dimension: 'page' })}`);
+    expect(all.body['rows']).toEqual(expectedBreakdown('page').slice(0, 10));
+  });
+
+  it('gives one point per minute of the range, empty minutes as zeros, summing to the totals', async () => {
+    const from = BASE;
+    const to = BASE + 20 * MIN;
+    const { status, body } = await get(`/api/sites/${SITE}/timeseries?${query({ from, to, interval: 'minute' })}`);
+    expect(status).toBe(200);
+    const points = body['points'] as { t: number; pageviews: number; visitors: number; sessions: number; customEvents: number }[];
+    expect(body).toMatchObject({ site: SITE, interval: 'minute', timezone: 'UTC', from: new Date(from).toISOString(), to: new Date(to).toISOString() });
+    expect(points.map((p) => p.t)).toEqual(Array.from({ length: 20 }, (_, i) => BASE + i * MIN));
+    const perMinute = Array.from({ length: 20 }, () => 0);
+    for (const v of VISITORS) for (const h of pageviewsOf(v)) perMinute[Math.floor(h.at)]! += 1;
+    expect(points.map((p) => p.pageviews)).toEqual(perMinute);
+    const sum = (k: 'pageviews' | 'sessions' | 'customEvents') => points.reduce((n, p) => n + p[k], 0);
+    expect({ pageviews: sum('pageviews'), sessions: sum('sessions'), customEvents: sum('customEvents') }).toEqual({
+      pageviews: EXPECTED.pageviews,
+      sessions: EXPECTED.sessions,
+      customEvents: EXPECTED.customEvents,
+    });
+    // a minute without any event is there, all zeros (minute 4 has a custom event only: a visitor, no page view)
+    const active = new Set(VISITORS.flatMap((v) => v.hits.map((h) => Math.floor(h.at))));
+    expect(points.filter((_, i) => !active.has(i))).toEqual(
+      [...Array(20).keys()].filter((i) => !active.has(i)).map((i) => ({ t: BASE + i * MIN, pageviews: 0, visitors: 0, sessions: 0, customEvents: 0 })),
+    );
+    expect(points[4]).toEqual({ t: BASE + 4 * MIN, pageviews: 0, visitors: 1, sessions: 0, customEvents: 1 });
+  });
+
+  it('buckets by hour and day of the time zone asked for, from the bucket holding "from"', async () => {
+    const hourly = await get(`/api/sites/${SITE}/timeseries?${inRange({ interval: 'hour' })}`);
+    const utcPoints = hourly.body['points'] as { t: number; pageviews: number; visitors: number }[];
+    expect(utcPoints.map((p) => p.t)).toEqual([TOP_OF_HOUR - HOUR, TOP_OF_HOUR]);
+    // the hour boundary falls 10 minutes after BASE
+    const before = VISITORS.flatMap((v) => pageviewsOf(v)).filter((h) => h.at < 10).length;
+    expect(utcPoints.map((p) => p.pageviews)).toEqual([before, EXPECTED.pageviews - before]);
+    expect(utcPoints[0]!.visitors + utcPoints[1]!.visitors).toBeGreaterThanOrEqual(EXPECTED.visitors);
+
+    // UTC+05:30: hours start at half past in UTC, so the two-hour range touches three of them
+    const kolkata = await get(`/api/sites/${SITE}/timeseries?${inRange({ interval: 'hour', timezone: 'Asia/Kolkata' })}`);
+    expect(kolkata.status).toBe(200);
+    expect(kolkata.body['timezone']).toBe(new Intl.DateTimeFormat('en-US', { timeZone: 'Asia/Kolkata' }).resolvedOptions().timeZone);
+    const kPoints = kolkata.body['points'] as { t: number; pageviews: number; visitors: number }[];
+    expect(kPoints.map((p) => p.t)).toEqual([TOP_OF_HOUR - 90 * MIN, TOP_OF_HOUR - 30 * MIN, TOP_OF_HOUR + 30 * MIN]);
+    expect(kPoints.map((p) => p.pageviews)).toEqual([0, EXPECTED.pageviews, 0]);
+    expect(kPoints[1]!.visitors).toBe(EXPECTED.visitors);
+
+    const day = Math.floor(BASE / DAY) * DAY;
+    const daily = await get(`/api/sites/${SITE}/timeseries?${query({ from: day - DAY, to: day + 2 * DAY, interval: 'day' })}`);
+    const dPoints = daily.body['points'] as { t: number; pageviews: number }[];
+    expect(dPoints.map((p) => p.t)).toEqual([day - DAY, day, day + DAY]);
+    expect(dPoints.reduce((n, p) => n + p.pageviews, 0)).toBe(EXPECTED.pageviews);
+  });
+
+  it('steps days in local calendar days across a daylight saving change', async () => {
+    // Berlin moved its clocks forward on 2025-03-30: that day has 23 hours
+    const { body } = await get(`/api/sites/${SITE}/timeseries?${query({ from: '2025-03-28T00:00:00Z', to: '2025-04-01T00:00:00Z', interval: 'day', timezone: 'Europe/Berlin' })}`);
+    const starts = (body['points'] as { t: number }[]).map((p) => new Date(p.t).toISOString());
+    expect(starts).toEqual(['2025-03-27T23:00:00.000Z', '2025-03-28T23:00:00.000Z', '2025-03-29T23:00:00.000Z', '2025-03-30T22:00:00.000Z', '2025-03-31T22:00:00.000Z']);
+  });
+
+  it('reads today (UTC) so far when no range is given, with zeros and no sessions', async () => {
+    const before = Date.now();
+    const { status, body } = await get(`/api/sites/${SITE}/totals`);
+    const after = Date.now();
+    expect(status).toBe(200);
+    expect([Math.floor(before / DAY) * DAY, Math.floor(after / DAY) * DAY]).toContain(Date.parse(body['from'] as string));
+    expect(Date.parse(body['to'] as string)).toBeGreaterThanOrEqual(Math.ceil(before / MIN) * MIN);
+    expect(Date.parse(body['to'] as string)).toBeLessThanOrEqual(Math.ceil(after / MIN) * MIN);
+    expect(body).toMatchObject({ pageviews: 0, visitors: 0, sessions: 0, customEvents: 0, bounceRate: 0, avgDurationSeconds: 0 });
+  });
+
+  it('answers 400 naming the parameter for every bad one', async () => {
+    const cases: [string, string][] = [
+      [`breakdown?${inRange({ dimension: 'city' })}`, 'dimension'],
+      [`breakdown?${inRange()}`, 'dimension'],
+      [`breakdown?${inRange({ dimension: 'page', limit: 0 })}`, 'limit'],
+      [`breakdown?${inRange({ dimension: 'page', limit: 1001 })}`, 'limit'],
+      [`breakdown?${inRange({ dimension: 'page', limit: 'ten' })}`, 'limit'],
+      [`timeseries?${inRange({ interval: 'week' })}`, 'interval'],
+      [`timeseries?${query({ from: '2026-01-01T00:00:00Z', to: '2026-03-01T00:00:00Z', interval: 'minute' })}`, 'interval'],
+      [`timeseries?${inRange({ timezone: 'Mars/Olympus' })}`, 'timezone'],
+      [`timeseries?${inRange({ timezone: "UTC') --" })}`, 'timezone'],
+      [`totals?${query({ from: 'yesterday' })}`, 'from'],
+      [`totals?${query({ from: '2026-01-02T00:00:00Z', to: '2026-01-01T00:00:00Z' })}`, 'to'],
+      [`timeseries?${query({ to: 'soon' })}`, 'to'],
+    ];
+    for (const [path, field] of cases) {
+      const { status, body } = await get(`/api/sites/${SITE}/${path}`);
+      expect({ path, status, error: body['error'], field: body['field'] }).toEqual({ path, status: 400, error: 'invalid_parameter', field });
+      expect(typeof body['detail']).toBe('string');
+    }
+    // only the admin token gets past the guard for a site that cannot exist
+    const badSite = await get(`/api/sites/${encodeURIComponent('<b>')}/totals`, { Authorization: `Bearer ${system.admin.token}` });
+    expect(badSite).toMatchObject({ status: 400, body: { error: 'invalid_parameter', field: 'site' } });
+  });
+
+  it('answers 401 without a token or with another site\'s, on every history route', async () => {
+    const paths = ['pageviews', 'totals', 'timeseries', 'breakdown?dimension=page'].map((p) => `/api/sites/${SITE}/${p}`);
+    for (const path of paths) {
+      expect((await get(path, {})).status, path).toBe(401);
+      expect((await get(path, { Authorization: `Bearer ${await tokenFor(system, 'alpha')}` })).status, path).toBe(401);
+      expect((await get(path, { Authorization: `Bearer ${system.admin.token}` })).status, path).toBe(200);
+    }
+  });
+});
