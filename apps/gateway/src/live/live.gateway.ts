@@ -27,6 +27,8 @@ export class LiveGateway implements OnGatewayInit, OnGatewayConnection, OnApplic
   private readonly changed = new Set<string>();
   /** Sites sent a volatile update in the last tick, owed a settling one. */
   private readonly unsettled = new Set<string>();
+  /** When each site's room was last sent an update. */
+  private readonly lastSent = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
   private flushing = false;
 
@@ -68,7 +70,8 @@ export class LiveGateway implements OnGatewayInit, OnGatewayConnection, OnApplic
   /** Updates flow to rooms only once the aggregates consumer owns its partitions. */
   async onApplicationBootstrap(): Promise<void> {
     await this.live.start((site) => this.changed.add(site));
-    this.timer = setInterval(() => void this.flush(), this.config.http.liveEmitIntervalMs);
+    // ticks several times per interval, so a room is sent its update as soon as it is due
+    this.timer = setInterval(() => void this.flush(), Math.max(10, Math.floor(this.config.http.liveEmitIntervalMs / 5)));
   }
 
   async handleConnection(socket: LiveSocket): Promise<void> {
@@ -91,17 +94,25 @@ export class LiveGateway implements OnGatewayInit, OnGatewayConnection, OnApplic
     this.flushing = true;
     try {
       const now = Date.now();
-      const settling = [...this.unsettled].filter((site) => !this.changed.has(site));
-      const changed = [...this.changed];
-      this.changed.clear();
-      this.unsettled.clear();
+      const interval = this.config.http.liveEmitIntervalMs;
+      // a room sent an update less than an interval ago waits for the next tick
+      const due = (site: string) => now - (this.lastSent.get(site) ?? 0) >= interval;
+      const changed = [...this.changed].filter(due);
+      const settling = [...this.unsettled].filter((site) => !this.changed.has(site) && due(site));
+      for (const site of changed) this.changed.delete(site);
+      for (const site of [...changed, ...settling]) this.unsettled.delete(site);
       for (const site of changed) {
-        const room = this.namespace.to(roomOf(site));
-        if (this.namespace.adapter.rooms.get(roomOf(site))?.size) room.volatile.emit('update', await this.live.state(site, now));
+        if (!this.namespace.adapter.rooms.get(roomOf(site))?.size) continue;
+        const state = await this.live.state(site, now);
+        this.lastSent.set(site, Date.now());
+        this.namespace.to(roomOf(site)).volatile.emit('update', state);
         this.unsettled.add(site);
       }
       for (const site of settling) {
-        if (this.namespace.adapter.rooms.get(roomOf(site))?.size) this.namespace.to(roomOf(site)).emit('update', await this.live.state(site, now));
+        if (!this.namespace.adapter.rooms.get(roomOf(site))?.size) continue;
+        const state = await this.live.state(site, now);
+        this.lastSent.set(site, Date.now());
+        this.namespace.to(roomOf(site)).emit('update', state);
       }
     } catch (err) {
       this.logger.warn({ err: (err as Error).message }, 'live update failed; retrying on the next tick');
