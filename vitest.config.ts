@@ -13,7 +13,7 @@ export default defineConfig({
     alias: Object.fromEntries(libs.map((l) => [`@clickstream/${l}`, fileURLToPath(new URL(`./libs/${l}/src/index.ts`, import.meta.url))])),
   },
   test: {
-    include: ['libs/**/*.spec.ts', 'apps/**/*.spec.ts', 'test/**/*.spec.ts'],
+    include: ['libs/**/*.spec.ts', 'apps/**/*.spec.ts', 'test/**/*.spec.ts', 'tools/**/*.spec.ts'],
     globalSetup: ['test/support/global-setup.ts'],
     // one chDB data folder belongs to one process: every test file gets its own
     pool: 'forks',
