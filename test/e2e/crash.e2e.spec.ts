@@ -1,4 +1,4 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -56,8 +56,7 @@ describe('an aggregator killed between its ClickHouse insert and its Kafka commi
   };
 
   beforeAll(async () => {
-    // the child runs the compiled apps, as `npm start` and the Docker image do
-    execFileSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'ignore' });
+    // the child runs the compiled apps (built by the global setup), as `npm start` and the Docker image do
     await new TopicAdmin(kafka, logger).ensureTopics(projectTopics(config.kafka));
     await admin.connect();
   });

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,7 +20,8 @@ declare module 'vitest' {
  * existing cluster instead; INFRA=containers starts Kafka and ClickHouse with testcontainers.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  await (await import('../../scripts/build-tracker.mjs')).buildTracker();
+  // the compiled apps (dist/): tests that run them as processes (crash, bench) and the tracker script
+  execFileSync('npm', ['run', 'build', '--silent'], { cwd: projectRoot(), stdio: ['ignore', 'ignore', 'inherit'] });
   const config = loadConfig();
   const logger = createLogger(config.log.level === 'info' ? 'warn' : config.log.level, 'test-infra');
   if (config.kafka.brokers) {

@@ -100,7 +100,10 @@ export async function startLocalKafka(options: LocalKafkaOptions): Promise<Runni
   const stop = async (): Promise<void> => {
     if (broker.exitCode === null && broker.signalCode === null) {
       broker.kill('SIGTERM');
-      const done = await Promise.race([exited.then(() => true), sleep(30_000, false, { ref: false })]);
+      // a ref'd timer keeps the process alive while the broker shuts down (the child's own handle may not)
+      const timeout = new AbortController();
+      const done = await Promise.race([exited.then(() => true), sleep(30_000, false, { signal: timeout.signal }).catch(() => false)]);
+      timeout.abort();
       if (!done) broker.kill('SIGKILL');
       await exited;
     }
