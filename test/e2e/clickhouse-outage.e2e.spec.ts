@@ -55,9 +55,15 @@ describe('the aggregator while ClickHouse refuses inserts', () => {
     expect((await health()).body).toMatchObject({ status: 'degraded', clickhouse: 'down' });
     expect(await metric('clickstream_aggregator_clickhouse_up')).toBe(0);
     expect(await metric('clickstream_aggregator_insert_failures_total')).toBeGreaterThan(0);
-    // nothing half-stored, nothing committed past what is stored
-    await new Promise((r) => setTimeout(r, 2000));
+    // nothing half-stored, nothing committed past what is stored: the history API holds at 20 throughout
+    const seenDuringOutage: number[] = [];
+    for (const until = Date.now() + 2000; Date.now() < until; ) {
+      seenDuringOutage.push(await storedPageviews(system, 'gamma'));
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    expect(new Set(seenDuringOutage)).toEqual(new Set([20]));
     expect(await scalar(`SELECT count() AS n FROM ${db}.events_raw WHERE site = 'gamma'`)).toBe(20);
+    expect((await health()).status).toBe(503); // still refusing: the 20 above were read during the outage
     // the 30 refused events stay uncommitted: the group's lag holds them all
     const metricsText = await (await fetch(`${system.aggregatorUrl}/metrics`)).text();
     const lag = [...metricsText.matchAll(/^clickstream_aggregator_consumer_lag\{partition="\d+"\} (\d+)$/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
