@@ -94,7 +94,11 @@ export class AggregationService {
     return this.storage;
   }
 
-  /** The group changed: forget partitions we no longer own, so a later takeover reloads them. */
+  /**
+   * The group changed: forget partitions we no longer own, so a later takeover reloads them.
+   * Safe only because kafkajs finishes every batch in flight before it rejoins and reports
+   * the new assignment: no batch of a revoked partition is still running here.
+   */
   onAssignment(partitions: readonly number[]): void {
     const owned = new Set(partitions);
     for (const p of [...this.stored.keys()]) if (!owned.has(p)) this.release(p);
