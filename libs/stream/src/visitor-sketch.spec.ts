@@ -11,6 +11,9 @@ const relativeError = (estimate: number, truth: number): number => Math.abs(esti
 describe('VisitorSketch', () => {
   it('counts exactly below the limit, whatever the repeats', () => {
     expect(VisitorSketch.empty().count()).toBe(0);
+    const one = sketchOf(0, 1);
+    one.add('visitor-0');
+    expect(one.count()).toBe(1);
     const s = sketchOf(0, 999);
     for (let i = 0; i < 999; i++) s.add(`visitor-${i}`);
     expect(s.exact).toBe(true);
@@ -45,10 +48,17 @@ describe('VisitorSketch', () => {
     const a = sketchOf(0, 3000);
     const b = sketchOf(2000, 2500);
     expect(VisitorSketch.union([a, b]).toJSON()).toEqual(VisitorSketch.union([b, a]).toJSON());
+    const c = sketchOf(100, 700);
+    expect(VisitorSketch.union([b, c]).toJSON()).toEqual(VisitorSketch.union([c, b]).toJSON());
     const again = a.clone();
     again.mergeFrom(a);
     again.mergeFrom(a.clone());
     expect(again.toJSON()).toEqual(a.toJSON());
+    for (const s of [a, b]) {
+      const before = s.toJSON();
+      s.mergeFrom(s);
+      expect(s.toJSON()).toEqual(before);
+    }
   });
 
   it('survives a JSON round trip and refuses malformed input', () => {

@@ -45,12 +45,24 @@ function murmur3(bytes: Uint8Array, seed: number): number {
   return h >>> 0;
 }
 
+const SEED_HI = 0x9747b28c;
+const SEED_LO = 0x5bd1e995;
 const encoder = new TextEncoder();
 const hex8 = (n: number): string => n.toString(16).padStart(8, '0');
+const toHex = (hi: number, lo: number): string => hex8(hi) + hex8(lo);
 
-function hashOf(visitorId: string): string {
-  const bytes = encoder.encode(visitorId);
-  return hex8(murmur3(bytes, 0x9747b28c)) + hex8(murmur3(bytes, 0x5bd1e995));
+/** Reused UTF-8 scratch buffer (a UTF-16 code unit encodes to at most 3 bytes), so add() does not allocate. */
+let scratch = new Uint8Array(256);
+/** The two 32-bit halves of the last hashed id (module-level to avoid a tuple allocation per add). */
+let hashHi = 0;
+let hashLo = 0;
+
+function hashInto(visitorId: string): void {
+  if (scratch.length < visitorId.length * 3) scratch = new Uint8Array(visitorId.length * 3);
+  const { written } = encoder.encodeInto(visitorId, scratch);
+  const bytes = scratch.subarray(0, written);
+  hashHi = murmur3(bytes, SEED_HI);
+  hashLo = murmur3(bytes, SEED_LO);
 }
 
 /** Number of leading zeros of a 32-bit value, 32 for 0. */
@@ -78,7 +90,9 @@ export class VisitorSketch {
   }
 
   add(visitorId: string): void {
-    this.addHash(hashOf(visitorId));
+    hashInto(visitorId);
+    if (this.registers) insert(this.registers, hashHi, hashLo);
+    else this.addHash(toHex(hashHi, hashLo));
   }
 
   mergeFrom(other: VisitorSketch): void {
@@ -162,12 +176,15 @@ export class VisitorSketch {
   }
 
   private insert(regs: Uint8Array, hash: string): void {
-    const hi = parseInt(hash.slice(0, 8), 16);
-    const lo = parseInt(hash.slice(8), 16);
-    const index = hi >>> (32 - P);
-    // the 64 - P bits after the index: the rest of `hi`, then `lo`
-    const restHi = (hi << P) >>> 0;
-    const rank = restHi !== 0 ? clz(restHi) + 1 : 32 - P + (lo !== 0 ? clz(lo) : 32) + 1;
-    if (rank > regs[index]!) regs[index] = rank;
+    insert(regs, parseInt(hash.slice(0, 8), 16), parseInt(hash.slice(8), 16));
   }
+}
+
+/** HLL insert of the 64-bit hash (hi, lo): index = top P bits, rank = 1 + leading zeros of the other 64 - P bits (max 64 - P + 1). */
+function insert(regs: Uint8Array, hi: number, lo: number): void {
+  const index = hi >>> (32 - P);
+  // the 64 - P bits after the index: the rest of `hi`, then `lo`
+  const restHi = (hi << P) >>> 0;
+  const rank = restHi !== 0 ? clz(restHi) + 1 : 32 - P + (lo !== 0 ? clz(lo) : 32) + 1;
+  if (rank > regs[index]!) regs[index] = rank;
 }
