@@ -22,8 +22,10 @@ export class TopicAdmin {
       const existing = new Set(await admin.listTopics());
       const missing = specs.filter((s) => !existing.has(s.topic));
       if (missing.length > 0) {
+        // kafkajs' own wait for leaders gives up on "does not host this topic-partition" while a
+        // fresh broker is still creating other topics; waitUntilServed below retries that
         await admin.createTopics({
-          waitForLeaders: true,
+          waitForLeaders: false,
           topics: missing.map((s) => ({
             topic: s.topic,
             numPartitions: s.partitions,
