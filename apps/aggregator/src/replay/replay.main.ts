@@ -1,11 +1,8 @@
 import 'reflect-metadata';
-import { startInfra } from '@clickstream/infra';
-import { ConsumerLag } from '@clickstream/kafka';
 import { createLogger } from '@clickstream/logger';
-import { createRuntime, loadConfigOrExit } from '@clickstream/platform';
-import { startAggregator } from '../aggregator.app.js';
+import { loadConfigOrExit } from '@clickstream/platform';
 import { parseReplayFrom } from './replay-from.js';
-import { ReplayService } from './replay.service.js';
+import { runReplay } from './run-replay.js';
 
 const USAGE = `usage: npm run replay -- <from>
 
@@ -33,36 +30,11 @@ async function main(): Promise<void> {
   }
   const config = loadConfigOrExit('replay');
   const logger = createLogger(config.log.level, 'replay');
-  const infra = await startInfra(config, logger);
   try {
-    const runtime = await createRuntime(infra.config, logger);
-    try {
-      const plan = await new ReplayService(runtime.kafka, runtime.clickhouse, runtime.config, logger).replay(from);
-      process.stdout.write(`replay epoch ${plan.epoch}: ${plan.records} records of ${plan.topic} to read again\n`);
-      for (const p of plan.partitions) process.stdout.write(`  partition ${p.partition}: offsets ${p.from} to ${p.end}\n`);
-      const aggregator = await startAggregator({ ...runtime, config: { ...runtime.config, http: { ...runtime.config.http, aggregatorPort: 0 } } });
-      const lag = new ConsumerLag(runtime.kafka);
-      try {
-        await aggregator.ready();
-        for (;;) {
-          const parts = await lag.measure(plan.groupId, plan.topic);
-          const behind = plan.partitions.filter((p) => (parts.find((q) => q.partition === p.partition)?.committed ?? 0n) < p.end);
-          if (behind.length === 0) break;
-          await new Promise((r) => setTimeout(r, 1000));
-        }
-      } finally {
-        await lag.close();
-        await aggregator.close();
-      }
-      process.stdout.write('replay done: the rollups are rebuilt\n');
-    } finally {
-      await runtime.close();
-    }
+    await runReplay(from, config, logger, process.stdout);
   } catch (err) {
     process.stderr.write(`replay: ${(err as Error).message}\n`);
     process.exitCode = 1;
-  } finally {
-    await infra.stop();
   }
 }
 

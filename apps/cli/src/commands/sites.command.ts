@@ -1,0 +1,71 @@
+import { CliError } from '../cli-error.js';
+import { expectPositionals, parseCommandLine } from '../command-line.js';
+import type { Command, Output } from '../command.js';
+import { GatewayClient, gatewayUrlOf, type CreatedSite } from '../gateway-client.js';
+import { formatTable } from '../table.js';
+
+const USAGE = `usage: clickstream sites add <id> [--name <name>]
+       clickstream sites list
+       clickstream sites rotate-token <id>
+
+  The sites admin API of the running gateway (PUBLIC_GATEWAY_URL, or http://HOST:GATEWAY_PORT),
+  with the admin token (ADMIN_TOKEN, or --admin-token; \`npm start\` prints the derived one).
+
+  add            registers a site (id: 1 to 64 letters, digits, ".", "_" or "-") and prints
+                 the snippet to paste into its pages and its dashboard link
+  list           every site with its dashboard link
+  rotate-token   a new dashboard token: the old one, and every link carrying it, stops
+                 working within seconds; prints the new link and the snippet
+
+  The dashboard link carries the site's dashboard token: it is the read-only link you share.
+  Ingest accepts events of a new site once its site cache refreshes (SITE_CACHE_TTL_MS).
+
+  --name <name>           display name of a new site (default: its id)
+  --admin-token <token>   instead of ADMIN_TOKEN
+
+  Example:
+    clickstream sites add blog --name "My blog"
+`;
+
+const OPTIONS = { help: { type: 'boolean', short: 'h' }, name: { type: 'string' }, 'admin-token': { type: 'string' } } as const;
+
+export const sitesCommand: Command = {
+  usage: USAGE,
+  async run(args, context) {
+    const { values, positionals } = parseCommandLine('sites', { args, options: OPTIONS, allowPositionals: true });
+    if (values.help) {
+      context.stdout.write(USAGE);
+      return 0;
+    }
+    const [sub, ...rest] = positionals;
+    if (sub === undefined) throw new CliError('sites: expected add, list or rotate-token (clickstream sites --help shows the usage)');
+    if (!['add', 'list', 'rotate-token'].includes(sub)) throw new CliError(`sites: unknown subcommand "${sub}" (expected add, list or rotate-token)`);
+    const config = context.config();
+    const gateway = new GatewayClient(gatewayUrlOf(config), values['admin-token'] ?? config.http.adminToken);
+    const out = context.stdout;
+    if (sub === 'list') {
+      expectPositionals('sites list', rest, []);
+      const sites = await gateway.listSites();
+      if (sites.length === 0) out.write('no sites yet (clickstream sites add <id>)\n');
+      else out.write(formatTable([['ID', 'NAME', 'CREATED', 'DASHBOARD'], ...sites.map((s) => [s.id, s.name, s.createdAt, s.dashboardUrl])]));
+      return 0;
+    }
+    const [id] = expectPositionals(`sites ${sub}`, rest, ['id']);
+    if (id === undefined) throw new CliError(`sites ${sub}: which site? (e.g. clickstream sites ${sub} blog)`);
+    if (sub === 'add') {
+      const site = await gateway.addSite(id, values.name);
+      out.write(`site ${site.id} ("${site.name}") added\n\n`);
+      printSite(out, site);
+    } else {
+      const site = await gateway.rotateToken(id);
+      out.write(`site ${site.id}: new dashboard token; links with the old one stop working within seconds\n\n`);
+      printSite(out, site);
+    }
+    return 0;
+  },
+};
+
+function printSite(out: Output, site: CreatedSite): void {
+  out.write(`Paste this into the pages of ${site.id}:\n  ${site.snippet}\n\n`);
+  out.write(`Dashboard (read-only; the link carries the dashboard token, share it with care):\n  ${site.dashboardUrl}\n`);
+}

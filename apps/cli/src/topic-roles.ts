@@ -1,0 +1,31 @@
+import type { KafkaConfig } from '@clickstream/config';
+
+/** The project's three topics; on the command line their role stands for the configured name. */
+export type TopicRole = 'events' | 'aggregates' | 'dead-letter';
+
+export const TOPIC_ROLES: readonly TopicRole[] = ['events', 'aggregates', 'dead-letter'];
+
+export function topicOfRole(role: TopicRole, topics: KafkaConfig['topics']): string {
+  switch (role) {
+    case 'events':
+      return topics.events;
+    case 'aggregates':
+      return topics.aggregates;
+    case 'dead-letter':
+      return topics.deadLetter;
+    default: {
+      const never: never = role;
+      throw new Error(`unknown topic role ${String(never)}`);
+    }
+  }
+}
+
+/** `events`, `aggregates` or `dead-letter` name the configured topic; any other name is taken as it is. */
+export function resolveTopic(name: string, topics: KafkaConfig['topics']): string {
+  const role = TOPIC_ROLES.find((r) => r === name);
+  return role ? topicOfRole(role, topics) : name;
+}
+
+export function roleOf(topic: string, topics: KafkaConfig['topics']): TopicRole | undefined {
+  return TOPIC_ROLES.find((r) => topicOfRole(r, topics) === topic);
+}
