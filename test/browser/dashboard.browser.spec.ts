@@ -1,21 +1,27 @@
 import { mkdirSync } from 'node:fs';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { snippet } from '@clickstream/tracker';
 import { launchChromium } from '../support/browser.js';
 import { startSiteServer } from '../support/site-server.js';
-import { BROWSER_UA, startTestSystem } from '../support/test-system.js';
+import { BROWSER_UA, startTestSystem, tokenFor } from '../support/test-system.js';
 
 type System = Awaited<ReturnType<typeof startTestSystem>>;
 
-describe('in a real browser, a page carrying the snippet moves the live dashboard', () => {
+const SITE = 'browser-site';
+
+/** The rows of a top-N table as [value, count] pairs, in the order shown. */
+const tableRows = (page: Page, id: string): Promise<string[][]> =>
+  page.$$eval(`#${id} tbody tr:not(.empty)`, (rows) => rows.map((r) => Array.from(r.querySelectorAll('td'), (td) => td.textContent ?? '')));
+
+describe('the dashboard in a real browser, fed by a page carrying the snippet', () => {
   let system: System;
   let browser: Browser;
   let site: Awaited<ReturnType<typeof startSiteServer>>;
 
   beforeAll(async () => {
     system = await startTestSystem();
-    site = await startSiteServer(snippet(`${system.ingestUrl}/script.js`, 'browser-site'));
+    site = await startSiteServer(snippet(`${system.ingestUrl}/script.js`, SITE));
     browser = await launchChromium();
   });
 
@@ -26,22 +32,143 @@ describe('in a real browser, a page carrying the snippet moves the live dashboar
     system?.cleanup();
   });
 
-  it('shows the pageviews of a tracked page on the dashboard', async () => {
+  it('counts each visit within 2 s, lists the visited pages with their counts, and is photographed at desktop and phone width', async () => {
     const dashboard = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    await dashboard.goto(await system.dashboardUrl('browser-site'));
+    const errors: string[] = [];
+    dashboard.on('pageerror', (err) => errors.push(err.message));
+    dashboard.on('response', (res) => res.status() >= 400 && errors.push(`${res.status()} ${res.url()}`));
+    // a CSP violation (an inline style or script slipping in) is reported as a console error
+    dashboard.on('console', (msg) => msg.type() === 'error' && errors.push(msg.text()));
+    await dashboard.goto(await system.dashboardUrl(SITE));
     await dashboard.waitForSelector('#status[data-state="live"]');
     await expect.poll(() => dashboard.textContent('#today')).toBe('0');
 
     // headless Chromium announces itself as HeadlessChrome, which is (rightly) counted as a bot
     const visitor = await browser.newPage({ userAgent: BROWSER_UA });
-    await visitor.goto(`${site.url}/`);
-    await visitor.click('#next');
-    await visitor.waitForURL(`${site.url}/pricing`);
-    await visitor.waitForLoadState('load');
+    let expected = 0;
+    const counted = async (): Promise<void> => {
+      await visitor.waitForLoadState('load');
+      expected++;
+      await expect.poll(() => dashboard.textContent('#today'), { timeout: 2_000 }).toBe(String(expected));
+    };
+    for (let round = 0; round < 3; round++) {
+      await visitor.goto(`${site.url}/`);
+      await counted();
+      await visitor.click('#next');
+      await visitor.waitForURL(`${site.url}/pricing`);
+      await counted();
+    }
+    await visitor.goto(`${site.url}/docs/start`);
+    await counted();
+    await expect.poll(() => dashboard.textContent('#minute'), { timeout: 2_000 }).toBe('7');
+    expect(await dashboard.textContent('#visitors-now')).toBe('1');
 
-    await expect.poll(() => dashboard.textContent('#today'), { timeout: 10_000 }).toBe('2');
-    await expect.poll(() => dashboard.textContent('#minute'), { timeout: 5_000 }).toBe('2');
+    await expect
+      .poll(async () => new Map((await tableRows(dashboard, 'top-pages')).map(([value, count]) => [value, count])), { timeout: 10_000 })
+      .toEqual(new Map([['/', '3'], ['/pricing', '3'], ['/docs/start', '1']]));
+    await expect.poll(() => dashboard.textContent('#total-pageviews'), { timeout: 10_000 }).toBe('7');
+    expect(await dashboard.textContent('#total-visitors')).toBe('1');
+    expect(errors).toEqual([]);
+
+    // a few more sources, browsers and a custom event, so the pictures show every table in use
+    const others = [
+      { ua: 'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15', referrer: 'https://www.google.com/search?q=clickstream', path: '/' },
+      { ua: 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1', referrer: 'https://news.ycombinator.com/', path: '/pricing' },
+      { ua: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100101 Firefox/128.0', referrer: 'https://github.com/', path: '/docs/start' },
+    ];
+    for (const o of others) {
+      const post = (body: object) =>
+        fetch(`${system.ingestUrl}/api/collect`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'User-Agent': o.ua }, body: JSON.stringify(body) });
+      expect((await post({ site: SITE, url: `${site.url}${o.path}`, referrer: o.referrer, title: 'Clickstream' })).status).toBe(202);
+      expect((await post({ type: 'event', site: SITE, url: `${site.url}${o.path}`, name: 'signup', props: { plan: 'pro' } })).status).toBe(202);
+    }
+    await expect.poll(() => dashboard.textContent('#today'), { timeout: 2_000 }).toBe('10');
+    await expect.poll(async () => (await tableRows(dashboard, 'top-events'))[0], { timeout: 10_000 }).toEqual(['signup', '3']);
+    await expect.poll(async () => (await tableRows(dashboard, 'top-referrers')).length, { timeout: 10_000 }).toBeGreaterThanOrEqual(3);
+
+    // the range picker reads the same figures in minute buckets of the last half hour, and keeps the choice in the link
+    await dashboard.click('#range-picker button[data-range="30m"]');
+    await expect.poll(() => dashboard.textContent('#range-title')).toBe('Last 30 minutes');
+    expect(new URL(dashboard.url()).searchParams.get('range')).toBe('30m');
+    // the chart has drawn the half hour (at most 31 minute buckets), not the previous range
+    await expect.poll(async () => Number(await dashboard.getAttribute('#range-chart', 'data-points')), { timeout: 5000 }).toBeLessThanOrEqual(31);
+    await expect.poll(() => dashboard.textContent('#total-pageviews'), { timeout: 5_000 }).toBe('10');
+    await dashboard.screenshot({ path: 'docs/dashboard.png' });
     mkdirSync('test-results', { recursive: true });
-    await dashboard.screenshot({ path: 'test-results/dashboard.png' });
+    await dashboard.emulateMedia({ colorScheme: 'dark' });
+    await dashboard.screenshot({ path: 'test-results/dashboard-dark.png' });
+    await dashboard.emulateMedia({ colorScheme: 'light' });
+    await dashboard.setViewportSize({ width: 390, height: 844 });
+    // the charts follow their container's width (ResizeObserver): let them redraw before the picture
+    await expect.poll(() => dashboard.$eval('#range-chart canvas', (c) => c.getBoundingClientRect().width)).toBeLessThan(390);
+    await dashboard.screenshot({ path: 'test-results/dashboard-phone.png', fullPage: true });
+    const overflow = await dashboard.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    expect(overflow).toBe(0);
+  });
+
+  it('remembers the sites opened in this browser and offers them in the site picker', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(await system.dashboardUrl(SITE));
+    await page.waitForSelector('#status[data-state="live"]');
+    await page.goto(await system.dashboardUrl('shop'));
+    await page.waitForSelector('#status[data-state="live"]');
+    const options = () => page.$$eval('#site-picker option', (os) => os.map((o) => [(o as HTMLOptionElement).value, (o as HTMLOptionElement).selected]));
+    expect(await options()).toEqual([
+      [SITE, false],
+      ['shop', true],
+    ]);
+
+    await page.selectOption('#site-picker', SITE);
+    await page.waitForURL((url) => url.searchParams.get('site') === SITE);
+    await page.waitForSelector('#status[data-state="live"]');
+    expect(new URL(page.url()).searchParams.get('token')).toBe(await tokenFor(system, SITE));
+    expect(await page.textContent('#snippet')).toBe(snippet(`${system.ingestUrl}/script.js`, SITE));
+
+    // without a site in the link, the page offers the remembered ones and connects to none
+    await page.goto(`${system.gatewayUrl}/`);
+    await page.waitForSelector('#status[data-state="idle"]');
+    expect(await page.isVisible('#empty')).toBe(true);
+    expect((await options()).map(([value]) => value)).toEqual(['', SITE, 'shop']);
+    await context.close();
+  });
+
+  it('says the link is not valid when the token is refused, shows no figures, and keeps the good token it knew', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(await system.dashboardUrl(SITE));
+    await page.waitForSelector('#status[data-state="live"]');
+    const remembered = () => page.evaluate(() => localStorage.getItem('clickstream:dashboard:sites'));
+    const known = await remembered();
+    expect(JSON.parse(known ?? '{}')).toEqual({ [SITE]: await tokenFor(system, SITE) });
+
+    const totals = page.waitForResponse((res) => res.url().includes('/totals'));
+    await page.goto(`${system.gatewayUrl}/?site=${SITE}&token=not-the-token`);
+    await page.waitForSelector('#status[data-state="error"]');
+    expect(await page.textContent('#status')).toContain('Unauthorized');
+    expect((await totals).status()).toBe(401);
+    for (const id of ['today', 'minute', 'visitors-now', 'total-pageviews', 'total-bounce']) expect(await page.textContent(`#${id}`)).toBe('–');
+    expect(await remembered()).toBe(known);
+    await context.close();
+  });
+
+  it('serves a shell with no inline script and a strict Content-Security-Policy, and its built assets', async () => {
+    const res = await fetch(`${system.gatewayUrl}/?site=${SITE}&token=${await tokenFor(system, SITE)}`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-security-policy')).toBe("default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; style-src 'self'");
+    expect(res.headers.get('referrer-policy')).toBe('no-referrer');
+    const html = await res.text();
+    expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
+    expect(html).not.toMatch(/\sstyle=/);
+    expect(html).toContain(`data-ingest-url="${system.ingestUrl}"`);
+    const script = /<script defer src="([^"]+)"/.exec(html)?.[1];
+    const style = /<link rel="stylesheet" href="([^"]+)"/.exec(html)?.[1];
+    const js = await fetch(`${system.gatewayUrl}${script}`);
+    expect(js.headers.get('content-type')).toContain('javascript');
+    expect((await js.text()).length).toBeGreaterThan(10_000);
+    const css = await fetch(`${system.gatewayUrl}${style}`);
+    expect(css.headers.get('content-type')).toContain('text/css');
+    // uPlot's own stylesheet is bundled in
+    expect(await css.text()).toContain('.u-legend');
   });
 });

@@ -20,7 +20,8 @@ declare module 'vitest' {
  * existing cluster instead; INFRA=containers starts Kafka and ClickHouse with testcontainers.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  // the compiled apps (dist/): tests that run them as processes (crash, bench) and the tracker script
+  // the compiled apps (dist/): tests that run them as processes (crash, bench), the tracker script and
+  // the dashboard bundle (scripts/build-dashboard.mjs, which the gateway serves and refuses to start without)
   execFileSync('npm', ['run', 'build', '--silent'], { cwd: projectRoot(), stdio: ['ignore', 'ignore', 'inherit'] });
   const config = loadConfig();
   const logger = createLogger(config.log.level === 'info' ? 'warn' : config.log.level, 'test-infra');

@@ -1,105 +1,114 @@
 const escapeHtml = (s: string): string =>
   s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
 
+/** A favicon inline (img-src allows data:), so the browser does not ask the gateway for one. */
+const ICON = `data:image/svg+xml,${encodeURIComponent('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><rect width="16" height="16" rx="4" fill="#4f46e5"/><path d="M3 11l3-4 3 2 4-5" stroke="#fff" stroke-width="2" fill="none"/></svg>')}`;
+
+export interface DashboardPageAssets {
+  /** Where the snippet loads the tracker from (PUBLIC_INGEST_URL or the ingest app's address). */
+  ingestUrl: string;
+  scriptUrl: string;
+  styleUrl: string;
+}
+
+/** One top-N table: its element id, the breakdown dimension it shows and its heading. */
+export const DASHBOARD_TABLES = [
+  { id: 'top-pages', dimension: 'page', title: 'Top pages', column: 'Page' },
+  { id: 'top-referrers', dimension: 'referrer', title: 'Referrers', column: 'Source' },
+  { id: 'top-entry-pages', dimension: 'entryPage', title: 'Entry pages', column: 'Page', unit: 'Sessions' },
+  { id: 'top-exit-pages', dimension: 'exitPage', title: 'Exit pages', column: 'Page', unit: 'Sessions' },
+  { id: 'top-utm-sources', dimension: 'utmSource', title: 'Campaign sources', column: 'Source' },
+  { id: 'top-events', dimension: 'event', title: 'Custom events', column: 'Event', unit: 'Events' },
+  { id: 'top-countries', dimension: 'country', title: 'Countries', column: 'Country' },
+  { id: 'top-devices', dimension: 'device', title: 'Devices', column: 'Device' },
+  { id: 'top-browsers', dimension: 'browser', title: 'Browsers', column: 'Browser' },
+  { id: 'top-os', dimension: 'os', title: 'Operating systems', column: 'OS' },
+] as const;
+
+const table = (t: (typeof DASHBOARD_TABLES)[number]): string => `
+    <section class="panel table-panel" aria-labelledby="${t.id}-title">
+      <h2 id="${t.id}-title">${t.title}</h2>
+      <table id="${t.id}" data-dimension="${t.dimension}">
+        <thead><tr><th scope="col">${t.column}</th><th scope="col" class="count">${'unit' in t ? t.unit : 'Views'}</th></tr></thead>
+        <tbody><tr class="empty"><td colspan="2">–</td></tr></tbody>
+      </table>
+    </section>`;
+
 /**
- * The live dashboard: one HTML page, no build step yet. Everything that comes from a
- * tracked page is written with textContent, never as HTML.
+ * The dashboard's HTML shell: static markup, no inline script or style (the CSP allows only
+ * same-origin files). dist/dashboard/dashboard.js fills it in; values from tracked pages are
+ * only ever written as text there. The ingest URL reaches the script as a data attribute.
  */
-export function dashboardPage(ingestUrl: string): string {
+export function dashboardPage({ ingestUrl, scriptUrl, styleUrl }: DashboardPageAssets): string {
   return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Clickstream live</title>
-<style>
-  :root { color-scheme: light dark; --fg: #111827; --muted: #6b7280; --bg: #f9fafb; --card: #fff; --accent: #2563eb; --ok: #16a34a; --warn: #d97706; }
-  @media (prefers-color-scheme: dark) { :root { --fg: #f3f4f6; --muted: #9ca3af; --bg: #0b1120; --card: #111827; } }
-  * { box-sizing: border-box; }
-  body { margin: 0; font: 15px/1.4 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; background: var(--bg); color: var(--fg); }
-  header { display: flex; flex-wrap: wrap; gap: 12px; align-items: center; padding: 14px 20px; background: var(--card); border-bottom: 1px solid #e5e7eb33; }
-  header h1 { font-size: 18px; margin: 0 12px 0 0; }
-  form { display: flex; gap: 6px; }
-  input { font: inherit; padding: 4px 8px; border-radius: 6px; border: 1px solid #9ca3af; background: transparent; color: inherit; }
-  button { font: inherit; padding: 4px 12px; border-radius: 6px; border: 0; background: var(--accent); color: #fff; cursor: pointer; }
-  #status { margin-left: auto; display: flex; align-items: center; gap: 6px; color: var(--muted); }
-  #status::before { content: ""; width: 10px; height: 10px; border-radius: 50%; background: var(--warn); }
-  #status[data-state="live"]::before { background: var(--ok); }
-  main { max-width: 1100px; margin: 0 auto; padding: 20px; display: grid; gap: 16px; grid-template-columns: repeat(auto-fit, minmax(240px, 1fr)); }
-  .card { background: var(--card); border-radius: 12px; padding: 16px 20px; box-shadow: 0 1px 3px #0000001a; }
-  .card.wide { grid-column: 1 / -1; }
-  .label { color: var(--muted); font-size: 13px; text-transform: uppercase; letter-spacing: .04em; }
-  .big { font-size: 44px; font-weight: 700; font-variant-numeric: tabular-nums; }
-  #chart { display: flex; align-items: flex-end; gap: 2px; height: 140px; margin-top: 10px; }
-  #chart div { flex: 1; background: var(--accent); border-radius: 2px 2px 0 0; min-height: 1px; opacity: .85; }
-  code { display: block; white-space: pre-wrap; word-break: break-all; font-size: 13px; background: #6b72801a; padding: 10px; border-radius: 8px; }
-</style>
+<meta name="color-scheme" content="light dark">
+<meta name="referrer" content="no-referrer">
+<title>Clickstream</title>
+<link rel="icon" href="${ICON}">
+<link rel="stylesheet" href="${escapeHtml(styleUrl)}">
+<script defer src="${escapeHtml(scriptUrl)}"></script>
 </head>
-<body>
-<header>
-  <h1>Clickstream</h1>
-  <form id="site-form"><input id="site-input" name="site" placeholder="site id" aria-label="site id" required><button>Open</button></form>
-  <span id="status" data-state="connecting">connecting</span>
+<body data-ingest-url="${escapeHtml(ingestUrl)}" data-connection="connecting">
+<header class="top">
+  <div class="brand"><span class="logo" aria-hidden="true"></span>Clickstream</div>
+  <label class="picker"><span class="sr-only">Site</span><select id="site-picker" aria-label="Site"></select></label>
+  <div class="now" id="live-visitors-box" title="Visitors in the last 5 minutes">
+    <span class="now-figure" id="live-visitors">–</span><span class="now-label">visitors now</span>
+  </div>
+  <span id="status" data-state="connecting" role="status" aria-live="polite">Connecting…</span>
 </header>
-<main>
-  <section class="card"><div class="label">Pageviews today (UTC)</div><div class="big" id="today">–</div></section>
-  <section class="card"><div class="label">Last 60 seconds</div><div class="big" id="minute">–</div></section>
-  <section class="card wide"><div class="label">Pageviews per second, last minute</div><div id="chart" aria-label="pageviews per second"></div></section>
-  <section class="card wide"><div class="label">Snippet for <span id="site-name"></span></div><code id="snippet"></code></section>
+<main id="main">
+  <section id="empty" class="panel notice" hidden>
+    <h2>No site selected</h2>
+    <p>Open a dashboard link: it names the site and carries its token, like <code>/?site=demo&amp;token=…</code>. Sites opened in this browser are offered in the menu above.</p>
+  </section>
+  <div id="dashboard" class="dashboard">
+    <section class="cards" aria-label="Live figures">
+      <div class="card live-figure"><div class="label">Page views today <span class="hint">(UTC)</span></div><div class="figure" id="today">–</div></div>
+      <div class="card live-figure"><div class="label">Last 60 seconds</div><div class="figure" id="minute">–</div></div>
+      <div class="card live-figure"><div class="label">Visitors now</div><div class="figure" id="visitors-now">–</div><div class="sub"><span id="visitors-30m">–</span> in the last 30 min</div></div>
+    </section>
+    <div class="charts">
+      <section class="panel live-figure seconds-panel" aria-labelledby="seconds-title">
+        <h2 id="seconds-title">Page views per second <span class="hint">last minute, live</span></h2>
+        <div id="seconds-chart" class="chart fill" role="img" aria-label="Page views per second over the last minute"></div>
+      </section>
+      <section class="panel" aria-labelledby="range-title">
+        <div class="panel-head">
+          <h2 id="range-title">Traffic</h2>
+          <div class="ranges" id="range-picker" role="group" aria-label="Time range">
+            <button type="button" data-range="30m">30 min</button><button type="button" data-range="today">Today</button><button type="button" data-range="7d">7 days</button><button type="button" data-range="30d">30 days</button>
+          </div>
+        </div>
+        <dl class="totals">
+          <div><dt>Page views</dt><dd id="total-pageviews">–</dd></div>
+          <div><dt>Visitors</dt><dd id="total-visitors">–</dd></div>
+          <div><dt>Sessions</dt><dd id="total-sessions">–</dd></div>
+          <div><dt>Bounce rate</dt><dd id="total-bounce">–</dd></div>
+          <div><dt>Avg. visit</dt><dd id="total-duration">–</dd></div>
+        </dl>
+        <div id="range-chart" class="chart" role="img" aria-label="Page views and visitors over the chosen range"></div>
+      </section>
+    </div>
+    <div class="tables">${DASHBOARD_TABLES.map(table).join('')}
+    </div>
+    <section class="panel" aria-labelledby="snippet-title">
+      <div class="panel-head">
+        <h2 id="snippet-title">Snippet <span class="hint">paste into every page of <span id="site-name">this site</span></span></h2>
+        <button type="button" id="copy-snippet" class="ghost">Copy</button>
+      </div>
+      <pre class="snippet"><code id="snippet"></code></pre>
+    </section>
+  </div>
 </main>
-<script src="/socket.io/socket.io.min.js"></script>
-<script>
-(function () {
-  var INGEST_URL = ${JSON.stringify(escapeHtml(ingestUrl)).replace(/</g, '\\u003c')};
-  var params = new URLSearchParams(location.search);
-  var site = params.get('site') || '';
-  var token = params.get('token') || '';
-  var $ = function (id) { return document.getElementById(id); };
-  $('site-input').value = site;
-  $('site-form').addEventListener('submit', function (e) {
-    e.preventDefault();
-    location.search = '?site=' + encodeURIComponent($('site-input').value.trim()) + '&token=' + encodeURIComponent(token);
-  });
-  var status = function (state, text) { $('status').dataset.state = state; $('status').textContent = text; };
-  if (!site) { status('idle', 'pick a site'); return; }
-  $('site-name').textContent = site;
-  $('snippet').textContent = '<script defer src="' + INGEST_URL + '/script.js" data-site="' + site + '"></' + 'script>';
-
-  var windows = new Map();
-  var today = 0;
-  var dayStart = 0;
-  var bars = [];
-  for (var i = 0; i < 60; i++) { var b = document.createElement('div'); $('chart').appendChild(b); bars.push(b); }
-
-  function render() {
-    var now = Date.now();
-    var newest = now - (now % 1000);
-    var counts = [];
-    var minute = 0;
-    for (var i = 59; i >= 0; i--) { var n = windows.get(newest - i * 1000) || 0; counts.push(n); minute += n; }
-    var max = Math.max.apply(null, counts.concat([1]));
-    counts.forEach(function (n, i) { bars[i].style.height = (100 * n / max) + '%'; bars[i].title = n + ' pageviews'; });
-    $('today').textContent = today.toLocaleString();
-    $('minute').textContent = minute.toLocaleString();
-    windows.forEach(function (_, start) { if (start < newest - 120000) windows.delete(start); });
-  }
-
-  var socket = io('/live', { auth: { site: site, token: token }, transports: ['websocket', 'polling'] });
-  socket.on('connect', function () { status('live', 'live'); });
-  socket.on('disconnect', function () { status('reconnecting', 'reconnecting'); });
-  socket.on('connect_error', function (err) { status('error', 'error: ' + err.message); });
-  function apply(s) {
-    windows = new Map();
-    s.seconds.forEach(function (w) { windows.set(w.windowStart, w.pageviews); });
-    today = s.todayPageviews;
-    dayStart = s.dayStart;
-    render();
-  }
-  socket.on('snapshot', apply);
-  socket.on('update', apply);
-  setInterval(render, 1000);
-})();
-</script>
+<footer class="ops" id="ops" aria-label="Pipeline health">
+  <span>Consumer lag <strong id="ops-lag">–</strong></span>
+  <span>Dead letters <strong id="ops-dead-letters">–</strong></span>
+</footer>
 </body>
 </html>
 `;

@@ -1,0 +1,56 @@
+import type { BreakdownResponse, TimeseriesResponse, TotalsResponse } from '../../history/history.controller.js';
+import type { OpsReport } from '../../ops/ops.controller.js';
+import type { Interval } from './model.js';
+
+export type { BreakdownResponse, OpsReport, TimeseriesResponse, TotalsResponse };
+
+export const BREAKDOWN_DIMENSIONS = ['page', 'referrer', 'utmSource', 'utmMedium', 'utmCampaign', 'country', 'browser', 'os', 'device', 'event', 'entryPage', 'exitPage'] as const;
+export type BreakdownDimension = (typeof BREAKDOWN_DIMENSIONS)[number];
+
+/**
+ * An answer, or why there is none: `status` 0 is a network failure (offline), anything else the
+ * HTTP status with the API's `{ error, detail }`. The page shows "–" rather than failing.
+ */
+export type Fetched<T> = { ok: true; data: T } | { ok: false; status: number; detail: string };
+
+/** The gateway's REST API for one site, with that site's dashboard token on every call. */
+export class DashboardApi {
+  constructor(
+    private readonly site: string,
+    private readonly token: string,
+  ) {}
+
+  timeseries(from: number, to: number, interval: Interval, timezone: string): Promise<Fetched<TimeseriesResponse>> {
+    return this.get(`/api/sites/${encodeURIComponent(this.site)}/timeseries`, { from: String(from), to: String(to), interval, timezone });
+  }
+
+  breakdown(dimension: BreakdownDimension, from: number, to: number, limit = 10): Promise<Fetched<BreakdownResponse>> {
+    return this.get(`/api/sites/${encodeURIComponent(this.site)}/breakdown`, { dimension, from: String(from), to: String(to), limit: String(limit) });
+  }
+
+  totals(from: number, to: number): Promise<Fetched<TotalsResponse>> {
+    return this.get(`/api/sites/${encodeURIComponent(this.site)}/totals`, { from: String(from), to: String(to) });
+  }
+
+  ops(): Promise<Fetched<OpsReport>> {
+    return this.get('/api/ops', { site: this.site });
+  }
+
+  private async get<T>(path: string, query: Record<string, string>): Promise<Fetched<T>> {
+    let res: Response;
+    try {
+      res = await fetch(`${path}?${new URLSearchParams(query)}`, { headers: { Authorization: `Bearer ${this.token}`, Accept: 'application/json' }, cache: 'no-store' });
+    } catch (err) {
+      return { ok: false, status: 0, detail: (err as Error).message };
+    }
+    let body: unknown;
+    try {
+      body = await res.json();
+    } catch {
+      body = undefined;
+    }
+    if (res.ok && body !== undefined) return { ok: true, data: body as T };
+    const detail = typeof body === 'object' && body !== null && 'detail' in body ? String((body as { detail: unknown }).detail) : res.statusText;
+    return { ok: false, status: res.status, detail };
+  }
+}

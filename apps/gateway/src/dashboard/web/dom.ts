@@ -1,0 +1,60 @@
+/**
+ * The only ways the dashboard writes to the page. Everything that may come from a tracked page
+ * (paths, referrers, titles, event names, site ids) goes through textContent or a text node;
+ * nothing here parses HTML, so a value is shown as the characters it is and can never run.
+ */
+
+export function byId<T extends HTMLElement = HTMLElement>(id: string): T {
+  const el = document.getElementById(id);
+  if (!el) throw new Error(`dashboard page lacks #${id}`);
+  return el as T;
+}
+
+export function setText(id: string, text: string): void {
+  const el = byId(id);
+  if (el.textContent !== text) el.textContent = text;
+}
+
+/** An element with a class and text content. */
+export function el<K extends keyof HTMLElementTagNameMap>(tag: K, className?: string, text?: string): HTMLElementTagNameMap[K] {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+export interface TableRow {
+  /** Shown as text, whatever characters it holds. */
+  label: string;
+  /** The raw value, kept for the tooltip when the label is a rendering of it (country names). */
+  title?: string;
+  /** Marks a stand-in label such as "Direct / none". */
+  placeholder?: boolean;
+  count: string;
+  /** Share of the table's largest count, 0..1, drawn as a bar behind the row. */
+  share: number;
+}
+
+/**
+ * Replaces the body of a top-N table. The bar is a CSS custom property set through the CSSOM,
+ * which the page's CSP (no inline styles) allows.
+ */
+export function renderRows(tbody: HTMLTableSectionElement, rows: readonly TableRow[], empty: string): void {
+  const fragment = document.createDocumentFragment();
+  if (rows.length === 0) {
+    const tr = el('tr', 'empty');
+    const td = el('td', undefined, empty);
+    td.colSpan = 2;
+    tr.append(td);
+    fragment.append(tr);
+  }
+  for (const row of rows) {
+    const tr = el('tr');
+    const value = el('td', row.placeholder ? 'value placeholder' : 'value', row.label);
+    if (row.title !== undefined) value.title = row.title;
+    value.style.setProperty('--share', `${Math.max(0, Math.min(1, row.share)) * 100}%`);
+    tr.append(value, el('td', 'count', row.count));
+    fragment.append(tr);
+  }
+  tbody.replaceChildren(fragment);
+}

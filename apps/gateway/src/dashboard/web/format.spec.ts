@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { snippet } from '@clickstream/tracker';
+import { breakdownLabel, formatCount, formatDuration, formatPercent, snippetText } from './format.js';
+
+describe('dashboard formatting', () => {
+  it('writes counts as plain integers, with separators from 1,000, and a dash when unknown', () => {
+    expect(formatCount(2)).toBe('2');
+    expect(formatCount(999)).toBe('999');
+    expect(formatCount(1_234_567)).toBe('1,234,567');
+    expect(formatCount(undefined)).toBe('–');
+    expect(formatCount(Number.NaN)).toBe('–');
+  });
+
+  it('writes shares as whole percents and durations in s, m and h', () => {
+    expect(formatPercent(0.4567)).toBe('46%');
+    expect(formatPercent(undefined)).toBe('–');
+    expect(formatDuration(42.4)).toBe('42s');
+    expect(formatDuration(185)).toBe('3m 05s');
+    expect(formatDuration(3_720)).toBe('1h 02m');
+    expect(formatDuration(-1)).toBe('–');
+  });
+
+  it('gives the same snippet as the tracker library', () => {
+    expect(snippetText('https://ingest.example/', 'shop')).toBe(snippet('https://ingest.example/script.js', 'shop'));
+  });
+});
+
+describe('breakdownLabel', () => {
+  it('shows a stored path decoded, keeping the stored form as its title', () => {
+    expect(breakdownLabel('page', '/caf%C3%A9')).toEqual({ label: '/café', title: '/caf%C3%A9' });
+    expect(breakdownLabel('entryPage', '/%3Cscript%3Ealert(1)%3C/script%3E').label).toBe('/<script>alert(1)</script>');
+    expect(breakdownLabel('page', '/plain')).toEqual({ label: '/plain' });
+  });
+
+  it('shows a path with a malformed escape as stored', () => {
+    expect(breakdownLabel('page', '/100%')).toEqual({ label: '/100%' });
+  });
+
+  it('names empty values: a missing referrer is a direct visit', () => {
+    expect(breakdownLabel('referrer', '')).toEqual({ label: 'Direct / none', placeholder: true });
+    expect(breakdownLabel('utmSource', '')).toEqual({ label: '(not set)', placeholder: true });
+  });
+
+  it('writes country codes as names when the browser knows them', () => {
+    const names = new Intl.DisplayNames(['en'], { type: 'region' });
+    expect(breakdownLabel('country', 'DE', names)).toEqual({ label: 'Germany', title: 'DE' });
+    expect(breakdownLabel('country', 'DE')).toEqual({ label: 'DE', title: 'DE' });
+    expect(breakdownLabel('country', 'unknown', names).label).toBe('unknown');
+  });
+
+  it('leaves other values exactly as sent', () => {
+    const name = '<img src=x onerror="alert(1)">';
+    expect(breakdownLabel('event', name)).toEqual({ label: name });
+  });
+});

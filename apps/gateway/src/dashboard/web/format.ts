@@ -1,0 +1,65 @@
+/** How figures and values read on the dashboard. Pure: every result is plain text for textContent. */
+
+export const DASH = '–';
+
+/** `1234` → "1,234"; absent → "–". */
+export const formatCount = (n: number | undefined): string => (n === undefined || !Number.isFinite(n) ? DASH : Math.round(n).toLocaleString('en-US'));
+
+/** A share in [0, 1] → "42%". */
+export const formatPercent = (rate: number | undefined): string => (rate === undefined || !Number.isFinite(rate) ? DASH : `${Math.round(rate * 100)}%`);
+
+/** Seconds → "42s", "3m 05s", "1h 02m". */
+export function formatDuration(seconds: number | undefined): string {
+  if (seconds === undefined || !Number.isFinite(seconds) || seconds < 0) return DASH;
+  const s = Math.round(seconds);
+  if (s < 60) return `${s}s`;
+  const pad = (n: number): string => String(n).padStart(2, '0');
+  if (s < 3600) return `${Math.floor(s / 60)}m ${pad(s % 60)}s`;
+  return `${Math.floor(s / 3600)}h ${pad(Math.floor((s % 3600) / 60))}m`;
+}
+
+/** The one line a site owner pastes into their pages (the same text as `snippet()` of @clickstream/tracker). */
+export const snippetText = (ingestUrl: string, site: string): string =>
+  `<script defer src="${ingestUrl.replace(/\/+$/, '')}/script.js" data-site="${site}"></script>`;
+
+/** How a breakdown value reads in a table; `title` keeps the stored value when the label renders it. */
+export interface ValueLabel {
+  label: string;
+  title?: string;
+  /** A stand-in for an empty value ("Direct / none"), styled apart. */
+  placeholder?: boolean;
+}
+
+type RegionNames = { of(code: string): string | undefined };
+
+const PATH_DIMENSIONS = new Set(['page', 'entryPage', 'exitPage']);
+
+/**
+ * Paths are stored as the URL has them, percent-encoded: shown decoded ("/café", not
+ * "/caf%C3%A9"), falling back to the stored form when it is not valid UTF-8. Country codes show
+ * as names. The result is text for textContent, so a decoded `<script>` is just characters.
+ */
+export function breakdownLabel(dimension: string, value: string, countries?: RegionNames): ValueLabel {
+  if (value === '') return { label: dimension === 'referrer' ? 'Direct / none' : '(not set)', placeholder: true };
+  if (PATH_DIMENSIONS.has(dimension)) {
+    let decoded = value;
+    try {
+      decoded = decodeURIComponent(value);
+    } catch {
+      // malformed escapes: show what is stored
+    }
+    return decoded === value ? { label: value } : { label: decoded, title: value };
+  }
+  if (dimension === 'country') return { label: countryName(value, countries), title: value };
+  return { label: value };
+}
+
+/** A country code as its English name when the browser knows it ("DE" → "Germany"), else the code. */
+export function countryName(code: string, names: RegionNames | undefined): string {
+  if (!/^[A-Z]{2}$/.test(code) || !names) return code;
+  try {
+    return names.of(code) ?? code;
+  } catch {
+    return code;
+  }
+}

@@ -1,0 +1,139 @@
+import type { LiveState } from '../../live/live.events.js';
+import type { BreakdownDimension, BreakdownResponse, DashboardApi, Fetched } from './api.js';
+import { BREAKDOWN_DIMENSIONS } from './api.js';
+import { RangeChart } from './charts.js';
+import { byId, renderRows, setText, type TableRow } from './dom.js';
+import { breakdownLabel, DASH, formatCount, formatDuration, formatPercent } from './format.js';
+import { isRangeKey, joinLiveTail, rangeOf, RANGE_LABELS, type ChartPoint, type Range, type RangeKey } from './model.js';
+import { Throttle } from './throttle.js';
+
+const REFRESH_GAP_MS = 2_000;
+const REFRESH_EVERY_MS = 30_000;
+/** Longer than the aggregator's insert delay (AGGREGATOR_FLUSH_INTERVAL_MS, 1 s by default). */
+const SETTLE_MS = 2_500;
+
+const isDimension = (value: string | undefined): value is BreakdownDimension => (BREAKDOWN_DIMENSIONS as readonly (string | undefined)[]).includes(value);
+
+/**
+ * The history half: the range picker, totals, the range chart and the top-N tables, read from the
+ * REST API. Refreshed at most every 2 s while live updates arrive, and every 30 s anyway. The
+ * range chart's newest minutes come from the live state, so it moves before history catches up.
+ * An endpoint that fails shows "–"; a network failure (offline) keeps the last figures.
+ */
+export class HistoryView {
+  private rangeKey: RangeKey;
+  private range: Range;
+  private points: ChartPoint[] = [];
+  private liveMinutes: LiveState['minutes'] = [];
+  /** Each refresh's number: answers of a refresh overtaken by a newer one (a new range) are dropped. */
+  private seq = 0;
+  private settle: ReturnType<typeof setTimeout> | undefined;
+  private readonly chart = new RangeChart(byId('range-chart'));
+  private readonly throttle = new Throttle(() => this.refresh(), REFRESH_GAP_MS);
+  private readonly timezone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  private readonly countries = typeof Intl.DisplayNames === 'function' ? new Intl.DisplayNames(['en'], { type: 'region' }) : undefined;
+  private readonly tables = Array.from(document.querySelectorAll<HTMLTableElement>('table[data-dimension]'));
+
+  constructor(
+    private readonly api: DashboardApi,
+    initialRange: string | null,
+    /** Server time, from the live view. */
+    private readonly now: () => number,
+  ) {
+    this.rangeKey = isRangeKey(initialRange) ? initialRange : 'today';
+    this.range = rangeOf(this.rangeKey, now());
+  }
+
+  start(): void {
+    for (const button of this.rangeButtons()) {
+      button.addEventListener('click', () => this.setRange(button.dataset['range']));
+    }
+    this.showRangeChoice();
+    this.throttle.force();
+    setInterval(() => this.throttle.request(), REFRESH_EVERY_MS);
+  }
+
+  /**
+   * A live payload: redraw the chart's tail now, refresh the rest soon, and once more when the
+   * stream has been quiet for a while: live figures lead the stored ones by the aggregator's
+   * insert delay, so a refresh right after the last update can miss the last events.
+   */
+  onLiveState(state: LiveState): void {
+    this.liveMinutes = state.minutes;
+    this.drawChart();
+    this.throttle.request();
+    clearTimeout(this.settle);
+    this.settle = setTimeout(() => this.throttle.request(), SETTLE_MS);
+  }
+
+  /** NodeList is not iterable under the project's lib (DOM without DOM.Iterable). */
+  private rangeButtons(): HTMLButtonElement[] {
+    return Array.from(byId('range-picker').querySelectorAll<HTMLButtonElement>('button[data-range]'));
+  }
+
+  private setRange(key: string | undefined): void {
+    if (!isRangeKey(key) || key === this.rangeKey) return;
+    this.rangeKey = key;
+    this.showRangeChoice();
+    const params = new URLSearchParams(location.search);
+    params.set('range', key);
+    history.replaceState(null, '', `${location.pathname}?${params}`);
+    this.throttle.force();
+  }
+
+  private showRangeChoice(): void {
+    for (const button of this.rangeButtons()) {
+      button.setAttribute('aria-pressed', String(button.dataset['range'] === this.rangeKey));
+    }
+    setText('range-title', RANGE_LABELS[this.rangeKey]);
+  }
+
+  private async refresh(): Promise<void> {
+    const seq = ++this.seq;
+    const current = (): boolean => seq === this.seq;
+    const range = rangeOf(this.rangeKey, this.now());
+    const { from, to, interval } = range;
+    await Promise.all([
+      this.api.timeseries(from, to, interval, this.timezone).then((res) => {
+        if (!current() || (!res.ok && res.status === 0)) return;
+        this.range = range;
+        this.points = res.ok ? res.data.points.map((p) => ({ t: p.t, pageviews: p.pageviews, visitors: p.visitors })) : [];
+        this.drawChart();
+      }),
+      this.api.totals(from, to).then((res) => {
+        if (!current() || (!res.ok && res.status === 0)) return;
+        const t = res.ok ? res.data : undefined;
+        setText('total-pageviews', formatCount(t?.pageviews));
+        setText('total-visitors', formatCount(t?.visitors));
+        setText('total-sessions', formatCount(t?.sessions));
+        setText('total-bounce', formatPercent(t?.bounceRate));
+        setText('total-duration', formatDuration(t?.avgDurationSeconds));
+      }),
+      ...this.tables.map(async (table) => {
+        const dimension = table.dataset['dimension'];
+        if (!isDimension(dimension)) return;
+        const res = await this.api.breakdown(dimension, from, to, 10);
+        if (!current() || (!res.ok && res.status === 0)) return;
+        this.drawTable(table, dimension, res);
+      }),
+    ]);
+  }
+
+  private drawChart(): void {
+    const points = joinLiveTail(this.points, this.range.interval, this.liveMinutes, { ...this.range, to: this.now() + 1 }, this.now());
+    this.chart.update(points, this.range.interval);
+    // how many buckets the chart shows now, for tests (the title changes before the data arrives)
+    byId('range-chart').dataset['points'] = String(points.length);
+  }
+
+  private drawTable(table: HTMLTableElement, dimension: BreakdownDimension, res: Fetched<BreakdownResponse>): void {
+    const body = table.tBodies[0] ?? table.createTBody();
+    if (!res.ok) {
+      renderRows(body, [], DASH);
+      return;
+    }
+    const max = Math.max(1, ...res.data.rows.map((r) => r.count));
+    const rows = res.data.rows.map((r): TableRow => ({ ...breakdownLabel(dimension, r.value, this.countries), count: formatCount(r.count), share: r.count / max }));
+    renderRows(body, rows, 'No data yet');
+  }
+}
