@@ -32,7 +32,7 @@ export async function startGateway(runtime: Runtime): Promise<StartedGateway> {
     dashboardUrl: async (site) => {
       const known = await sites.get(site);
       if (!known) throw new Error(`no site ${site}`);
-      return `${url}/?${new URLSearchParams({ site, token: access.tokenFor(known) })}`;
+      return access.dashboardUrl(url, known);
     },
     admin: () => access.admin(),
     close: () => app.close(),

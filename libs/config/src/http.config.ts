@@ -35,3 +35,6 @@ export const toHttpConfig = (env: z.infer<typeof httpEnv>): HttpConfig => ({
   publicIngestUrl: env.PUBLIC_INGEST_URL,
   publicGatewayUrl: env.PUBLIC_GATEWAY_URL,
 });
+
+/** Where browsers reach ingest: PUBLIC_INGEST_URL, or the configured host and port. */
+export const publicIngestUrlOf = (http: HttpConfig): string => http.publicIngestUrl ?? `http://${http.host}:${http.ingestPort}`;

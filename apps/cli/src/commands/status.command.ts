@@ -1,4 +1,4 @@
-import type { AppConfig } from '@clickstream/config';
+import { publicIngestUrlOf, type AppConfig } from '@clickstream/config';
 import { expectPositionals, parseCommandLine } from '../command-line.js';
 import type { Command } from '../command.js';
 import { GatewayClient, gatewayUrlOf } from '../gateway-client.js';
@@ -172,7 +172,7 @@ async function clickhouseChecks(config: AppConfig, seenByAggregator: 'up' | 'dow
 }
 
 async function ingestCheck(config: AppConfig): Promise<Check> {
-  const base = (config.http.publicIngestUrl ?? `http://${config.http.host}:${config.http.ingestPort}`).replace(/\/+$/, '');
+  const base = publicIngestUrlOf(config.http);
   const health = await getText(`${base}/health`);
   const body = health && parseJson(health.text);
   if (!body) return check('FAIL', 'ingest', `no answer at ${base}/health (is it running? INGEST_PORT, PUBLIC_INGEST_URL)`);

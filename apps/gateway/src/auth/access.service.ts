@@ -47,6 +47,11 @@ export class AccessService implements OnModuleInit {
     return dashboardToken(this.secret, site.id, site.tokenVersion);
   }
 
+  /** The read-only dashboard link of a site under the gateway address `base`: it carries the site's token, so it is also the share link. */
+  dashboardUrl(base: string, site: Site): string {
+    return `${base}/?${new URLSearchParams({ site: site.id, token: this.tokenFor(site) })}`;
+  }
+
   /** The admin token in use (printed at start-up when it was derived rather than configured). */
   admin(): { token: string; configured: boolean } {
     return { token: this.adminToken, configured: this.config.http.adminToken !== undefined };

@@ -1,5 +1,5 @@
 import { Controller, Get, Header, Inject } from '@nestjs/common';
-import type { AppConfig } from '@clickstream/config';
+import { publicIngestUrlOf, type AppConfig } from '@clickstream/config';
 import { projectRoot } from '@clickstream/infra';
 import { APP_CONFIG } from '@clickstream/platform';
 import { readDashboardAssets, type DashboardAssets } from './dashboard-assets.js';
@@ -20,7 +20,7 @@ export class DashboardController {
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
     this.assets = readDashboardAssets(projectRoot());
     this.page = dashboardPage({
-      ingestUrl: config.http.publicIngestUrl ?? `http://${config.http.host}:${config.http.ingestPort}`,
+      ingestUrl: publicIngestUrlOf(config.http),
       scriptUrl: `/assets/dashboard.js?v=${this.assets.script.version}`,
       styleUrl: `/assets/dashboard.css?v=${this.assets.style.version}`,
     });

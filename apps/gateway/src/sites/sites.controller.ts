@@ -2,7 +2,7 @@ import { Body, Controller, Get, HttpCode, Inject, Param, Post, Req, UseGuards } 
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { SiteRepository, type ClickHouseClient, type Site } from '@clickstream/clickhouse';
-import type { AppConfig } from '@clickstream/config';
+import { publicIngestUrlOf, type AppConfig } from '@clickstream/config';
 import { siteId } from '@clickstream/events';
 import { APP_CONFIG, ApiError, CLICKHOUSE } from '@clickstream/platform';
 import { snippet } from '@clickstream/tracker';
@@ -73,14 +73,12 @@ export class SitesController {
   }
 
   private created(site: Site, req: FastifyRequest): CreatedSite {
-    const ingest = this.config.http.publicIngestUrl ?? `http://${this.config.http.host}:${this.config.http.ingestPort}`;
-    return { ...this.view(site, req), token: this.access.tokenFor(site), snippet: snippet(`${ingest}${this.config.ingest.trackerScriptPath}`, site.id) };
+    return { ...this.view(site, req), token: this.access.tokenFor(site), snippet: snippet(`${publicIngestUrlOf(this.config.http)}${this.config.ingest.trackerScriptPath}`, site.id) };
   }
 
   private view(site: Site, req: FastifyRequest): SiteView {
     const base = this.config.http.publicGatewayUrl ?? `${req.protocol}://${req.host}`;
-    const query = new URLSearchParams({ site: site.id, token: this.access.tokenFor(site) });
-    return { id: site.id, name: site.name, createdAt: site.createdAt, dashboardUrl: `${base}/?${query}` };
+    return { id: site.id, name: site.name, createdAt: site.createdAt, dashboardUrl: this.access.dashboardUrl(base, site) };
   }
 }
 
