@@ -62,4 +62,19 @@ describe('LiveWindowView', () => {
     expect(view.windows('s', 1000, 0)).toEqual([]);
     expect(view.windows('s', 60_000, 0).map((w) => w.metrics.pageviews)).toEqual([5]);
   });
+
+  it('sums page views per window over partitions without merging, and accepts only newer partials', () => {
+    const view = new LiveWindowView(60_000);
+    expect(view.accept(partial(0, T0, 3, 5n))).toBe(true);
+    expect(view.accept(partial(1, T0, 2, 9n))).toBe(true);
+    expect(view.accept(partial(0, T0, 1, 4n))).toBe(false);
+    expect(view.accept(partial(0, T0 + 1000, 4, 6n))).toBe(true);
+    view.apply({ ...partial(0, T0, 7, 7n), windowSizeMs: 60_000 });
+    expect(view.pageviews('s', 1000, T0)).toEqual([
+      { windowStart: T0, pageviews: 5 },
+      { windowStart: T0 + 1000, pageviews: 4 },
+    ]);
+    expect(view.pageviews('s', 1000, T0 + 1)).toEqual([{ windowStart: T0 + 1000, pageviews: 4 }]);
+    expect(view.pageviews('nobody', 1000, 0)).toEqual([]);
+  });
 });

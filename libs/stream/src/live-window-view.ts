@@ -37,6 +37,33 @@ export class LiveWindowView {
 
   /** Applies a partial; returns the window's merged total, or undefined when nothing changed. */
   apply(partial: LivePartial): LiveWindow | undefined {
+    const window = this.offer(partial);
+    return window && { site: partial.site, windowStart: partial.windowStart, windowSizeMs: partial.windowSizeMs, metrics: merge(window.partitions) };
+  }
+
+  /** Applies a partial without merging (the receiver's hot path); true when it was newer than what the view held. */
+  accept(partial: LivePartial): boolean {
+    return this.offer(partial) !== undefined;
+  }
+
+  /**
+   * Page views per window of one site and size at or after `from`, oldest first: a sum over the
+   * partitions' partials, without merging sketches and breakdowns.
+   */
+  pageviews(site: string, windowSizeMs: number, from: number): { windowStart: number; pageviews: number }[] {
+    const windows = this.sites.get(site);
+    if (!windows) return [];
+    const out: { windowStart: number; pageviews: number }[] = [];
+    for (const w of windows.values()) {
+      if (w.windowSizeMs !== windowSizeMs || w.windowStart < from) continue;
+      let pageviews = 0;
+      for (const p of w.partitions.values()) pageviews += p.metrics.pageviews;
+      out.push({ windowStart: w.windowStart, pageviews });
+    }
+    return out.sort((a, b) => a.windowStart - b.windowStart);
+  }
+
+  private offer(partial: LivePartial): { partitions: Partials } | undefined {
     let windows = this.sites.get(partial.site);
     if (!windows) {
       windows = new Map();
@@ -51,7 +78,7 @@ export class LiveWindowView {
     const current = window.partitions.get(partial.partition);
     if (current && current.offset >= partial.offset) return undefined;
     window.partitions.set(partial.partition, { metrics: partial.metrics, offset: partial.offset });
-    return { site: partial.site, windowStart: partial.windowStart, windowSizeMs: partial.windowSizeMs, metrics: merge(window.partitions) };
+    return window;
   }
 
   /** Merged windows of one site and size at or after `from`, oldest first. */

@@ -63,8 +63,7 @@ export class LiveService implements OnModuleDestroy {
           if (this.applyPresence(update)) this.listener(update.site);
           continue;
         }
-        const merged = this.view.apply({ ...update, offset: BigInt(update.offset), metrics: WindowMetrics.fromJSON(update.metrics as MetricsJson) });
-        if (merged) this.listener(update.site);
+        if (this.view.accept({ ...update, offset: BigInt(update.offset), metrics: WindowMetrics.fromJSON(update.metrics as MetricsJson) })) this.listener(update.site);
       }
     });
     await this.consumer.ready();
@@ -75,17 +74,13 @@ export class LiveService implements OnModuleDestroy {
   async state(site: string, now: number): Promise<LiveState> {
     const dayStart = now - (now % DAY);
     await this.seed(site, dayStart, now);
-    const sum = (windows: { metrics: WindowMetrics }[]) => windows.reduce((n, w) => n + w.metrics.pageviews, 0);
-    const perWindow = (sizeMs: number, shown: number) =>
-      this.view
-        .windows(site, sizeMs, now - (now % sizeMs) - (shown - 1) * sizeMs)
-        .filter((w) => w.metrics.pageviews > 0)
-        .map((w) => ({ windowStart: w.windowStart, pageviews: w.metrics.pageviews }));
+    // page views only: summed over partitions, no sketch or breakdown merge on this per-update path
+    const perWindow = (sizeMs: number, shown: number) => this.view.pageviews(site, sizeMs, now - (now % sizeMs) - (shown - 1) * sizeMs).filter((w) => w.pageviews > 0);
     return {
       site,
       serverTime: now,
       dayStart,
-      todayPageviews: sum(this.view.windows(site, MINUTE, dayStart)),
+      todayPageviews: this.view.pageviews(site, MINUTE, dayStart).reduce((n, w) => n + w.pageviews, 0),
       seconds: perWindow(SECOND, SECONDS_SHOWN),
       minutes: perWindow(MINUTE, MINUTES_SHOWN),
       presence: this.presenceOf(site),
@@ -110,7 +105,7 @@ export class LiveService implements OnModuleDestroy {
     let seeding = this.seeded.get(site);
     if (seeding && (await seeding) === dayStart) return;
     seeding = this.repository.partials(site, dayStart, now - now % SECOND - 2 * SECONDS_SHOWN * SECOND).then((partials) => {
-      for (const p of partials) this.view.apply({ site, ...p, metrics: Object.assign(new WindowMetrics(), { pageviews: p.pageviews }) });
+      for (const p of partials) this.view.accept({ site, ...p, metrics: Object.assign(new WindowMetrics(), { pageviews: p.pageviews }) });
       return dayStart;
     });
     this.seeded.set(site, seeding);
