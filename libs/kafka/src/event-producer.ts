@@ -45,6 +45,8 @@ export class EventProducer {
   private inFlight: Promise<void> | undefined;
   private closed = false;
   private connected = false;
+  private everConnected = false;
+  private connecting: Promise<void> | undefined;
 
   constructor(
     kafka: Kafka,
@@ -65,8 +67,19 @@ export class EventProducer {
     return this.connected;
   }
 
-  async connect(): Promise<void> {
-    await this.producer.connect();
+  /**
+   * Connects once; until the first connection succeeds, every batch tries again first, so a
+   * producer started while Kafka is down answers with ProduceError and recovers by itself.
+   */
+  connect(): Promise<void> {
+    if (this.everConnected) return Promise.resolve();
+    this.connecting ??= this.producer
+      .connect()
+      .then(() => {
+        this.everConnected = true;
+      })
+      .finally(() => (this.connecting = undefined));
+    return this.connecting;
   }
 
   /** Resolves once Kafka acknowledged every message; rejects with ProduceError otherwise. */
@@ -103,6 +116,7 @@ export class EventProducer {
       if (this.inFlight) await this.inFlight;
       else this.flush();
     }
+    await this.connecting?.catch(() => undefined);
     await this.producer.disconnect();
   }
 
@@ -141,8 +155,8 @@ export class EventProducer {
       }
     }
 
-    this.inFlight = this.producer
-      .sendBatch({ topicMessages: [...byTopic.values()], acks: -1, timeout: this.options.timeoutMs })
+    this.inFlight = this.connect()
+      .then(() => this.producer.sendBatch({ topicMessages: [...byTopic.values()], acks: -1, timeout: this.options.timeoutMs }))
       .then(
         () => {
           for (const p of batch) p.settle();

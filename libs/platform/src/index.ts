@@ -1,5 +1,5 @@
 export { APP_CONFIG, LOGGER, KAFKA, CLICKHOUSE } from './tokens.js';
-export { createRuntime, type Runtime } from './runtime.js';
+export { createRuntime, type Runtime, type RuntimeOptions } from './runtime.js';
 export { CoreModule } from './core.module.js';
 export { createHttpApp, listen, type HttpAppOptions } from './http-app.js';
 export { runAlone, type StartedApp } from './run-alone.js';

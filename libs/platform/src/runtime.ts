@@ -17,11 +17,32 @@ export interface Runtime {
   close(): Promise<void>;
 }
 
-export async function createRuntime(config: AppConfig, logger: Logger): Promise<Runtime> {
+export interface RuntimeOptions {
+  /**
+   * False for an app that must come up while Kafka is down (ingest answers 503 meanwhile):
+   * the topics are then created in the background, retried until the broker answers.
+   */
+  waitForKafka?: boolean;
+}
+
+export async function createRuntime(config: AppConfig, logger: Logger, options: RuntimeOptions = {}): Promise<Runtime> {
   const brokers = config.kafka.brokers;
   if (!brokers) throw new Error('KAFKA_BROKERS is not set and no local broker was started');
   const kafka = createKafka({ brokers, clientId: config.kafka.clientId, logger });
-  await new TopicAdmin(kafka, logger).ensureTopics(projectTopics(config.kafka));
+  const topics = new TopicAdmin(kafka, logger);
+  let stopped = false;
+  if (options.waitForKafka === false) {
+    const ensure = (): void => {
+      topics.ensureTopics(projectTopics(config.kafka)).catch((err: Error) => {
+        if (stopped) return;
+        logger.warn({ err: err.message }, 'cannot reach Kafka to check the topics; trying again in 5 s');
+        setTimeout(ensure, 5000).unref();
+      });
+    };
+    ensure();
+  } else {
+    await topics.ensureTopics(projectTopics(config.kafka));
+  }
 
   let clickhouse: ClickHouseClient | undefined;
   try {
@@ -51,6 +72,7 @@ export async function createRuntime(config: AppConfig, logger: Logger): Promise<
     kafka,
     clickhouse: client,
     close: async () => {
+      stopped = true;
       await client.close();
     },
   };

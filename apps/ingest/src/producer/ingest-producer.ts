@@ -16,8 +16,12 @@ export class IngestProducer implements OnModuleInit, OnApplicationShutdown {
     this.producer = new EventProducer(kafka, config.kafka.producer, logger.child({ component: 'event-producer' }));
   }
 
+  /** Kafka may be down at start: ingest then answers 503 and connects with the next batch. */
   async onModuleInit(): Promise<void> {
-    await this.producer.connect();
+    await this.producer.connect().catch((err: Error) => {
+      this.lastFailureAt = Date.now();
+      this.logger.warn({ err: err.message }, 'Kafka unreachable at start: collect answers 503 until it is back');
+    });
   }
 
   /** After the HTTP server stopped, so in-flight requests still get their acknowledgement. */
