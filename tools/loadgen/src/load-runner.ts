@@ -1,5 +1,5 @@
 import { Agent, request } from 'node:http';
-import { Traffic, type TrafficOptions } from './traffic.js';
+import { Traffic, type GeneratedRequest, type TrafficOptions } from './traffic.js';
 
 export interface LoadOptions extends TrafficOptions {
   /** Collect endpoint, e.g. http://127.0.0.1:3001/api/collect. Loopback only. */
@@ -11,6 +11,11 @@ export interface LoadOptions extends TrafficOptions {
   batch: number;
   /** Requests allowed in flight; beyond, a due request is counted as dropped, never queued. */
   maxInFlight: number;
+  /**
+   * Resend a request that failed (no answer, 429 or 5xx) with the same body, as the tracker
+   * does, until it is answered or `retry.giveUpAfterMs` passed since its first attempt.
+   */
+  retry?: { giveUpAfterMs: number };
   onProgress?: (p: LoadProgress) => void;
 }
 
@@ -25,13 +30,25 @@ export interface LoadReport {
   offeredRate: number;
   durationSeconds: number;
   batch: number;
-  requests: { sent: number; answered: number; failed: number; dropped: number };
-  events: { sent: number; accepted: number; malformed: number };
+  /** Requests of the schedule (first attempts); `retries` are extra attempts of failed ones. */
+  requests: { sent: number; answered: number; failed: number; dropped: number; retries: number };
+  /** `unacknowledged`: events whose request never got an answer other than a failure. */
+  events: { sent: number; accepted: number; malformed: number; unacknowledged: number };
   byStatus: Record<string, number>;
   achievedEventsPerSecond: number;
   latencyMs: { p50: number; p99: number; max: number };
   /** Client event ids answered 202, for the caller to compare with what was stored. */
   acceptedIds: string[];
+}
+
+/** Answers worth another attempt: the server was unreachable, busy or unable to persist. */
+function retryable(status: string): boolean {
+  return status === 'error' || status === '429' || status.startsWith('5');
+}
+
+/** The tracker's backoff: 0.5 s doubling to 8 s, with jitter so retries do not arrive in waves. */
+function backoffMs(attempt: number): number {
+  return Math.min(8000, 500 * 2 ** attempt) * (0.5 + Math.random() / 2);
 }
 
 export function percentile(sorted: readonly number[], p: number): number {
@@ -57,8 +74,9 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
   const byStatus: Record<string, number> = {};
   const latencies: number[] = [];
   const acceptedIds: string[] = [];
-  const counts = { sent: 0, answered: 0, failed: 0, dropped: 0, eventsSent: 0, accepted: 0, malformed: 0 };
+  const counts = { sent: 0, answered: 0, failed: 0, dropped: 0, retries: 0, eventsSent: 0, accepted: 0, malformed: 0, unacknowledged: 0 };
   let inFlight = 0;
+  let waitingRetries = 0;
   const started = performance.now();
 
   const send = (): void => {
@@ -67,6 +85,10 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
     counts.sent += 1;
     counts.eventsSent += req.events.length;
     counts.malformed += req.events.filter((e) => e.malformed).length;
+    attempt(req, body, 0, performance.now());
+  };
+
+  const attempt = (req: GeneratedRequest, body: string, tries: number, firstAt: number): void => {
     inFlight += 1;
     const at = performance.now();
     const done = (status: string, text: string): void => {
@@ -74,6 +96,17 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
       counts.answered += 1;
       latencies.push(performance.now() - at);
       byStatus[status] = (byStatus[status] ?? 0) + 1;
+      if (retryable(status)) {
+        const wait = backoffMs(tries);
+        if (options.retry && performance.now() + wait - firstAt < options.retry.giveUpAfterMs) {
+          counts.retries += 1;
+          waitingRetries += 1;
+          setTimeout(() => {
+            waitingRetries -= 1;
+            attempt(req, body, tries + 1, firstAt);
+          }, wait);
+        } else counts.unacknowledged += req.events.length;
+      }
       if (status === '202') {
         try {
           const answer = JSON.parse(text) as { accepted: number; rejected?: { index: number }[] };
@@ -118,9 +151,9 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
       }
     }, 5);
   });
-  // wait for the answers still in flight, bounded
-  const deadline = performance.now() + 30_000;
-  while (inFlight > 0 && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  // wait for the answers still in flight and the retries still due, bounded
+  const deadline = performance.now() + 30_000 + (options.retry?.giveUpAfterMs ?? 0);
+  while ((inFlight > 0 || waitingRetries > 0) && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   const elapsedSeconds = (performance.now() - started) / 1000;
   agent.destroy();
   latencies.sort((a, b) => a - b);
@@ -129,8 +162,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
     offeredRate: options.rate,
     durationSeconds: round(elapsedSeconds),
     batch: options.batch,
-    requests: { sent: counts.sent, answered: counts.answered, failed: counts.failed, dropped: counts.dropped },
-    events: { sent: counts.eventsSent, accepted: counts.accepted, malformed: counts.malformed },
+    requests: { sent: counts.sent, answered: counts.answered, failed: counts.failed, dropped: counts.dropped, retries: counts.retries },
+    events: { sent: counts.eventsSent, accepted: counts.accepted, malformed: counts.malformed, unacknowledged: counts.unacknowledged },
     byStatus,
     achievedEventsPerSecond: Math.round(counts.accepted / elapsedSeconds),
     latencyMs: { p50: round(percentile(latencies, 50)), p99: round(percentile(latencies, 99)), max: round(latencies.at(-1) ?? 0) },

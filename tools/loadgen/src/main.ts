@@ -18,6 +18,9 @@ const USAGE = `usage: npm run loadgen -- [options]
   --events <share>     share of custom events      (default 0.1)
   --malformed <share>  share of malformed events   (default 0)
   --max-in-flight <n>  requests in flight at most  (default 512)
+  --retry <s>          resend failed requests (no answer, 429, 5xx) with
+                       the same event ids for up to s seconds, as the
+                       tracker does                (default 0: no retries)
   --seed <n>           traffic seed                (default 1)
   --json               print the report as one JSON line
 `;
@@ -34,7 +37,7 @@ async function main(): Promise<void> {
     options: {
       url: { type: 'string' }, rate: { type: 'string' }, duration: { type: 'string' }, batch: { type: 'string' }, sites: { type: 'string' },
       visitors: { type: 'string' }, pages: { type: 'string' }, bots: { type: 'string' }, events: { type: 'string' }, malformed: { type: 'string' },
-      'max-in-flight': { type: 'string' }, seed: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+      'max-in-flight': { type: 'string' }, retry: { type: 'string' }, seed: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
     },
     strict: true,
   });
@@ -55,6 +58,7 @@ async function main(): Promise<void> {
     malformedShare: number(values.malformed, 'malformed', 0, 0, 1),
     maxInFlight: number(values['max-in-flight'], 'max-in-flight', 512, 1, 100_000),
     seed: number(values.seed, 'seed', 1, 0, 2 ** 31),
+    ...(values.retry !== undefined ? { retry: { giveUpAfterMs: number(values.retry, 'retry', 0, 0, 3600) * 1000 } } : {}),
     onProgress: values.json ? undefined : progressBar(),
   };
   const report = await runLoad(options);
@@ -65,8 +69,8 @@ async function main(): Promise<void> {
     process.stdout.write(
       [
         `offered ${report.offeredRate} events/s for ${report.durationSeconds} s in batches of ${report.batch}`,
-        `requests: ${report.requests.sent} sent, ${report.requests.answered} answered, ${report.requests.failed} failed, ${report.requests.dropped} dropped (in-flight cap)`,
-        `events:   ${report.events.sent} sent, ${report.events.accepted} accepted, ${report.events.malformed} malformed on purpose`,
+        `requests: ${report.requests.sent} sent, ${report.requests.answered} answered, ${report.requests.failed} failed, ${report.requests.dropped} dropped (in-flight cap), ${report.requests.retries} retries`,
+        `events:   ${report.events.sent} sent, ${report.events.accepted} accepted, ${report.events.malformed} malformed on purpose, ${report.events.unacknowledged} never acknowledged`,
         `status:   ${Object.entries(report.byStatus).map(([s, n]) => `${s}: ${n}`).join(', ')}`,
         `achieved: ${report.achievedEventsPerSecond} accepted events/s`,
         `ack latency: p50 ${report.latencyMs.p50} ms, p99 ${report.latencyMs.p99} ms, max ${report.latencyMs.max} ms`,
