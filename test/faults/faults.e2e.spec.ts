@@ -1,0 +1,269 @@
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Kafka, logLevel } from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createClickHouseClient } from '@clickstream/clickhouse';
+import { loadConfig } from '@clickstream/config';
+import { claimPort, projectRoot, startLocalKafka, type RunningKafka } from '@clickstream/infra';
+import { createLogger } from '@clickstream/logger';
+import { runLoad } from '../../tools/loadgen/src/load-runner.js';
+import { seededRandom } from '../../tools/loadgen/src/traffic.js';
+import { AppProcess, waitForHttp } from './app-process.js';
+
+/**
+ * The crash test of RELIABILITY.md: ingest and the aggregator run as their own processes on a
+ * broker of this test's own; the load generator sends events at a steady rate, retrying like
+ * the tracker, while the aggregator is killed with SIGKILL three times, ingest once, and the
+ * broker is restarted once, at seeded random moments. Then every acknowledged event must be
+ * stored exactly once, and the rollups must agree with the raw rows.
+ *
+ * Size: FAULT_EVENTS (20,000 in CI, at 250/s; `npm run test:faults` sends 200,000, `-- --events 1000000`
+ * a million), FAULT_RATE events/s, FAULT_BATCH events per request, FAULT_SEED for the moments.
+ */
+const EVENTS = Number(process.env['FAULT_EVENTS'] ?? 20_000);
+const RATE = Number(process.env['FAULT_RATE'] ?? Math.min(2000, Math.max(250, Math.round(EVENTS / 80))));
+const BATCH = Number(process.env['FAULT_BATCH'] ?? 1);
+const SEED = Number(process.env['FAULT_SEED'] ?? Math.floor(Math.random() * 1_000_000));
+const SITES = ['alpha', 'beta'];
+const DURATION_S = Math.ceil(EVENTS / RATE);
+
+type Fault = 'kill -9 aggregator' | 'kill -9 ingest' | 'restart broker';
+
+describe(`${EVENTS} events through kill -9 of the aggregator (3x) and ingest (1x) and a broker restart`, () => {
+  const id = randomUUID().slice(0, 8);
+  const dir = mkdtempSync(join(tmpdir(), 'clickstream-faults-'));
+  const log = createLogger('warn', 'faults');
+  let broker: RunningKafka | undefined;
+  let brokerPorts: { port: number; controllerPort: number };
+  let ingest: AppProcess;
+  let aggregator: AppProcess;
+  let ingestUrl: string;
+  let aggregatorUrl: string;
+  let env: Record<string, string>;
+  const acked = new Set<string>();
+
+  const startBroker = async (): Promise<RunningKafka> =>
+    (broker = await startLocalKafka({ projectRoot: projectRoot(), ...brokerPorts, dataDir: join(dir, 'kafka'), cacheDir: join(projectRoot(), '.cache/kafka'), logger: log }));
+
+  beforeAll(async () => {
+    brokerPorts = { port: await claimPort(0, 'test'), controllerPort: await claimPort(0, 'test') };
+    const ingestPort = await claimPort(0, 'test');
+    const aggregatorPort = await claimPort(0, 'test');
+    ingestUrl = `http://127.0.0.1:${ingestPort}`;
+    aggregatorUrl = `http://127.0.0.1:${aggregatorPort}`;
+    mkdirSync(join(dir, 'kafka'));
+    env = {
+      LOG_LEVEL: 'warn',
+      KAFKA_BROKERS: `127.0.0.1:${brokerPorts.port}`,
+      KAFKA_CLIENT_ID: `faults-${id}`,
+      KAFKA_TOPIC_EVENTS: `faults-${id}.events`,
+      KAFKA_TOPIC_AGGREGATES: `faults-${id}.aggregates`,
+      KAFKA_TOPIC_DEAD_LETTER: `faults-${id}.dead-letter`,
+      KAFKA_CONSUMER_GROUP: `faults-${id}-aggregator`,
+      BOOTSTRAP_SITES: SITES.join(','),
+    };
+    // each process owns its chDB folder; ingest keeps only its sites and daily salt there
+    ingest = new AppProcess('ingest', {
+      ...env,
+      CHDB_PATH: join(dir, 'ingest-chdb'),
+      INGEST_PORT: String(ingestPort),
+      TRUST_PROXY: '1',
+      RATE_LIMIT_BURST: '1000000',
+      RATE_LIMIT_PER_SECOND: '1000000',
+    });
+    aggregator = new AppProcess('aggregator', { ...env, CHDB_PATH: join(dir, 'aggregator-chdb'), AGGREGATOR_PORT: String(aggregatorPort) });
+  });
+
+  afterAll(async () => {
+    for (const app of [ingest, aggregator]) if (app?.running) await app.stop('SIGKILL');
+    await broker?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('ingest started while Kafka is down answers 503 with Retry-After, then 202 once the broker is up, without a restart', async () => {
+    ingest.start();
+    expect(await waitForHttp(`${ingestUrl}/health`, [200, 503], 60_000), ingest.output()).toBe(503);
+    const post = () =>
+      fetch(`${ingestUrl}/api/collect`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', 'User-Agent': 'Mozilla/5.0 (X11; Linux x86_64) Chrome/131.0.0.0 Safari/537.36' },
+        body: JSON.stringify({ site: 'alpha', url: 'https://alpha.example/first', id: 'before-the-broker' }),
+      });
+    const down = await post();
+    expect(down.status).toBe(503);
+    expect(Number(down.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(await down.json()).toMatchObject({ error: 'unavailable' });
+
+    await startBroker();
+    const deadline = Date.now() + 90_000;
+    let status = 0;
+    while (status !== 202 && Date.now() < deadline) {
+      status = (await post()).status;
+      if (status !== 202) {
+        expect(status).toBe(503); // never anything else on the way
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
+    expect(status, ingest.output()).toBe(202);
+    acked.add('before-the-broker');
+    expect(ingest.starts).toBe(1);
+  }, 180_000);
+
+  it('stores every acknowledged event exactly once, with rollups equal to the raw counts', async () => {
+    expect(broker, 'the first test starts the broker').toBeDefined();
+    aggregator.start();
+    await waitForHttp(`${aggregatorUrl}/health`, [200], 90_000);
+
+    // the faults in a seeded random order, each at a random moment early in its own slot of the
+    // run (10 % to 85 % cut in five), so that each finds the system recovered from the one before
+    const random = seededRandom(SEED);
+    const faults: Fault[] = ['kill -9 aggregator', 'kill -9 aggregator', 'kill -9 aggregator', 'kill -9 ingest', 'restart broker'];
+    for (let i = faults.length - 1; i > 0; i--) {
+      const j = Math.floor(random() * (i + 1));
+      [faults[i], faults[j]] = [faults[j]!, faults[i]!];
+    }
+    const slot = (0.75 * DURATION_S * 1000) / faults.length;
+    const moments = faults.map((_, i) => 0.1 * DURATION_S * 1000 + i * slot + random() * 0.4 * slot);
+    const happened: { fault: Fault; atMs: number; downMs: number }[] = [];
+    const started = Date.now();
+    const inject = async (): Promise<void> => {
+      for (const [i, fault] of faults.entries()) {
+        const wait = started + moments[i]! - Date.now();
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        const at = Date.now();
+        if (fault === 'kill -9 aggregator') {
+          expect((await aggregator.stop('SIGKILL')).signal).toBe('SIGKILL');
+          aggregator.start();
+          await waitForHttp(`${aggregatorUrl}/health`, [200, 503], 90_000);
+        } else if (fault === 'kill -9 ingest') {
+          expect((await ingest.stop('SIGKILL')).signal).toBe('SIGKILL');
+          ingest.start();
+          await waitForHttp(`${ingestUrl}/health`, [200, 503], 90_000);
+        } else {
+          await broker!.stop();
+          await startBroker();
+        }
+        happened.push({ fault, atMs: at - started, downMs: Date.now() - at });
+      }
+    };
+
+    const [report] = await Promise.all([
+      runLoad({
+        url: `${ingestUrl}/api/collect`,
+        rate: RATE,
+        durationSeconds: DURATION_S,
+        batch: BATCH,
+        sites: SITES,
+        visitors: 5000,
+        pages: 100,
+        botShare: 0.05,
+        customEventShare: 0.1,
+        malformedShare: 0,
+        maxInFlight: 2000,
+        seed: SEED,
+        retry: { giveUpAfterMs: 240_000 },
+      }),
+      inject(),
+    ]);
+    for (const eventId of report.acceptedIds) acked.add(eventId);
+
+    // every scheduled event was acknowledged in the end, each once
+    expect(report.requests.dropped, 'requests dropped at the in-flight cap').toBe(0);
+    expect(report.events.unacknowledged).toBe(0);
+    expect(report.acceptedIds.length).toBe(EVENTS);
+    expect(acked.size).toBe(EVENTS + 1);
+    expect(happened.map((h) => h.fault).sort()).toEqual([...faults].sort());
+    // each fault hit the system under load, and it had recovered before the load ended
+    const lastRecovery = Math.max(...happened.map((h) => h.atMs + h.downMs));
+    expect(lastRecovery, JSON.stringify(happened)).toBeLessThan(DURATION_S * 1000);
+
+    // the aggregator catches up with the end of the log, then stops cleanly
+    const kafka = new Kafka({ clientId: `faults-${id}-check`, brokers: [env['KAFKA_BROKERS']!], logLevel: logLevel.NOTHING });
+    const admin = kafka.admin();
+    await admin.connect();
+    let records = 0;
+    try {
+      const caughtUp = async (): Promise<boolean> => {
+        const ends = await admin.fetchTopicOffsets(env['KAFKA_TOPIC_EVENTS']!);
+        const [committed] = await admin.fetchOffsets({ groupId: env['KAFKA_CONSUMER_GROUP']!, topics: [env['KAFKA_TOPIC_EVENTS']!] });
+        records = ends.reduce((sum, p) => sum + Number(p.high), 0);
+        return ends.every((p) => committed?.partitions.find((c) => c.partition === p.partition)?.offset === p.high);
+      };
+      const deadline = Date.now() + 180_000;
+      while (!(await caughtUp())) {
+        if (Date.now() > deadline) throw new Error(`the aggregator did not commit the end of the log in time\n${aggregator.output()}`);
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    } finally {
+      await admin.disconnect();
+    }
+    expect((await aggregator.stop('SIGTERM')).code, aggregator.output()).toBe(0);
+    expect((await ingest.stop('SIGTERM')).code, ingest.output()).toBe(0);
+
+    // the aggregator's chDB folder is free now: read what it stored
+    const storage = loadConfig({ ...env, CHDB_PATH: join(dir, 'aggregator-chdb') }).clickhouse;
+    const db = storage.database;
+    const clickhouse = createClickHouseClient(storage);
+    try {
+      const query = async <T>(sql: string): Promise<T[]> => (await clickhouse.query({ query: sql, format: 'JSONEachRow' })).json<T>();
+      const stored = new Set((await query<{ id: string }>(`SELECT client_event_id AS id FROM ${db}.events_raw`)).map((r) => r.id));
+      const [raw] = await query<Record<string, string>>(
+        `SELECT count() AS rows, uniqExact(client_event_id) AS ids, uniqExact(event_id) AS eventIds,
+                countIf(type = 'pageview' AND NOT is_bot) AS pageviews, countIf(type = 'event' AND NOT is_bot) AS customEvents,
+                countIf(is_bot) AS bots, countIf(NOT is_bot AND session_id != '') AS sessionEvents
+         FROM ${db}.events_raw`,
+      );
+      const [rollups] = await query<Record<string, string>>(
+        `SELECT (SELECT sum(pageviews) FROM ${db}.rollup_1m) AS pageviews,
+                (SELECT sum(custom_events) FROM ${db}.rollup_1m) AS customEvents,
+                (SELECT sum(bot_events) FROM ${db}.rollup_1m) AS bots,
+                (SELECT sum(pageviews) FROM ${db}.pageviews_1s) AS secondPageviews,
+                (SELECT sum(events) FROM ${db}.sessions) AS sessionEvents,
+                (SELECT sum(events) FROM ${db}.breakdown_1m WHERE dimension = 'page') AS pagePageviews`,
+      );
+      const missing = [...acked].filter((e) => !stored.has(e));
+      const extra = [...stored].filter((e) => !acked.has(e));
+      const rows = Number(raw!['rows']);
+      const summary = {
+        seed: SEED,
+        events: EVENTS,
+        rate: RATE,
+        batch: BATCH,
+        acknowledged: acked.size,
+        storedRows: rows,
+        ratio: (rows / acked.size).toFixed(3),
+        duplicates: rows - Number(raw!['ids']),
+        missing: missing.length,
+        extra: extra.length,
+        kafkaRecords: records,
+        retries: report.requests.retries,
+        byStatus: report.byStatus,
+        faults: happened,
+        rawCounts: raw,
+        rollupCounts: rollups,
+        load: { achievedEventsPerSecond: report.achievedEventsPerSecond, latencyMs: report.latencyMs, durationSeconds: report.durationSeconds },
+      };
+      mkdirSync(join(projectRoot(), 'test-results'), { recursive: true });
+      writeFileSync(join(projectRoot(), 'test-results', 'faults.json'), `${JSON.stringify(summary, null, 2)}\n`);
+      console.log(`faults: ${JSON.stringify(summary)}`);
+
+      expect(missing.slice(0, 5), 'acknowledged but not stored').toEqual([]);
+      expect(extra.slice(0, 5), 'stored but never acknowledged').toEqual([]);
+      expect(summary.duplicates).toBe(0);
+      expect(Number(raw!['eventIds'])).toBe(rows);
+      expect(summary.ratio).toBe('1.000');
+      expect(rollups).toEqual({
+        pageviews: raw!['pageviews'],
+        customEvents: raw!['customEvents'],
+        bots: raw!['bots'],
+        secondPageviews: raw!['pageviews'],
+        sessionEvents: raw!['sessionEvents'],
+        pagePageviews: raw!['pageviews'],
+      });
+    } finally {
+      await clickhouse.close();
+    }
+  }, (DURATION_S + 600) * 1000);
+});
