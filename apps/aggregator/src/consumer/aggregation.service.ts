@@ -19,6 +19,8 @@ const DUPLICATE_WINDOW_MS = 3_600_000;
 const MAX_SEEN_IDS = 200_000;
 /** At most this many stored events are replayed into the stream core when a partition is taken over. */
 const MAX_RESTORED_EVENTS = 500_000;
+/** Offsets below a partition's newest stored one whose inserts are sent again on load: a few inserts' worth. */
+const REPAIR_ROWS_BACK = 2000;
 
 export interface StorageState {
   up: boolean;
@@ -233,6 +235,8 @@ export class AggregationService {
   }
 
   private async loadFromStorage(topic: string, partition: number): Promise<void> {
+    // first mend an insert a crash may have cut between the raw table and its views
+    const completed = await this.sink.completeRecentInserts(topic, partition, REPAIR_ROWS_BACK);
     const storedOffset = await this.sink.storedOffset(topic, partition);
     const seen = new SeenIds(DUPLICATE_WINDOW_MS, MAX_SEEN_IDS);
     this.stream.open(partition, storedOffset);
@@ -246,6 +250,6 @@ export class AggregationService {
     }
     this.seen.set(partition, seen);
     this.stored.set(partition, storedOffset);
-    this.logger.info({ topic, partition, storedOffset: storedOffset.toString(), restoredEvents: restored }, 'partition state loaded');
+    this.logger.info({ topic, partition, storedOffset: storedOffset.toString(), restoredEvents: restored, insertsCompleted: completed }, 'partition state loaded');
   }
 }

@@ -48,6 +48,8 @@ export function deduplicationToken(epoch: number, rows: readonly StoredEvent[]):
 @Injectable()
 export class RollupSink {
   private readonly db: string;
+  /** Tokens sent again by completeRecentInserts in this process: complete from then on. */
+  private readonly completed = new Set<string>();
 
   constructor(
     @Inject(CLICKHOUSE) private readonly clickhouse: ClickHouseClient,
@@ -104,6 +106,7 @@ export class RollupSink {
         kafka_topic: topic,
         kafka_partition: partition,
         kafka_offset: offset.toString(),
+        insert_token: token,
       })),
       clickhouse_settings: {
         insert_deduplication_token: token,
@@ -111,6 +114,48 @@ export class RollupSink {
         async_insert: 0,
       },
     });
+  }
+
+  /**
+   * Sends the latest inserts that stored rows of `partition` again, each under its own token.
+   * An insert writes the raw table first and then each materialized view; a process killed in
+   * between leaves the raw rows without (some of) their rollups, and the restarted aggregator
+   * would skip those rows as already stored. The raw table and every view that did get the block
+   * recognise the token and skip it; a view that missed it gets it now. `rowsBack`: how far
+   * below the partition's newest stored offset to look (several inserts' worth).
+   * Returns how many inserts were sent again.
+   */
+  async completeRecentInserts(topic: string, partition: number, rowsBack: number): Promise<number> {
+    const tokens = await (
+      await this.clickhouse.query({
+        query: `SELECT insert_token AS token, max(kafka_offset) AS newest FROM ${this.db}.events_raw
+                WHERE kafka_topic = {topic:String} AND kafka_partition = {partition:UInt16} AND insert_token != ''
+                  AND kafka_offset + {rowsBack:UInt32} > (SELECT max(kafka_offset) FROM ${this.db}.events_raw
+                                                          WHERE kafka_topic = {topic:String} AND kafka_partition = {partition:UInt16})
+                GROUP BY insert_token ORDER BY newest`,
+        query_params: { topic, partition, rowsBack },
+        format: 'JSONEachRow',
+      })
+    ).json<{ token: string }>();
+    const pending = tokens.filter(({ token }) => !this.completed.has(token));
+    for (const { token } of pending) {
+      // every row of that insert, whatever its partition: the token stands for the whole block
+      const rows = await (
+        await this.clickhouse.query({
+          query: `SELECT * EXCEPT (insert_token) FROM ${this.db}.events_raw WHERE insert_token = {token:String} ORDER BY kafka_partition, kafka_offset`,
+          query_params: { token },
+          format: 'JSONEachRow',
+        })
+      ).json<Record<string, unknown>>();
+      await this.clickhouse.insert({
+        table: `${this.db}.events_raw`,
+        format: 'JSONEachRow',
+        values: rows.map((r) => ({ ...r, insert_token: token })),
+        clickhouse_settings: { insert_deduplication_token: token, deduplicate_blocks_in_dependent_materialized_views: 1, async_insert: 0 },
+      });
+      this.completed.add(token);
+    }
+    return pending.length;
   }
 
   /**
