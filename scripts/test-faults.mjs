@@ -14,7 +14,8 @@ const whole = (name, value) => {
   }
   return value;
 };
-const env = { ...process.env, FAULT_EVENTS: whole('events', values.events) ?? '200000' };
+// 2,000 events/s in requests of 10 events (a tracker's batch on page hide) by default
+const env = { ...process.env, FAULT_EVENTS: whole('events', values.events) ?? '200000', FAULT_BATCH: '10' };
 for (const [flag, variable] of [['rate', 'FAULT_RATE'], ['batch', 'FAULT_BATCH'], ['seed', 'FAULT_SEED']]) {
   const value = whole(flag, values[flag]);
   if (value !== undefined) env[variable] = value;
