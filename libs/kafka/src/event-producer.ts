@@ -169,7 +169,8 @@ export class EventProducer {
       )
       .finally(() => {
         this.inFlight = undefined;
-        if (this.queue.length > 0) this.schedule();
+        // what queued during the round trip already waited: send it at once, without lingering
+        if (this.queue.length > 0) this.flush();
       });
   }
 }
