@@ -8,14 +8,18 @@ export interface BlastJob {
   durationMs: number;
   batch: number;
   seed: number;
+  /** Share of malformed events mixed in (default none). */
+  malformedShare?: number;
+  countAccepted?: boolean;
 }
 
 /** Runs one closed-loop measurement on its own thread, so the client does not share the server's event loop. */
 const job = workerData as BlastJob;
-const traffic = new Traffic({ sites: ['demo'], visitors: 50_000, pages: 200, botShare: 0.05, customEventShare: 0.1, malformedShare: 0, seed: job.seed });
+const traffic = new Traffic({ sites: ['demo'], visitors: 50_000, pages: 200, botShare: 0.05, customEventShare: 0.1, malformedShare: job.malformedShare ?? 0, seed: job.seed });
 const requests = Array.from({ length: 4096 }, () => traffic.next(job.batch));
 const result = await blast({
   url: job.url,
+  countAccepted: job.countAccepted ?? false,
   connections: job.connections,
   durationMs: job.durationMs,
   body: (i) => {

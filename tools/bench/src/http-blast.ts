@@ -9,6 +9,8 @@ export interface BlastOptions {
   /** The body of the i-th request. */
   body: (i: number) => string;
   headers?: (i: number) => Record<string, string>;
+  /** Read each 202's JSON body and sum its `accepted` events (the collect endpoint's answer). */
+  countAccepted?: boolean;
 }
 
 export interface BlastResult {
@@ -16,6 +18,9 @@ export interface BlastResult {
   requestsPerSecond: number;
   byStatus: Record<string, number>;
   latencyMs: { p50: number; p99: number };
+  /** Events the 202 answers accepted, when counted (`countAccepted`). */
+  acceptedEvents?: number;
+  acceptedEventsPerSecond?: number;
 }
 
 /** Measures how many requests per second a server answers with `connections` requests always in flight. */
@@ -24,6 +29,7 @@ export async function blast(options: BlastOptions): Promise<BlastResult> {
   const agent = new Agent({ keepAlive: true, maxSockets: options.connections });
   const byStatus: Record<string, number> = {};
   const latencies: number[] = [];
+  let accepted = 0;
   let sent = 0;
   const started = performance.now();
   const deadline = started + options.durationMs;
@@ -43,9 +49,14 @@ export async function blast(options: BlastOptions): Promise<BlastResult> {
           headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), ...(options.headers?.(i) ?? {}) },
         },
         (res) => {
-          res.resume();
+          let text = '';
+          if (options.countAccepted) {
+            res.setEncoding('utf8');
+            res.on('data', (chunk: string) => (text += chunk));
+          } else res.resume();
           res.on('end', () => {
             latencies.push(performance.now() - at);
+            if (options.countAccepted && res.statusCode === 202) accepted += acceptedOf(text);
             byStatus[String(res.statusCode)] = (byStatus[String(res.statusCode)] ?? 0) + 1;
             resolve();
           });
@@ -66,5 +77,20 @@ export async function blast(options: BlastOptions): Promise<BlastResult> {
   agent.destroy();
   latencies.sort((a, b) => a - b);
   const answered = latencies.length;
-  return { requests: answered, requestsPerSecond: Math.round(answered / seconds), byStatus, latencyMs: { p50: Math.round(percentile(latencies, 50) * 10) / 10, p99: Math.round(percentile(latencies, 99) * 10) / 10 } };
+  return {
+    requests: answered,
+    requestsPerSecond: Math.round(answered / seconds),
+    byStatus,
+    latencyMs: { p50: Math.round(percentile(latencies, 50) * 10) / 10, p99: Math.round(percentile(latencies, 99) * 10) / 10 },
+    ...(options.countAccepted ? { acceptedEvents: accepted, acceptedEventsPerSecond: Math.round(accepted / seconds) } : {}),
+  };
+}
+
+function acceptedOf(body: string): number {
+  try {
+    const n = (JSON.parse(body) as { accepted?: unknown }).accepted;
+    return typeof n === 'number' ? n : 0;
+  } catch {
+    return 0;
+  }
 }

@@ -1,0 +1,114 @@
+import { join } from 'node:path';
+import type { Kafka } from 'kafkajs';
+import { loadConfig } from '@clickstream/config';
+import { ConsumerLag, createKafka } from '@clickstream/kafka';
+import type { Logger } from '@clickstream/logger';
+import { startSystem, type RunningSystem } from '../../../../apps/standalone/src/system.js';
+import { findKafkaBrokerPid } from './proc-cpu.js';
+
+/** What every section gets: the running system, a Kafka client of the bench's own, and helpers. */
+export interface BenchContext {
+  quick: boolean;
+  /** Take profiled repeats of the sections that have them (their summaries explain missed goals). */
+  profile: boolean;
+  system: RunningSystem;
+  collectUrl: string;
+  kafka: Kafka;
+  lag: ConsumerLag;
+  /** The broker JVM when this run started it. */
+  kafkaPid: number | undefined;
+  logger: Logger;
+  /** Where raw profiles and other by-products go (not the report). */
+  outDir: string;
+  log(message: string): void;
+  /** Registers a fresh site through the sites admin API; each measurement gets its own, so counts never mix. */
+  createSite(prefix: string): Promise<{ id: string; token: string }>;
+  /** A traffic seed never used before in this run (event ids derive from it). */
+  nextSeed(): number;
+}
+
+/** The whole system in this process, as `npm start` runs it, on free ports and throw-away folders. */
+export async function startBenchSystem(dir: string, logger: Logger): Promise<RunningSystem> {
+  const config = loadConfig({
+    LOG_LEVEL: 'warn',
+    KAFKA_LOCAL_PORT: '0',
+    KAFKA_LOCAL_CONTROLLER_PORT: '0',
+    KAFKA_LOCAL_DATA_DIR: join(dir, 'kafka'),
+    CHDB_PATH: join(dir, 'chdb'),
+    INGEST_PORT: '0',
+    GATEWAY_PORT: '0',
+    AGGREGATOR_PORT: '0',
+    // each synthetic visitor has its own address (X-Forwarded-For), and the bench is no abuser
+    TRUST_PROXY: '1',
+    RATE_LIMIT_BURST: '1000000',
+    RATE_LIMIT_PER_SECOND: '1000000',
+  });
+  return startSystem(config, logger);
+}
+
+export function benchContext(options: { quick: boolean; profile: boolean; system: RunningSystem; logger: Logger; outDir: string }): BenchContext {
+  const { system, logger } = options;
+  const kafka = createKafka({ brokers: system.config.kafka.brokers ?? [], clientId: 'clickstream-bench', logger });
+  let sites = 0;
+  let seed = 1000;
+  return {
+    ...options,
+    collectUrl: `${system.ingestUrl}${system.config.ingest.collectPath}`,
+    kafka,
+    lag: new ConsumerLag(kafka),
+    kafkaPid: findKafkaBrokerPid(),
+    log: (message) => process.stderr.write(`bench: ${message}\n`),
+    createSite: async (prefix) => {
+      const id = `${prefix}-${++sites}-${Math.random().toString(36).slice(2, 6)}`;
+      const res = await fetch(`${system.gatewayUrl}/api/sites`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${system.admin.token}` },
+        body: JSON.stringify({ id }),
+      });
+      if (res.status !== 201) throw new Error(`creating site ${id}: ${res.status} ${await res.text()}`);
+      const created = (await res.json()) as { token: string };
+      return { id, token: created.token };
+    },
+    nextSeed: () => ++seed,
+  };
+}
+
+/** Sum of every series of a Prometheus counter or histogram part (e.g. `..._count`) on a /metrics page. */
+export async function metricValue(url: string, name: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  let sum = 0;
+  for (const line of text.split('\n')) {
+    if (line.startsWith('#')) continue;
+    const space = line.lastIndexOf(' ');
+    const series = line.slice(0, space);
+    if (series === name || series.startsWith(`${name}{`)) sum += Number(line.slice(space + 1));
+  }
+  return sum;
+}
+
+/** Records behind the aggregator's consumer group on the events topic, all partitions. */
+export async function aggregatorLag(ctx: BenchContext): Promise<number> {
+  const { consumerGroup, topics } = ctx.system.config.kafka;
+  const partitions = await ctx.lag.measure(consumerGroup, topics.events);
+  return Number(partitions.reduce((sum, p) => sum + p.lag, 0n));
+}
+
+export async function queryRows<T>(ctx: BenchContext, query: string, params: Record<string, unknown> = {}): Promise<T[]> {
+  return (await ctx.system.clickhouse.query({ query, query_params: params, format: 'JSONEachRow' })).json<T>();
+}
+
+/** Rows of `site` in the raw events table: what the aggregator stored. */
+export async function storedEvents(ctx: BenchContext, site: string): Promise<number> {
+  const [row] = await queryRows<{ n: number | string }>(ctx, `SELECT count() AS n FROM ${ctx.system.config.clickhouse.database}.events_raw WHERE site = {site:String}`, { site });
+  return Number(row?.n ?? 0);
+}
+
+/**
+ * The newest block number of every table of the database: each insert creates one part per
+ * table (per partition it touches) with a new block number, materialized-view targets
+ * included, so the difference over a window counts the parts written. chDB has no part_log.
+ */
+export async function blockNumbers(ctx: BenchContext, database = ctx.system.config.clickhouse.database): Promise<Record<string, number>> {
+  const rows = await queryRows<{ table: string; b: number | string }>(ctx, `SELECT table, max(max_block_number) AS b FROM system.parts WHERE database = {db:String} GROUP BY table`, { db: database });
+  return Object.fromEntries(rows.map((r) => [r.table, Number(r.b)]));
+}

@@ -1,0 +1,15 @@
+/** A figure against its goal from the issue; `met` is false when the figure is missing. */
+export interface Goal {
+  name: string;
+  value: number | null;
+  goal: number;
+  /** The figure must be at least (>=) or at most (<=) the goal. */
+  direction: '>=' | '<=';
+  unit: string;
+  met: boolean;
+}
+
+export function goal(name: string, value: number | null, direction: Goal['direction'], target: number, unit: string): Goal {
+  const met = value !== null && Number.isFinite(value) && (direction === '>=' ? value >= target : value <= target);
+  return { name, value, goal: target, direction, unit, met };
+}
