@@ -1,0 +1,150 @@
+import { join } from 'node:path';
+import { Kafka, logLevel } from 'kafkajs';
+import { migrate } from '@clickstream/clickhouse';
+import type { AppConfig } from '@clickstream/config';
+import { startAggregator } from '../../../../apps/aggregator/src/aggregator.app.js';
+import { metricValue, queryRows, type BenchContext } from '../support/bench-context.js';
+import { profiled, type ProfileSummary } from '../support/cpu-profile.js';
+import { realisticEvents } from '../support/events.js';
+import { goal, type Goal } from '../support/goals.js';
+import { cpuShares, cpuSnapshot, type CpuShares } from '../support/proc-cpu.js';
+import { ensureTopics, extraRuntime } from '../support/second-app.js';
+import { ratio, sleep } from '../support/stats.js';
+
+/**
+ * (3) The aggregator against a raw consumer. N realistic events are produced into a fresh
+ * topic first; then a raw kafkajs consumer group (eachBatch, JSON.parse of every value, all
+ * partitions at once) drains it, then the real aggregator (startAggregator: decode and
+ * validate, dedup, sessions, windows, live publishing, one ClickHouse insert per buffer, commit
+ * after the insert) drains it with a group and a ClickHouse database of its own. Each is timed
+ * from its group join to its last event (raw) or to its committed offsets reaching the end of
+ * every partition (ours: commits follow the inserts, so that is "stored").
+ */
+export interface DrainFigures {
+  events: number;
+  ms: number;
+  eventsPerSecond: number;
+  cpu: CpuShares;
+}
+
+export interface AggregatorResult {
+  events: number;
+  topic: string;
+  partitions: number;
+  produce: { ms: number; eventsPerSecond: number };
+  raw: DrainFigures;
+  ours: DrainFigures & { stored: number; parts: number; inserts: number; insertSeconds: number };
+  ratio: number;
+  profile: ProfileSummary | undefined;
+  goals: Goal[];
+}
+
+async function produceTopic(ctx: BenchContext, topic: string, count: number): Promise<{ ms: number }> {
+  const messages = realisticEvents({ count, seed: ctx.nextSeed(), site: 'bench-agg', topic, firstReceivedAt: Date.now() - count, spacingMs: 1 });
+  const producer = ctx.kafka.producer({ allowAutoTopicCreation: false });
+  await producer.connect();
+  const started = performance.now();
+  for (let i = 0; i < messages.length; i += 5000) {
+    await producer.sendBatch({ topicMessages: [{ topic, messages: messages.slice(i, i + 5000).map((m) => ({ key: m.key, value: m.value })) }], acks: -1 });
+  }
+  const ms = performance.now() - started;
+  await producer.disconnect();
+  return { ms };
+}
+
+async function rawDrain(ctx: BenchContext, topic: string, count: number, partitions: number): Promise<DrainFigures> {
+  const kafka = new Kafka({ clientId: 'clickstream-bench-raw', brokers: ctx.system.config.kafka.brokers ?? [], logLevel: logLevel.NOTHING });
+  const consumer = kafka.consumer({ groupId: `bench-raw-${Date.now().toString(36)}`, sessionTimeout: 10_000, heartbeatInterval: 1000, maxWaitTimeInMs: 500 });
+  let joinedAt: number | undefined;
+  consumer.on(consumer.events.GROUP_JOIN, () => (joinedAt ??= performance.now()));
+  let seen = 0;
+  let finish: (at: number) => void = () => undefined;
+  const done = new Promise<number>((resolve) => (finish = resolve));
+  await consumer.connect();
+  await consumer.subscribe({ topics: [topic], fromBeginning: true });
+  const cpu0 = cpuSnapshot(ctx.kafkaPid);
+  await consumer.run({
+    partitionsConsumedConcurrently: partitions,
+    eachBatch: async ({ batch }) => {
+      for (const m of batch.messages) {
+        JSON.parse(m.value?.toString('utf8') ?? 'null');
+        seen += 1;
+      }
+      if (seen >= count) finish(performance.now());
+    },
+  });
+  const endedAt = await done;
+  const cpu1 = cpuSnapshot(ctx.kafkaPid);
+  await consumer.stop();
+  await consumer.disconnect();
+  const ms = endedAt - (joinedAt ?? endedAt);
+  return { events: seen, ms: Math.round(ms), eventsPerSecond: Math.round(seen / Math.max(ms / 1000, 1e-3)), cpu: cpuShares(cpu0, cpu1) };
+}
+
+/** The real aggregator on `topic`, with its own consumer group and ClickHouse database, until every partition is committed to its end (or `maxMs`). */
+async function aggregatorDrain(ctx: BenchContext, topic: string, count: number, maxMs: number): Promise<AggregatorResult['ours']> {
+  const id = Date.now().toString(36);
+  const database = `bench_agg_${id}`;
+  await migrate(ctx.system.clickhouse, database, ctx.logger);
+  const base = ctx.system.config;
+  const config: AppConfig = {
+    ...base,
+    kafka: { ...base.kafka, clientId: `bench-agg-${id}`, consumerGroup: `bench-agg-${id}`, topics: { events: topic, aggregates: `${topic}.aggregates`, deadLetter: `${topic}.dead-letter` } },
+    clickhouse: { ...base.clickhouse, database },
+    http: { ...base.http, aggregatorPort: 0 },
+  };
+  const aggregator = await startAggregator(await extraRuntime(ctx, config));
+  try {
+    await aggregator.ready();
+    const started = performance.now();
+    const cpu0 = cpuSnapshot(ctx.kafkaPid);
+    let lag = Number.POSITIVE_INFINITY;
+    while (lag > 0 && performance.now() - started < maxMs) {
+      await sleep(100);
+      const partitions = await ctx.lag.measure(config.kafka.consumerGroup, topic);
+      lag = Number(partitions.reduce((sum, p) => sum + p.lag, 0n));
+    }
+    const ms = performance.now() - started;
+    const cpu1 = cpuSnapshot(ctx.kafkaPid);
+    const [row] = await queryRows<{ n: number | string }>(ctx, `SELECT count() AS n FROM ${database}.events_raw`);
+    const [parts] = await queryRows<{ b: number | string }>(ctx, `SELECT max(max_block_number) AS b FROM system.parts WHERE database = {db:String} AND table = 'events_raw'`, { db: database });
+    const stored = Number(row?.n ?? 0);
+    // the time its ClickHouse inserts took (retries included), from its own /metrics
+    const inserts = await metricValue(aggregator.url, 'clickstream_aggregator_insert_latency_seconds_count');
+    const insertSeconds = Math.round((await metricValue(aggregator.url, 'clickstream_aggregator_insert_latency_seconds_sum')) * 100) / 100;
+    return { events: count, stored, parts: Number(parts?.b ?? 0), inserts, insertSeconds, ms: Math.round(ms), eventsPerSecond: Math.round(stored / Math.max(ms / 1000, 1e-3)), cpu: cpuShares(cpu0, cpu1) };
+  } finally {
+    await aggregator.close();
+    await ctx.system.clickhouse.command({ query: `DROP DATABASE IF EXISTS ${database} SYNC` }).catch(() => undefined);
+  }
+}
+
+export async function runAggregator(ctx: BenchContext): Promise<AggregatorResult> {
+  const count = ctx.quick ? 10_000 : 300_000;
+  const partitions = ctx.system.config.kafka.partitions.events;
+  const topic = `bench-agg-${Date.now().toString(36)}`;
+  await ensureTopics(ctx, { ...ctx.system.config.kafka, topics: { events: topic, aggregates: `${topic}.aggregates`, deadLetter: `${topic}.dead-letter` } });
+  const produced = await produceTopic(ctx, topic, count);
+  ctx.log(`aggregator: ${count} events produced into ${topic} in ${Math.round(produced.ms)} ms`);
+  const raw = await rawDrain(ctx, topic, count, partitions);
+  ctx.log(`aggregator, raw consumer: ${raw.eventsPerSecond} events/s`);
+  const ours = await aggregatorDrain(ctx, topic, count, ctx.quick ? 60_000 : 300_000);
+  ctx.log(`aggregator, ours: ${ours.eventsPerSecond} events/s (${ours.stored} stored in ${ours.ms} ms)`);
+  let profile: ProfileSummary | undefined;
+  if (ctx.profile) {
+    // a fresh group and database drain the same topic again for a few seconds under the profiler
+    ({ profile } = await profiled(() => aggregatorDrain(ctx, topic, count, ctx.quick ? 1000 : 8000), join(ctx.outDir, 'bench-aggregator.cpuprofile')));
+  }
+  const r = ratio(ours.eventsPerSecond, raw.eventsPerSecond);
+  return {
+    events: count,
+    topic,
+    partitions,
+    produce: { ms: Math.round(produced.ms), eventsPerSecond: Math.round(count / (produced.ms / 1000)) },
+    raw,
+    ours,
+    ratio: r,
+    profile,
+    goals: [goal('aggregator vs raw eachBatch + JSON.parse', r, '>=', 0.5, 'x')],
+  };
+}

@@ -1,0 +1,151 @@
+import { queryRows, type BenchContext } from '../support/bench-context.js';
+import { goal, type Goal } from '../support/goals.js';
+import { runPhase, type PhaseResult } from '../support/load-phase.js';
+import { percentiles, sleep, type Percentiles } from '../support/stats.js';
+
+/**
+ * (5) ClickHouse. Inserts per second per table at a steady load: the aggregator's insert
+ * statements (its /metrics) and the parts each table received (block numbers in system.parts,
+ * materialized-view targets included; chDB keeps no part_log or query_log). Then history-API
+ * latency with many raw events stored: rows are generated in ClickHouse (INSERT ... SELECT
+ * FROM numbers(), spread over the last 30 days, realistic dimensions) into events_raw, whose
+ * materialized views fill the rollups as live inserts do; the history endpoints are then read
+ * one request at a time, idle otherwise, with the site's dashboard token.
+ */
+export const EVENT_TABLES = ['events_raw', 'pageviews_1s', 'partition_progress', 'rollup_1m', 'breakdown_1m', 'sessions'] as const;
+
+export interface HistoryEndpoint {
+  name: string;
+  path: string;
+  latencyMs: Percentiles;
+  failures: number;
+}
+
+export interface ClickHouseResult {
+  steady: PhaseResult;
+  /** The busiest table's parts per second at the steady load. */
+  maxPartsPerSecond: number;
+  loaded: { rows: number; ms: number; rowsPerSecond: number; mergesSettledMs: number | null; rowsByTable: Record<string, number>; partsByTable: Record<string, number> };
+  rounds: number;
+  endpoints: HistoryEndpoint[];
+  overall: Percentiles;
+  goals: Goal[];
+}
+
+const DAY = 86_400_000;
+const CHUNK = 1_000_000;
+
+/** N synthetic events of `site` over the 30 days before `end`, in chunks (each INSERT stays well inside the client's timeout). */
+async function loadRows(ctx: BenchContext, site: string, rows: number, end: number): Promise<number> {
+  const db = ctx.system.config.clickhouse.database;
+  const started = performance.now();
+  for (let offset = 0; offset < rows; offset += CHUNK) {
+    const n = Math.min(CHUNK, rows - offset);
+    await ctx.system.clickhouse.command({
+      query: `INSERT INTO ${db}.events_raw (event_id, site, type, name, url, hostname, path, referrer_domain, browser, os, device, is_bot, country,
+                visitor_id, event_time, received_at, session_id, session_start, kafka_topic, kafka_partition, kafka_offset)
+              SELECT generateUUIDv4(number) AS event_id, {site:String} AS site,
+                if(number % 10 = 9, 'event', 'pageview') AS type,
+                if(number % 10 = 9, ['signup', 'download', 'play-video', 'add-to-cart'][number % 4 + 1], '') AS name,
+                concat('https://', {site:String}, '.example', path) AS url, concat({site:String}, '.example') AS hostname,
+                if(h % 5 = 0, '/', concat('/page/', toString(toUInt32(pow((h % 1000) / 1000, 3) * 200)))) AS path,
+                [NULL, NULL, 'google.com', 'news.ycombinator.com', 't.co', 'reddit.com', 'duckduckgo.com'][h % 7 + 1] AS referrer_domain,
+                ['Chrome', 'Safari', 'Firefox', 'Edge'][h % 4 + 1] AS browser,
+                ['Windows', 'macOS', 'Linux', 'iOS', 'Android'][intDiv(h, 7) % 5 + 1] AS os,
+                ['desktop', 'mobile', 'tablet'][intDiv(h, 11) % 3 + 1] AS device,
+                h % 20 = 0 AS is_bot,
+                ['US', 'DE', 'FR', 'GB', 'IN', NULL][intDiv(h, 13) % 6 + 1] AS country,
+                toString(intDiv(number, 4) % 500000) AS visitor_id,
+                fromUnixTimestamp64Milli(toInt64({end:Int64} - ({total:UInt64} - number) * {span:UInt64} / {total:UInt64}), 'UTC') AS event_time,
+                event_time AS received_at,
+                concat('s', toString(intDiv(number, 4))) AS session_id, number % 4 = 0 AS session_start,
+                'bench.history' AS kafka_topic, toUInt16(number % 6) AS kafka_partition, intDiv(number, 6) AS kafka_offset
+              FROM (SELECT number, cityHash64(number) AS h FROM numbers({offset:UInt64}, {n:UInt64}))`,
+      query_params: { site, end, total: rows, span: 30 * DAY, offset, n },
+    });
+    if (rows > CHUNK) ctx.log(`clickhouse: ${offset + n} of ${rows} rows loaded`);
+  }
+  return performance.now() - started;
+}
+
+export async function runClickHouse(ctx: BenchContext): Promise<ClickHouseResult> {
+  const db = ctx.system.config.clickhouse.database;
+  const steady = await runPhase(ctx, { label: 'steady load', rate: ctx.quick ? 200 : 1000, batch: 1, durationSeconds: ctx.quick ? 3 : 30, drainTimeoutMs: ctx.quick ? 15_000 : 60_000 });
+  const perTable = EVENT_TABLES.map((t) => steady.inserts.partsPerSecondByTable[t] ?? 0);
+  ctx.log(`clickhouse: ${steady.inserts.statementsPerSecond} insert statements/s; parts/s per table ${EVENT_TABLES.map((t, i) => `${t} ${perTable[i]}`).join(', ')}`);
+
+  const rows = ctx.quick ? 100_000 : 10_000_000;
+  const site = await ctx.createSite('hist');
+  const end = Date.now();
+  const ms = await loadRows(ctx, site.id, rows, end);
+  ctx.log(`clickhouse: ${rows} rows loaded in ${Math.round(ms)} ms`);
+  const settleStarted = performance.now();
+  let mergesSettledMs: number | null = null;
+  while (performance.now() - settleStarted < (ctx.quick ? 5000 : 120_000)) {
+    const [m] = await queryRows<{ n: number | string }>(ctx, `SELECT count() AS n FROM system.merges WHERE database = {db:String}`, { db });
+    if (Number(m?.n ?? 0) === 0) {
+      mergesSettledMs = Math.round(performance.now() - settleStarted);
+      break;
+    }
+    await sleep(500);
+  }
+  const counts = await Promise.all(EVENT_TABLES.map(async (t) => [t, Number((await queryRows<{ n: number | string }>(ctx, `SELECT count() AS n FROM ${db}.${t}`))[0]?.n ?? 0)] as const));
+  const parts = await queryRows<{ table: string; n: number | string }>(ctx, `SELECT table, count() AS n FROM system.parts WHERE database = {db:String} AND active GROUP BY table`, { db });
+
+  const now = Date.now();
+  const q = (params: Record<string, string | number>) => new URLSearchParams(Object.entries(params).map(([k, v]) => [k, String(v)])).toString();
+  const base = `${ctx.system.gatewayUrl}/api/sites/${site.id}`;
+  const month = { from: now - 30 * DAY, to: now };
+  const paths: { name: string; path: string }[] = [
+    { name: 'pageviews, today', path: '/pageviews' },
+    { name: 'pageviews, 30 days', path: `/pageviews?${q(month)}` },
+    { name: 'timeseries by minute, 24 hours', path: `/timeseries?${q({ interval: 'minute', from: now - DAY, to: now })}` },
+    { name: 'timeseries by hour, 7 days', path: `/timeseries?${q({ interval: 'hour', from: now - 7 * DAY, to: now })}` },
+    { name: 'timeseries by day, 30 days, Europe/Berlin', path: `/timeseries?${q({ interval: 'day', timezone: 'Europe/Berlin', ...month })}` },
+    { name: 'breakdown by page, 30 days', path: `/breakdown?${q({ dimension: 'page', ...month })}` },
+    { name: 'breakdown by referrer, 30 days', path: `/breakdown?${q({ dimension: 'referrer', ...month })}` },
+    { name: 'breakdown by custom event, 30 days', path: `/breakdown?${q({ dimension: 'event', ...month })}` },
+    { name: 'breakdown by entry page, 30 days', path: `/breakdown?${q({ dimension: 'entryPage', ...month })}` },
+    { name: 'totals, today', path: '/totals' },
+    { name: 'totals, 30 days', path: `/totals?${q(month)}` },
+  ];
+  const rounds = ctx.quick ? 3 : 20;
+  const latencies = new Map<string, number[]>(paths.map((p) => [p.name, []]));
+  const failures = new Map<string, number>();
+  const headers = { Authorization: `Bearer ${site.token}` };
+  // one warm-up round: the first reads load marks and caches, as after any restart
+  for (const p of paths) await (await fetch(base + p.path, { headers })).arrayBuffer();
+  for (let round = 0; round < rounds; round++) {
+    for (const p of paths) {
+      const at = performance.now();
+      const res = await fetch(base + p.path, { headers });
+      await res.arrayBuffer();
+      const elapsed = performance.now() - at;
+      if (res.status === 200) latencies.get(p.name)!.push(elapsed);
+      else failures.set(p.name, (failures.get(p.name) ?? 0) + 1);
+    }
+  }
+  const endpoints = paths.map((p) => ({ ...p, latencyMs: percentiles(latencies.get(p.name)!), failures: failures.get(p.name) ?? 0 }));
+  const overall = percentiles([...latencies.values()].flat());
+  ctx.log(`clickhouse: history API over ${rows} rows: p50 ${overall.p50} ms, p95 ${overall.p95} ms`);
+  const maxPartsPerSecond = Math.max(...perTable);
+  return {
+    steady,
+    maxPartsPerSecond,
+    loaded: {
+      rows,
+      ms: Math.round(ms),
+      rowsPerSecond: Math.round(rows / (ms / 1000)),
+      mergesSettledMs,
+      rowsByTable: Object.fromEntries(counts),
+      partsByTable: Object.fromEntries(parts.filter((p) => (EVENT_TABLES as readonly string[]).includes(p.table)).map((p) => [p.table, Number(p.n)])),
+    },
+    rounds,
+    endpoints,
+    overall,
+    goals: [
+      goal(`ClickHouse parts per second, busiest table, at ${steady.rate} events/s`, maxPartsPerSecond, '<=', 2, '/s'),
+      goal(`history API p95 over ${rows.toLocaleString('en-US')} raw events`, overall.p95, '<=', 100, 'ms'),
+    ],
+  };
+}

@@ -1,0 +1,45 @@
+import type { BenchContext } from '../support/bench-context.js';
+import { goal, type Goal } from '../support/goals.js';
+import { runPhase, type PhaseResult } from '../support/load-phase.js';
+
+/**
+ * (4) Freshness: from an event's 202 to a socket.io client (subscribed to its site with the
+ * dashboard token) receiving the live update that counts it, while the load generator offers a
+ * background load of single events to another site. Probes are attributed exactly, see
+ * clients/freshness-probe.ts.
+ */
+export interface FreshnessResult {
+  probeEveryMs: number;
+  /** The settings that bound freshness from below. */
+  settings: { publishIntervalMs: number; emitIntervalMs: number; flushRows: number; flushIntervalMs: number };
+  levels: PhaseResult[];
+  goals: Goal[];
+}
+
+export async function runFreshness(ctx: BenchContext): Promise<FreshnessResult> {
+  const rates = ctx.quick ? [200, 500] : [1000, 5000];
+  const probeEveryMs = 100;
+  const levels: PhaseResult[] = [];
+  for (const rate of rates) {
+    const level = await runPhase(ctx, {
+      label: `freshness at ${rate}/s`,
+      rate,
+      batch: 1,
+      durationSeconds: ctx.quick ? 2 : 30,
+      probe: { everyMs: probeEveryMs, settleMs: ctx.quick ? 2000 : 10_000 },
+      drainTimeoutMs: ctx.quick ? 15_000 : 60_000,
+    });
+    levels.push(level);
+    ctx.log(`freshness at ${rate}/s: p50 ${level.freshness?.p50 ?? '-'} ms, p99 ${level.freshness?.p99 ?? '-'} ms over ${level.freshness?.probes ?? 0} probes (${level.load.achievedEventsPerSecond} events/s accepted)`);
+  }
+  const { stream, http } = ctx.system.config;
+  return {
+    probeEveryMs,
+    settings: { publishIntervalMs: stream.publishIntervalMs, emitIntervalMs: http.liveEmitIntervalMs, flushRows: stream.flushRows, flushIntervalMs: stream.flushIntervalMs },
+    levels,
+    goals: levels.flatMap((l) => [
+      goal(`freshness p50 at ${l.rate} events/s`, l.freshness?.p50 ?? null, '<=', 300, 'ms'),
+      goal(`freshness p99 at ${l.rate} events/s`, l.freshness?.p99 ?? null, '<=', 1000, 'ms'),
+    ]),
+  };
+}

@@ -1,0 +1,98 @@
+import type { AppConfig } from '@clickstream/config';
+import { startGateway } from '../../../../apps/gateway/src/gateway.app.js';
+import type { LoadJob, LoadSummary, SocketJob, SocketReady, SocketStats } from '../clients/messages.js';
+import type { BenchContext } from '../support/bench-context.js';
+import { ClientProcess } from '../support/client-process.js';
+import { goal, type Goal } from '../support/goals.js';
+import { cpuShares, cpuSnapshot, type CpuShares } from '../support/proc-cpu.js';
+import { extraRuntime } from '../support/second-app.js';
+import { round1, sleep } from '../support/stats.js';
+
+/**
+ * (6) The gateway's CPU serving many socket.io clients. All apps share one process here, so
+ * the gateway's share is a difference: the process's CPU with the clients connected minus its
+ * CPU without them, under the same background load. The clients watch a second gateway
+ * instance in the same process (the real startGateway, on the same Kafka and ClickHouse) set to
+ * LIVE_EMIT_INTERVAL_MS=1000, i.e. one update per second per client; the system's own gateway
+ * keeps its default interval for the freshness figures. The clients run in another process.
+ * Measured windows: none, then the clients, then none again; the two "none" are averaged.
+ */
+export interface GatewayResult {
+  clients: number;
+  emitIntervalMs: number;
+  rate: number;
+  windowSeconds: number;
+  connect: SocketReady;
+  without: CpuShares[];
+  with: CpuShares;
+  clientStats: SocketStats;
+  /** % of one core: the whole process with clients minus without. */
+  gatewayShare: number;
+  /** The same difference on the main thread alone (JavaScript). */
+  mainThreadShare: number;
+  socketClientsCpu: number;
+  goals: Goal[];
+}
+
+export async function runGateway(ctx: BenchContext): Promise<GatewayResult> {
+  const clients = ctx.quick ? 30 : 1000;
+  const rate = ctx.quick ? 200 : 1000;
+  const windowMs = ctx.quick ? 1500 : 20_000;
+  const emitIntervalMs = 1000;
+  const site = await ctx.createSite('gw');
+  const config: AppConfig = { ...ctx.system.config, http: { ...ctx.system.config.http, gatewayPort: 0, liveEmitIntervalMs: emitIntervalMs } };
+  const gateway = await startGateway(await extraRuntime(ctx, config));
+  await sleep(1100);
+  const loadJob: LoadJob = { collectUrl: ctx.collectUrl, rate, durationSeconds: 3600, batch: 1, site: site.id, seed: ctx.nextSeed(), malformedShare: 0, maxInFlight: 512 };
+  const load = await ClientProcess.start<LoadJob, null, LoadSummary>('load-client', loadJob);
+  let sockets: ClientProcess<SocketJob, SocketReady, SocketStats> | undefined;
+  try {
+    load.client.begin();
+    await sleep(ctx.quick ? 1000 : 5000);
+    const window = async (): Promise<CpuShares> => {
+      const from = cpuSnapshot(ctx.kafkaPid);
+      await sleep(windowMs);
+      return cpuShares(from, cpuSnapshot(ctx.kafkaPid));
+    };
+    const before = await window();
+    const started = await ClientProcess.start<SocketJob, SocketReady, SocketStats>('socket-clients', {
+      gatewayUrl: gateway.url,
+      site: site.id,
+      token: site.token,
+      clients,
+      connectPerSecond: ctx.quick ? 200 : 100,
+    });
+    sockets = started.client;
+    ctx.log(`gateway: ${started.ready.connected} clients connected in ${started.ready.connectMs} ms`);
+    await sleep(ctx.quick ? 500 : 3000);
+    sockets.begin();
+    const withClients = await window();
+    sockets.stop();
+    const clientStats = await sockets.result();
+    sockets.close();
+    await sleep(ctx.quick ? 500 : 3000);
+    const after = await window();
+    const mean = (pick: (c: CpuShares) => number) => (pick(before) + pick(after)) / 2;
+    const gatewayShare = round1(withClients.node - mean((c) => c.node));
+    const mainThreadShare = round1(withClients.nodeMain - mean((c) => c.nodeMain));
+    ctx.log(`gateway: ${clients} clients cost ${gatewayShare}% of a core (process), ${mainThreadShare}% (main thread); ${clientStats.updatesPerClientPerSecond} updates/client/s`);
+    return {
+      clients,
+      emitIntervalMs,
+      rate,
+      windowSeconds: windowMs / 1000,
+      connect: started.ready,
+      without: [before, after],
+      with: withClients,
+      clientStats,
+      gatewayShare,
+      mainThreadShare,
+      socketClientsCpu: round1((clientStats.cpuMs / Math.max(1, clientStats.wallMs)) * 100),
+      goals: [goal(`gateway CPU with ${clients} clients at one update per second`, gatewayShare, '<=', 10, '% of a core')],
+    };
+  } finally {
+    sockets?.close();
+    load.client.close();
+    await gateway.close();
+  }
+}

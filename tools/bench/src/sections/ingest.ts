@@ -1,0 +1,63 @@
+import { join } from 'node:path';
+import { startBareCollectServer } from '../bare-collect-server.js';
+import type { BlastResult } from '../http-blast.js';
+import type { BenchContext } from '../support/bench-context.js';
+import { runBlast } from '../support/blast.js';
+import { profiled, type ProfileSummary } from '../support/cpu-profile.js';
+import { goal, type Goal } from '../support/goals.js';
+import { ratio } from '../support/stats.js';
+
+export interface IngestRow {
+  batch: number;
+  connections: number;
+  durationMs: number;
+  bare: BlastResult;
+  ours: BlastResult;
+  ratio: number;
+  eventsPerSecond: number;
+  bareEventsPerSecond: number;
+}
+
+export interface IngestResult {
+  rows: IngestRow[];
+  /** The main thread (the server side: the client runs on a worker thread) during a profiled repeat of single events. */
+  profile: ProfileSummary | undefined;
+  goals: Goal[];
+}
+
+/**
+ * (1) The collect endpoint against a bare node:http server doing the same parse and
+ * validation: 64 connections in a closed loop, single events and batches of 20.
+ */
+export async function runIngest(ctx: BenchContext): Promise<IngestResult> {
+  const durationMs = ctx.quick ? 1000 : 15_000;
+  const bare = await startBareCollectServer();
+  const rows: IngestRow[] = [];
+  try {
+    for (const batch of [1, 20]) {
+      const connections = 64;
+      const job = { connections, durationMs, batch, seed: batch };
+      const bareResult = await runBlast({ ...job, url: bare.url });
+      const ours = await runBlast({ ...job, url: ctx.collectUrl });
+      rows.push({
+        batch,
+        connections,
+        durationMs,
+        bare: bareResult,
+        ours,
+        ratio: ratio(ours.requestsPerSecond, bareResult.requestsPerSecond),
+        eventsPerSecond: ours.requestsPerSecond * batch,
+        bareEventsPerSecond: bareResult.requestsPerSecond * batch,
+      });
+      ctx.log(`ingest, batch ${batch}: ${ours.requestsPerSecond} req/s vs bare ${bareResult.requestsPerSecond} req/s`);
+    }
+  } finally {
+    await bare.close();
+  }
+  let profile: ProfileSummary | undefined;
+  if (ctx.profile) {
+    const job = { connections: 64, durationMs: ctx.quick ? 500 : 5000, batch: 1, seed: 1, url: ctx.collectUrl };
+    ({ profile } = await profiled(() => runBlast(job), join(ctx.outDir, 'bench-ingest.cpuprofile')));
+  }
+  return { rows, profile, goals: rows.map((r) => goal(`collect endpoint vs bare server, ${r.batch === 1 ? 'single events' : `batches of ${r.batch}`}`, r.ratio, '>=', 0.6, 'x')) };
+}
