@@ -5,30 +5,93 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import type { BenchReport } from '../tools/bench/src/main.js';
+import { SECTIONS, type BenchReport } from '../tools/bench/src/report.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
-/** The benchmark in --quick mode runs end to end and writes a report that parses. It asserts no timing. */
+/**
+ * The benchmark in --quick mode runs every section end to end and writes a report that parses,
+ * with every figure and goal in place, plus the page and the charts. It asserts no timing.
+ */
 describe('npm run bench -- --quick', () => {
-  it('runs the whole system and its baselines and writes a complete report', async () => {
+  it('runs every section against its baseline and writes a complete report, page and charts', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'clickstream-bench-smoke-'));
     try {
       const out = join(dir, 'bench.json');
-      await promisify(execFile)(process.execPath, ['dist/tools/bench/src/main.js', '--quick', '--out', out], { cwd: root, timeout: 170_000 });
+      await promisify(execFile)(process.execPath, ['dist/tools/bench/src/main.js', '--quick', '--out', out], { cwd: root, timeout: 170_000, maxBuffer: 16 * 1024 * 1024 });
       const report = JSON.parse(readFileSync(out, 'utf8')) as BenchReport;
+      const s = report.sections;
       expect(report.quick).toBe(true);
-      expect(report.ingest.map((i) => i.batch)).toEqual([1, 20]);
-      for (const i of report.ingest) {
-        // every measured request was answered 202, by ours and by the baseline
+      expect(report.failures).toEqual([]);
+      expect(report.ran).toEqual([...SECTIONS]);
+      for (const name of SECTIONS) expect(s[name]?.run.quick, name).toBe(true);
+
+      // 1: every measured request was answered 202, by ours and by the baseline
+      expect(s.ingest!.rows.map((i) => i.batch)).toEqual([1, 20]);
+      for (const i of s.ingest!.rows) {
         expect(Object.keys(i.ours.byStatus)).toEqual(['202']);
         expect(Object.keys(i.bare.byStatus)).toEqual(['202']);
         expect(i.ours.requests).toBeGreaterThan(0);
         expect(i.ratio).toBe(Math.round((i.ours.requestsPerSecond / i.bare.requestsPerSecond) * 100) / 100);
       }
-      expect(report.tracker.gzipBytes).toBeGreaterThan(0);
+      // 2: both producers delivered, the baseline with EventProducer's own batch sizes
+      expect(s.producer!.rows.map((r) => r.eventsPerCall)).toEqual([1, 20]);
+      for (const r of s.producer!.rows) {
+        expect(r.ours.events).toBeGreaterThan(0);
+        expect(r.raw.events).toBeGreaterThan(0);
+        expect(r.ours.sendBatches).toBeGreaterThan(0);
+      }
+      // 3: the raw consumer saw every event and the aggregator stored every one
+      const agg = s.aggregator!;
+      expect(agg.raw.events).toBe(agg.events);
+      expect(agg.ours.stored).toBe(agg.events);
+      // 4: probes were attributed at both levels, and every accepted event was stored
+      expect(s.freshness!.levels.map((l) => l.batch)).toEqual([1, 1, 20]);
+      for (const level of s.freshness!.levels) {
+        expect(level.freshness!.probes).toBeGreaterThan(0);
+        expect(level.freshness!.countAhead).toBe(0);
+        expect(level.stored.stored).toBe(level.stored.accepted);
+      }
+      // 5: inserts were counted and every history endpoint answered
+      const ch = s.clickhouse!;
+      expect(ch.steady.inserts.statements).toBeGreaterThan(0);
+      expect(ch.loaded.rowsByTable['events_raw']).toBeGreaterThanOrEqual(ch.loaded.rows);
+      for (const e of ch.endpoints) expect([e.name, e.failures, e.latencyMs.samples]).toEqual([e.name, 0, ch.rounds]);
+      // 6: every client connected and got updates
+      const gw = s.gateway!;
+      expect(gw.connect.connected).toBe(gw.clients);
+      expect(gw.clientStats.updates).toBeGreaterThan(0);
+      expect(gw.without).toHaveLength(2);
+      // 7
+      expect(s.tracker!.gzipBytes).toBeGreaterThan(0);
+      // 8: both request sizes were stepped, each level judged with its reasons
+      expect(s.capacity!.modes.map((m) => m.batch)).toEqual([1, 20]);
+      for (const m of s.capacity!.modes) {
+        expect(m.steps.length).toBeGreaterThan(0);
+        for (const step of [...m.steps, ...m.confirmations]) expect(step.passed).toBe(step.reasons.length === 0);
+        expect(m.bottleneck).not.toBe('');
+      }
+      // malformed events were refused while good ones were accepted
+      for (const r of s.malformed!.rows) {
+        expect(r.clean.acceptedEvents).toBeGreaterThan(0);
+        expect(r.dirty.acceptedEvents).toBeGreaterThan(0);
+      }
+      expect(s.malformed!.rows[0]!.dirty.byStatus['400']).toBeGreaterThan(0);
+
+      // every goal is judged, and the page and charts were written
+      const goals = Object.values(s).flatMap((section) => (section as { goals?: { met: unknown; goal: unknown }[] }).goals ?? []);
+      expect(goals.length).toBeGreaterThanOrEqual(14);
+      for (const g of goals) expect([typeof g.met, typeof g.goal]).toEqual(['boolean', 'number']);
+      const page = readFileSync(join(dir, 'bench.md'), 'utf8');
+      for (const heading of ['## Goals', '## 1. Ingest', '## 2. Producer path', '## 3. Aggregator', '## 4. Freshness', '## 5. ClickHouse', '## 6. Gateway', '## 7. Tracker', '## 8. Capacity', '## 5% malformed events']) {
+        expect(page).toContain(heading);
+      }
+      for (const chart of ['bench-throughput.svg', 'bench-latency.svg']) {
+        const svg = readFileSync(join(dir, chart), 'utf8');
+        expect(svg).toMatch(/^<svg [^>]*>[\s\S]*<polyline[\s\S]*<\/svg>\n$/);
+      }
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  });
+  }, 180_000);
 });

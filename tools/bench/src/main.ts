@@ -1,139 +1,143 @@
 import 'reflect-metadata';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { Worker } from 'node:worker_threads';
-import { gzipSync } from 'node:zlib';
-import { loadConfig } from '@clickstream/config';
 import { projectRoot } from '@clickstream/infra';
 import { createLogger } from '@clickstream/logger';
-import { startSystem } from '../../../apps/standalone/src/system.js';
-import type { BlastResult } from './http-blast.js';
-import type { BlastJob } from './blast-worker.js';
-import { startBareCollectServer } from './bare-collect-server.js';
+import type { RunningSystem } from '../../../apps/standalone/src/system.js';
+import { renderCharts } from './render/charts.js';
+import { embedReport, extractReport } from './render/embedded-report.js';
+import { CHART_FILES, duration, renderMarkdown } from './render/markdown.js';
+import { SECTIONS, type BenchReport, type ReportSections, type SectionName, type SectionResults } from './report.js';
+import { runAggregator } from './sections/aggregator.js';
+import { runCapacity } from './sections/capacity.js';
+import { runClickHouse } from './sections/clickhouse.js';
+import { runFreshness } from './sections/freshness.js';
+import { runGateway } from './sections/gateway.js';
+import { runIngest } from './sections/ingest.js';
+import { runMalformed } from './sections/malformed.js';
+import { runProducer } from './sections/producer.js';
+import { runTracker } from './sections/tracker.js';
+import { benchContext, startBenchSystem, type BenchContext } from './support/bench-context.js';
+import type { Goal } from './support/goals.js';
 
-export interface BenchReport {
-  command: string;
-  date: string;
-  cores: number;
-  cpu: string;
-  quick: boolean;
-  ingest: { batch: number; connections: number; bare: BlastResult; ours: BlastResult; ratio: number; eventsPerSecond: number; bareEventsPerSecond: number }[];
-  tracker: { bytes: number; gzipBytes: number };
+export type { BenchReport } from './report.js';
+
+const USAGE = `usage: npm run bench -- [options]
+
+  Measures Clickstream against baselines run in the same invocation and writes BENCHMARKS.md
+  (with docs/bench-*.svg) and a JSON report.
+
+  --quick            tiny durations, for the CI smoke test; leaves BENCHMARKS.md and docs/ alone
+                     and writes the page and charts next to the JSON report instead
+  --only <a,b>       run only these sections (${SECTIONS.join(', ')});
+                     BENCHMARKS.md keeps the other sections' earlier figures
+  --no-profile       skip the profiled repeats that explain missed goals
+  --out <file>       JSON report (default test-results/bench.json, or bench-quick.json)
+`;
+
+const RUNNERS: { [K in SectionName]: (ctx: BenchContext) => Promise<SectionResults[K]> } = {
+  ingest: runIngest,
+  tracker: () => runTracker(),
+  producer: runProducer,
+  aggregator: runAggregator,
+  freshness: runFreshness,
+  gateway: runGateway,
+  malformed: runMalformed,
+  capacity: runCapacity,
+  clickhouse: runClickHouse,
+};
+
+function parseSections(only: string | undefined): SectionName[] {
+  if (only === undefined) return [...SECTIONS];
+  const names = only.split(',').map((s) => s.trim()).filter(Boolean);
+  const unknown = names.filter((s) => !(SECTIONS as readonly string[]).includes(s));
+  if (unknown.length > 0 || names.length === 0) throw new RangeError(`--only: expected section names from ${SECTIONS.join(', ')}; got "${only}"`);
+  return SECTIONS.filter((s) => names.includes(s));
 }
 
-function runBlast(job: BlastJob): Promise<BlastResult> {
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(new URL('./blast-worker.js', import.meta.url), { workerData: job });
-    worker.once('message', (r: BlastResult) => resolve(r));
-    worker.once('error', reject);
+async function runSection<K extends SectionName>(name: K, ctx: BenchContext, sections: ReportSections, command: string): Promise<void> {
+  const startedAt = new Date().toISOString();
+  const started = performance.now();
+  const result = await RUNNERS[name](ctx);
+  const run = { command, startedAt, durationMs: Math.round(performance.now() - started), quick: ctx.quick, cores: cpus().length };
+  (sections as Record<SectionName, unknown>)[name] = { ...result, run };
+  ctx.log(`${name} done in ${duration(run.durationMs)}`);
+}
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: { quick: { type: 'boolean' }, out: { type: 'string' }, only: { type: 'string' }, 'no-profile': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    strict: true,
   });
-}
-
-async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { quick: { type: 'boolean' }, out: { type: 'string' } }, strict: true });
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
   const quick = values.quick === true;
-  const durationMs = quick ? 3000 : 15_000;
+  const selected = parseSections(values.only);
+  const command = ['npm run bench', ...(quick || values.only ? ['--'] : []), ...(quick ? ['--quick'] : []), ...(values.only ? ['--only', selected.join(',')] : [])].join(' ');
   const root = projectRoot();
-  const dir = mkdtempSync(join(tmpdir(), 'clickstream-bench-'));
-  const logger = createLogger('warn', 'bench');
-  const config = loadConfig({
-    LOG_LEVEL: 'warn',
-    KAFKA_LOCAL_PORT: '0',
-    KAFKA_LOCAL_CONTROLLER_PORT: '0',
-    KAFKA_LOCAL_DATA_DIR: join(dir, 'kafka'),
-    CHDB_PATH: join(dir, 'chdb'),
-    INGEST_PORT: '0',
-    GATEWAY_PORT: '0',
-    AGGREGATOR_PORT: '0',
-    TRUST_PROXY: '1',
-    RATE_LIMIT_BURST: '1000000',
-    RATE_LIMIT_PER_SECOND: '1000000',
-  });
-  const system = await startSystem(config, logger);
-  const bare = await startBareCollectServer();
+  const out = values.out ?? join(root, 'test-results', quick ? 'bench-quick.json' : 'bench.json');
+  mkdirSync(dirname(out), { recursive: true });
+  const started = performance.now();
   const report: BenchReport = {
-    command: quick ? 'npm run bench -- --quick' : 'npm run bench',
+    command,
     date: new Date().toISOString(),
     cores: cpus().length,
     cpu: cpus()[0]?.model ?? 'unknown',
+    node: process.version,
     quick,
-    ingest: [],
-    tracker: { bytes: 0, gzipBytes: 0 },
+    ran: selected,
+    durationMs: 0,
+    sections: {},
+    failures: [],
   };
+
+  const dir = mkdtempSync(join(tmpdir(), 'clickstream-bench-'));
+  const logger = createLogger('warn', 'bench');
+  let system: RunningSystem | undefined;
+  let ctx: BenchContext | undefined;
   try {
-    for (const batch of [1, 20]) {
-      const connections = 64;
-      const job = { connections, durationMs, batch, seed: batch };
-      const bareResult = await runBlast({ ...job, url: bare.url });
-      const ours = await runBlast({ ...job, url: `${system.ingestUrl}/api/collect` });
-      report.ingest.push({
-        batch,
-        connections,
-        bare: bareResult,
-        ours,
-        ratio: Math.round((ours.requestsPerSecond / Math.max(1, bareResult.requestsPerSecond)) * 100) / 100,
-        eventsPerSecond: ours.requestsPerSecond * batch,
-        bareEventsPerSecond: bareResult.requestsPerSecond * batch,
-      });
-      process.stderr.write(`ingest, batch ${batch}: ${ours.requestsPerSecond} req/s vs bare ${bareResult.requestsPerSecond} req/s\n`);
+    system = await startBenchSystem(dir, logger);
+    ctx = benchContext({ quick, profile: values['no-profile'] !== true, system, logger, outDir: dirname(out) });
+    ctx.log(`system up (${system.infra}); sections: ${selected.join(', ')}`);
+    for (const name of selected) {
+      try {
+        await runSection(name, ctx, report.sections, command);
+      } catch (err) {
+        const error = (err as Error).message.split('\n')[0] ?? 'failed';
+        report.failures.push({ section: name, error });
+        ctx.log(`${name} FAILED: ${(err as Error).stack ?? error}`);
+      }
     }
-    const tracker = readFileSync(join(root, 'dist', 'tracker', 'tracker.js'));
-    report.tracker = { bytes: tracker.length, gzipBytes: gzipSync(tracker, { level: 9 }).length };
   } finally {
-    await bare.close();
-    await system.stop();
+    await ctx?.lag.close().catch(() => undefined);
+    await system?.stop();
     rmSync(dir, { recursive: true, force: true });
   }
-  const out = values.out ?? join(root, 'test-results', quick ? 'bench-quick.json' : 'bench.json');
-  mkdirSync(join(out, '..'), { recursive: true });
+  report.durationMs = Math.round(performance.now() - started);
   writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
-  if (!quick) writeFileSync(join(root, 'BENCHMARKS.md'), renderMarkdown(report));
-  process.stdout.write(`${JSON.stringify({ out, ingest: report.ingest.map((i) => ({ batch: i.batch, ratio: i.ratio })) })}\n`);
-}
 
-export function renderMarkdown(r: BenchReport): string {
-  const rows = r.ingest.map(
-    (i) =>
-      `| collect endpoint, ${i.batch === 1 ? 'single events' : `batches of ${i.batch}`} | ${i.ours.requestsPerSecond} req/s = ${i.eventsPerSecond} events/s (p50 ${i.ours.latencyMs.p50} ms, p99 ${i.ours.latencyMs.p99} ms) | ${i.bare.requestsPerSecond} req/s = ${i.bareEventsPerSecond} events/s | **${i.ratio.toFixed(2)}x** | 0.6x |`,
+  // the page shows this run's sections and, for the others, the figures of the run that last measured them
+  const page = quick ? out.replace(/\.json$/, '') + '.md' : join(root, 'BENCHMARKS.md');
+  const previous = !quick && existsSync(page) ? extractReport(readFileSync(page, 'utf8')) : undefined;
+  const merged: BenchReport = { ...report, sections: { ...(previous?.sections ?? {}), ...report.sections } };
+  const charts = renderCharts(merged);
+  const chartPaths = quick
+    ? { throughput: join(dirname(out), basename(CHART_FILES.throughput)), latency: join(dirname(out), basename(CHART_FILES.latency)) }
+    : { throughput: join(root, CHART_FILES.throughput), latency: join(root, CHART_FILES.latency) };
+  mkdirSync(dirname(chartPaths.throughput), { recursive: true });
+  writeFileSync(chartPaths.throughput, charts.throughput);
+  writeFileSync(chartPaths.latency, charts.latency);
+  writeFileSync(page, embedReport(renderMarkdown(merged, true), merged));
+
+  const goals = Object.values(report.sections).flatMap((s) => (s as { goals?: Goal[] }).goals ?? []);
+  process.stdout.write(
+    `${JSON.stringify({ out, page, took: duration(report.durationMs), failures: report.failures, goals: goals.map((g) => ({ name: g.name, value: g.value, met: g.met })) })}\n`,
   );
-  return `# Benchmarks
-
-Every figure comes from \`${r.command}\`, run on one machine, with its baseline measured in the
-same invocation. Tests never assert timings.
-
-- Date: ${r.date}
-- Machine: ${r.cores} cores, ${r.cpu}
-- Setup: the whole system in one process (local Kafka 3.9 broker as a separate JVM, embedded
-  ClickHouse, ingest, aggregator, gateway); the load client runs on a worker thread of the
-  bench process, 64 connections in a closed loop, ${r.quick ? 3 : 15} s per measurement.
-
-## Ingest
-
-A 202 from ingest means Kafka acknowledged the event (acks=all, idempotent producer); the
-aggregator consumes and stores at the same time on the same cores. The baseline is a bare
-\`node:http\` server that reads the body, parses the JSON and runs the same validation
-(\`checkCollectPayload\`), then answers 202: no Kafka, no enrichment, no framework.
-
-| Measurement | Clickstream | Baseline | Ratio | Goal |
-| --- | --- | --- | --- | --- |
-${rows.join('\n')}
-
-## Tracker
-
-| Measurement | Value | Goal |
-| --- | --- | --- |
-| tracker script, minified | ${r.tracker.bytes} bytes | |
-| tracker script, gzipped | ${r.tracker.gzipBytes} bytes | 1536 bytes (1.5 KB) |
-
-## Not measured yet
-
-The producer path against a raw kafkajs loop, the aggregator against a raw consumer loop,
-freshness (202 to socket), ClickHouse inserts per second and history latency at 10 million
-rows, the gateway's CPU with 1,000 sockets, and whole-system capacity are not measured yet
-(issue 7). The load generator (\`npm run loadgen\`) is ready for them.
-`;
+  return report.failures.length > 0 ? 1 : 0;
 }
 
-await main();
+process.exitCode = await main();

@@ -61,7 +61,7 @@ export function bottleneckOf(cpu: CpuShares, loadClientCpu: number): string {
 }
 
 export async function runCapacity(ctx: BenchContext): Promise<CapacityResult> {
-  const probeSeconds = ctx.quick ? 2 : 15;
+  const probeSeconds = ctx.quick ? 2 : 12;
   const confirmSeconds = ctx.quick ? 2 : 120;
   const maxSteps = ctx.quick ? 1 : 6;
   const factor = ctx.quick ? 2 : 1.5;

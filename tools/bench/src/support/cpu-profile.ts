@@ -37,8 +37,14 @@ export function summarizeProfile(profile: Profiler.Profile, topN = 12): Omit<Pro
   const self = new Map<number, number>();
   const samples = profile.samples ?? [];
   const deltas = profile.timeDeltas ?? [];
-  for (let i = 0; i < samples.length; i++) self.set(samples[i]!, (self.get(samples[i]!) ?? 0) + Math.max(0, deltas[i] ?? 0));
-  const totalUs = Math.max(1, profile.endTime - profile.startTime);
+  // a sample lasts until the next one (as DevTools counts); the first delta is the profiler starting up
+  let totalUs = 0;
+  for (let i = 0; i + 1 < samples.length; i++) {
+    const us = Math.max(0, deltas[i + 1] ?? 0);
+    self.set(samples[i]!, (self.get(samples[i]!) ?? 0) + us);
+    totalUs += us;
+  }
+  totalUs = Math.max(1, totalUs);
   const byFn = new Map<string, { fn: string; where: string; us: number }>();
   const byArea = new Map<string, number>();
   let idleUs = 0;

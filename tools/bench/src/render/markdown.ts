@@ -1,0 +1,406 @@
+import type { BenchReport, ReportSections, SectionName, SectionRun } from '../report.js';
+import { SECTIONS } from '../report.js';
+import { verdict as levelVerdict, type CapacityStep } from '../sections/capacity.js';
+import { EVENT_TABLES } from '../sections/clickhouse.js';
+import { levelName } from '../sections/freshness.js';
+import type { ProfileSummary } from '../support/cpu-profile.js';
+import type { Goal } from '../support/goals.js';
+import type { PhaseResult } from '../support/load-phase.js';
+import type { CpuShares } from '../support/proc-cpu.js';
+
+/** Where the charts go, relative to the repository root (BENCHMARKS.md links them). */
+export const CHART_FILES = { throughput: 'docs/bench-throughput.svg', latency: 'docs/bench-latency.svg' } as const;
+
+const NUMBERS: Record<SectionName, string> = {
+  ingest: '1',
+  producer: '2',
+  aggregator: '3',
+  freshness: '4',
+  clickhouse: '5',
+  gateway: '6',
+  tracker: '7',
+  capacity: '8',
+  malformed: '+',
+};
+
+const n = (x: number): string => x.toLocaleString('en-US');
+const ms = (x: number | null): string => (x === null ? 'unseen' : `${n(x)} ms`);
+const pct = (x: number | null): string => (x === null ? 'n/a' : `${x}%`);
+
+export function duration(milliseconds: number): string {
+  const s = Math.round(milliseconds / 1000);
+  return s < 60 ? `${s} s` : `${Math.floor(s / 60)} min ${s % 60} s`;
+}
+
+function goalValue(g: Goal): string {
+  if (g.value === null) return 'not measured';
+  return g.unit === 'x' ? `${g.value.toFixed(2)}x` : `${n(g.value)} ${g.unit}`.trim();
+}
+
+const goalTarget = (g: Goal): string => `${g.direction === '>=' ? '≥' : '≤'} ${g.unit === 'x' ? `${g.goal}x` : `${n(g.goal)} ${g.unit}`.trim()}`;
+const verdict = (g: Goal): string => (g.met ? 'met' : '**missed**');
+
+function runLine(run: SectionRun): string {
+  return `_Measured ${run.startedAt} by \`${run.command}\` on ${run.cores} cores, in ${duration(run.durationMs)}._`;
+}
+
+function cpuLine(cpu: CpuShares, extra = ''): string {
+  return `Node main thread ${cpu.nodeMain}%, Node helper threads ${cpu.nodeHelpers}%, ClickHouse (chDB) threads ${cpu.clickhouse}%, Kafka JVM ${pct(cpu.kafka)}${extra}; whole machine ${cpu.machine}% of ${cpu.cores * 100}%`;
+}
+
+function profileLines(p: ProfileSummary | undefined, what: string): string[] {
+  if (!p) return [];
+  return [
+    '',
+    `Profile of the Node main thread during ${what} (V8 sampling profiler, ${duration(p.durationMs)}, event loop idle ${p.idlePct}% of the time; ` +
+      `a separate repeat, so the figures above carry no profiling cost). Self time by package or project folder:`,
+    '',
+    p.byArea.map((a) => `${a.area} ${a.selfPct}%`).join(', ') + '.',
+    '',
+    '| Function (top self time) | Where | Self |',
+    '| --- | --- | --- |',
+    ...p.top.map((f) => `| \`${f.fn}\` | ${f.where || '(native)'} | ${f.selfPct}% |`),
+  ];
+}
+
+function allGoals(s: ReportSections): { section: SectionName; goal: Goal }[] {
+  const order: SectionName[] = ['ingest', 'producer', 'aggregator', 'freshness', 'clickhouse', 'gateway', 'tracker', 'malformed'];
+  return order.flatMap((name) => ((s[name] as { goals?: Goal[] } | undefined)?.goals ?? []).map((goal) => ({ section: name, goal })));
+}
+
+function ingest(s: ReportSections): string[] {
+  const r = s.ingest;
+  if (!r) return [];
+  return [
+    '## 1. Ingest',
+    '',
+    runLine(r.run),
+    '',
+    'A 202 from ingest means Kafka acknowledged the event (acks=all, idempotent producer); the',
+    'aggregator consumes and stores at the same time on the same cores. The baseline is a bare',
+    '`node:http` server that reads the body, parses the JSON and runs the same validation',
+    `(\`checkCollectPayload\`), then answers 202: no Kafka, no enrichment, no framework. ${r.rows[0]?.connections ?? 64} connections in a`,
+    `closed loop from a worker thread of the bench process, ${(r.rows[0]?.durationMs ?? 0) / 1000} s per measurement.`,
+    '',
+    '| Measurement | Clickstream | Baseline | Ratio | Goal |',
+    '| --- | --- | --- | --- | --- |',
+    ...r.rows.map(
+      (i) =>
+        `| collect endpoint, ${i.batch === 1 ? 'single events' : `batches of ${i.batch}`} | ${n(i.ours.requestsPerSecond)} req/s = ${n(i.eventsPerSecond)} events/s (p50 ${i.ours.latencyMs.p50} ms, p99 ${i.ours.latencyMs.p99} ms) | ${n(i.bare.requestsPerSecond)} req/s = ${n(i.bareEventsPerSecond)} events/s | **${i.ratio.toFixed(2)}x** | 0.6x, ${verdict(r.goals.find((g) => g.name.endsWith(i.batch === 1 ? 'single events' : `batches of ${i.batch}`))!)} |`,
+    ),
+    ...(r.goals.some((g) => !g.met) ? ['', 'The goal is missed.', ...profileLines(r.profile, 'a repeat of the single-event measurement (the server side; the client runs on a worker thread)')] : []),
+    '',
+  ];
+}
+
+function producer(s: ReportSections): string[] {
+  const r = s.producer;
+  if (!r) return [];
+  return [
+    '## 2. Producer path',
+    '',
+    runLine(r.run),
+    '',
+    '"Ingest into Kafka" is measured here as `EventProducer` (libs/kafka) driven the way the collect',
+    `service drives it: ${r.rows[0]?.callers ?? 64} concurrent callers (the HTTP benchmark's connections), each awaiting \`send()\` of one`,
+    `request's events, already encoded, to a fresh topic with ${r.settings.lingerMs} ms linger, at most ${n(r.settings.maxBatch)} messages per`,
+    'call, acks=all, idempotent. No HTTP and no aggregator reading the topic (section 1 has the HTTP path).',
+    'The baseline is a raw kafkajs producer with the same settings calling `sendBatch` in a loop with',
+    "the very sizes of EventProducer's own `sendBatch` calls, in the same order, one call at a time",
+    '(EventProducer also keeps one in flight).',
+    '',
+    '| Events per call | EventProducer | Raw sendBatch, same batch sizes | Ratio | Goal |',
+    '| --- | --- | --- | --- | --- |',
+    ...r.rows.map((row, i) => {
+      const g = r.goals[i]!;
+      return `| ${row.eventsPerCall} | ${n(row.ours.eventsPerSecond)} events/s (${n(row.ours.sendBatches)} batches, mean ${row.ours.meanBatch}; send() p50 ${row.ours.callMs.p50} ms, p99 ${row.ours.callMs.p99} ms${row.ours.failures > 0 ? `; ${row.ours.failures} failed` : ''}) | ${n(row.raw.eventsPerSecond)} events/s (sendBatch p50 ${row.raw.batchMs.p50} ms, p99 ${row.raw.batchMs.p99} ms) | **${row.ratio.toFixed(2)}x** | 0.8x, ${verdict(g)} |`;
+    }),
+    ...(r.goals.some((g) => !g.met) ? ['', 'The goal is missed.', ...profileLines(r.profile, 'a repeat of EventProducer with single events')] : []),
+    '',
+  ];
+}
+
+function aggregator(s: ReportSections): string[] {
+  const r = s.aggregator;
+  if (!r) return [];
+  const g = r.goals[0]!;
+  return [
+    '## 3. Aggregator',
+    '',
+    runLine(r.run),
+    '',
+    `${n(r.events)} realistic events (the load generator's traffic, enriched and encoded as ingest does) are`,
+    `produced into a fresh topic of ${r.partitions} partitions (${n(r.produce.eventsPerSecond)} events/s), then drained twice. The baseline is a`,
+    'raw kafkajs consumer group (`eachBatch`, all partitions at once, `JSON.parse` of every value). Ours',
+    'is the real aggregator (`startAggregator`) with a consumer group and a ClickHouse database of its',
+    'own: decode and validate, dedup, sessions, windows, live publishing, buffered inserts, commit',
+    'after each insert. Each is timed from its group join to its last event (raw) or until its',
+    'committed offsets reach the end of every partition (ours: a commit follows the insert, so that is',
+    '"consumed, windowed and stored").',
+    '',
+    '| Consumer | Time | Events/s | CPU during the drain |',
+    '| --- | --- | --- | --- |',
+    `| raw eachBatch + JSON.parse | ${n(r.raw.ms)} ms | ${n(r.raw.eventsPerSecond)} | ${cpuLine(r.raw.cpu)} |`,
+    `| aggregator (stored ${n(r.ours.stored)} of ${n(r.events)} in ${n(r.ours.parts)} inserts) | ${n(r.ours.ms)} ms | ${n(r.ours.eventsPerSecond)} | ${cpuLine(r.ours.cpu)} |`,
+    '',
+    `Ratio **${r.ratio.toFixed(2)}x**, goal 0.5x: ${verdict(g)}.${r.ours.stored !== r.events ? ` Only ${n(r.ours.stored)} of ${n(r.events)} events were stored within the time limit.` : ''}`,
+    ...(!g.met
+      ? [
+          '',
+          `The aggregator's ${n(r.ours.inserts)} ClickHouse inserts took ${r.ours.insertSeconds} s of its ${Math.round(r.ours.ms / 100) / 10} s drain (${Math.round((r.ours.insertSeconds / Math.max(0.001, r.ours.ms / 1000)) * 100)}%; inserts run one at a`,
+          "time, and a partition's next batch waits for the insert holding its previous one).",
+        ]
+      : []),
+    ...(!g.met ? profileLines(r.profile, 'a repeat of the aggregator drain (a fresh group and database)') : []),
+    '',
+  ];
+}
+
+function phaseCpu(p: PhaseResult): string {
+  return `main ${p.cpu.nodeMain}%, CH ${p.cpu.clickhouse}%, helpers ${p.cpu.nodeHelpers}%, Kafka ${pct(p.cpu.kafka)}, load gen ${p.loadClientCpu}%, machine ${p.cpu.machine}%`;
+}
+
+function freshness(s: ReportSections): string[] {
+  const r = s.freshness;
+  if (!r) return [];
+  const missed = r.goals.filter((g) => !g.met);
+  return [
+    '## 4. Freshness',
+    '',
+    runLine(r.run),
+    '',
+    'Time from the 202 of an event to a socket.io client (subscribed to its site with the dashboard',
+    'token, in a process of its own) receiving the live update that counts it, while the load generator',
+    'offers events at the given rate to another site (5,000 events/s also in batches of 20: as single events',
+    'that rate may be beyond what the system accepts, see section 8). Attribution: probe events go to a site of',
+    `their own, one due every ${r.probeEveryMs} ms, each sent once the previous was acknowledged, all from one visitor`,
+    "(one Kafka partition, so counted in acknowledgement order): an update whose page-view count is n",
+    'above the count at connection includes exactly the first n probes. A probe not shown by the end',
+    'of the settle time counts as unseen (and as infinitely late in the percentiles).',
+    '',
+    '| Offered | Accepted | Probes | p50 | p99 | max | Unseen | Load ack p50 / p99 | CPU | Goal p50 ≤ 300 ms, p99 ≤ 1 s |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    ...r.levels.map((l) => {
+      const f = l.freshness;
+      const goals = r.goals.filter((g) => g.name.endsWith(`at ${levelName(l.rate, l.batch)}`));
+      return `| ${n(l.rate)} events/s${l.batch > 1 ? `, batches of ${l.batch}` : ''}${l.load.requests.dropped > 0 ? ` (${n(l.load.requests.dropped)} requests dropped at the client's cap)` : ''} | ${n(l.load.achievedEventsPerSecond)} events/s | ${f?.probes ?? 0} | ${ms(f?.p50 ?? null)} | ${ms(f?.p99 ?? null)} | ${ms(f?.max ?? null)} | ${f?.unseen ?? 0} | ${l.load.latencyMs.p50} / ${l.load.latencyMs.p99} ms | ${phaseCpu(l)} | ${goals.map(verdict).join(', ')} |`;
+    }),
+    ...r.levels.flatMap((l) => {
+      const reasons = levelVerdict(l);
+      return reasons.length > 0 ? ['', `At ${levelName(l.rate, l.batch)} the system did not keep up (by the criteria of section 8): ${reasons.join('; ')}.`] : [];
+    }),
+    ...(missed.length > 0
+      ? [
+          '',
+          `Missed: ${missed.map((g) => `${g.name} (${goalValue(g)})`).join('; ')}. What bounds freshness from below, by design:`,
+          `the aggregator publishes changed windows every ${r.settings.publishIntervalMs} ms (LIVE_PUBLISH_INTERVAL_MS) and the gateway sends a room`,
+          `at most one update per ${r.settings.emitIntervalMs} ms (LIVE_EMIT_INTERVAL_MS); and a partition's next batch is processed only once`,
+          'the previous one is stored (the consumer commits after the ClickHouse insert), while the insert buffer',
+          `waits for ${n(r.settings.flushRows)} rows or ${n(r.settings.flushIntervalMs)} ms (AGGREGATOR_FLUSH_ROWS, AGGREGATOR_FLUSH_INTERVAL_MS): an event that reaches`,
+          'Kafka just after its partition was fetched waits for that insert before it is counted.',
+        ]
+      : []),
+    '',
+  ];
+}
+
+function clickhouse(s: ReportSections): string[] {
+  const r = s.clickhouse;
+  if (!r) return [];
+  const [partsGoal, historyGoal] = r.goals;
+  const st = r.steady;
+  return [
+    '## 5. ClickHouse',
+    '',
+    runLine(r.run),
+    '',
+    `Inserts at a steady load of ${n(st.rate)} single events/s for ${st.durationSeconds} s: the aggregator's insert statements (its`,
+    "/metrics) and the parts each table received (new block numbers in `system.parts`; chDB keeps no",
+    '`part_log` or `query_log`). One insert into `events_raw` writes one part to every table its',
+    'materialized views fill, per day partition it touches.',
+    '',
+    `| Insert statements/s | ${EVENT_TABLES.map((t) => `${t} parts/s`).join(' | ')} | Goal (≤ 2 per table) |`,
+    `| --- | ${EVENT_TABLES.map(() => '---').join(' | ')} | --- |`,
+    `| ${st.inserts.statementsPerSecond} | ${EVENT_TABLES.map((t) => String(st.inserts.partsPerSecondByTable[t] ?? 0)).join(' | ')} | ${partsGoal ? verdict(partsGoal) : ''} |`,
+    ...(partsGoal && !partsGoal.met
+      ? ['', `Missed: the busiest table got ${partsGoal.value} parts/s. The aggregator flushes at AGGREGATOR_FLUSH_ROWS rows or AGGREGATOR_FLUSH_INTERVAL_MS, whichever comes first, and each flush is one insert into every table.`]
+      : []),
+    '',
+    `History API with ${n(r.loaded.rows)} raw events of one site over the last 30 days, generated in ClickHouse`,
+    `(\`INSERT ... SELECT FROM numbers()\`, ${n(r.loaded.rowsPerSecond)} rows/s through the materialized views; merges ${r.loaded.mergesSettledMs === null ? 'still running when measured' : `settled ${duration(r.loaded.mergesSettledMs)} later`}).`,
+    `Rows then: ${EVENT_TABLES.map((t) => `${t} ${n(r.loaded.rowsByTable[t] ?? 0)}`).join(', ')}. Each endpoint read ${r.rounds} times, one request`,
+    "at a time, with the site's dashboard token, the system otherwise idle; the client is the bench process.",
+    '',
+    '| Endpoint | p50 | p95 | max |',
+    '| --- | --- | --- | --- |',
+    ...r.endpoints.map((e) => `| ${e.name}${e.failures > 0 ? ` (${e.failures} failed)` : ''} | ${e.latencyMs.p50} ms | ${e.latencyMs.p95} ms | ${e.latencyMs.max} ms |`),
+    `| **all requests** | **${r.overall.p50} ms** | **${r.overall.p95} ms** | ${r.overall.max} ms |`,
+    '',
+    ...(historyGoal
+      ? [
+          `Goal p95 ≤ 100 ms: ${verdict(historyGoal)}.${historyGoal.met ? '' : ` Slowest: ${[...r.endpoints].sort((a, b) => b.latencyMs.p95 - a.latencyMs.p95).slice(0, 3).map((e) => `${e.name} (p95 ${e.latencyMs.p95} ms)`).join(', ')}.`}`,
+        ]
+      : []),
+    '',
+  ];
+}
+
+function gateway(s: ReportSections): string[] {
+  const r = s.gateway;
+  if (!r) return [];
+  const g = r.goals[0]!;
+  return [
+    '## 6. Gateway',
+    '',
+    runLine(r.run),
+    '',
+    'All apps share one process here, so the gateway\'s share is a difference: the process CPU (all',
+    'threads, /proc) with the clients connected minus without them, under the same background load',
+    `(${n(r.rate)} single events/s to the watched site). The clients (socket.io-client, websocket, in a process of`,
+    'their own) watch a second gateway instance in the same process (the real `startGateway` on the same',
+    `Kafka and ClickHouse) set to LIVE_EMIT_INTERVAL_MS=${r.emitIntervalMs}, i.e. one update per second per client. Windows of`,
+    `${r.windowSeconds} s: without clients, with them, without again (the two "without" are averaged).`,
+    '',
+    '| Window | Node process | Main thread | ClickHouse threads | Kafka JVM | Machine |',
+    '| --- | --- | --- | --- | --- | --- |',
+    ...[['without clients', r.without[0]!] as const, [`with ${n(r.clients)} clients`, r.with] as const, ['without clients, after', r.without[1]!] as const].map(
+      ([label, c]) => `| ${label} | ${c.node}% | ${c.nodeMain}% | ${c.clickhouse}% | ${pct(c.kafka)} | ${c.machine}% |`,
+    ),
+    '',
+    `${n(r.connect.connected)} of ${n(r.clients)} clients connected (in ${duration(r.connect.connectMs)}); each received ${r.clientStats.updatesPerClientPerSecond} updates/s`,
+    `of about ${n(r.clientStats.bytesPerUpdate)} bytes of JSON; ${r.clientStats.disconnects} disconnects. The clients' own process used ${r.socketClientsCpu}% of a core (not counted).`,
+    '',
+    `Gateway share: **${r.gatewayShare}% of a core** (main thread alone ${r.mainThreadShare}%), goal ≤ 10%: ${verdict(g)}.`,
+    '',
+  ];
+}
+
+function tracker(s: ReportSections): string[] {
+  const r = s.tracker;
+  if (!r) return [];
+  return [
+    '## 7. Tracker',
+    '',
+    runLine(r.run),
+    '',
+    '| Measurement | Value | Goal |',
+    '| --- | --- | --- |',
+    `| tracker script, minified | ${n(r.bytes)} bytes | |`,
+    `| tracker script, gzipped | ${n(r.gzipBytes)} bytes | 1536 bytes (1.5 KB), ${verdict(r.goals[0]!)} |`,
+    '',
+  ];
+}
+
+function stepRow(st: CapacityStep): string {
+  const f = st.freshness;
+  return `| ${st.label} | ${n(st.rate)} | ${n(st.load.achievedEventsPerSecond)} | ${st.load.latencyMs.p50} / ${st.load.latencyMs.p99} ms | ${f ? `${ms(f.p50)} / ${ms(f.p99)}` : ''} | ${n(st.lag.max)} (${st.lag.slopePerSecond >= 0 ? '+' : ''}${n(st.lag.slopePerSecond)}/s) | ${n(st.stored.stored)} / ${n(st.stored.accepted)} | ${st.inserts.statementsPerSecond} | ${phaseCpu(st)} | ${st.passed ? 'sustained' : st.reasons.join('; ')} |`;
+}
+
+function capacity(s: ReportSections): string[] {
+  const r = s.capacity;
+  if (!r) return [];
+  return [
+    '## 8. Capacity',
+    '',
+    runLine(r.run),
+    '',
+    'The highest rate the whole system sustains (the load generator in a process of its own, open loop).',
+    'A level is sustained when every scheduled request was sent and answered 202, the consumer lag stayed',
+    'flat (its slope over the last two thirds of the run under 5% of the rate and never more than 5 s of',
+    'traffic behind), the backlog drained after',
+    'the load and the stored rows equal the accepted events. Search: rising rates with',
+    `${r.probeSeconds} s probes (x1.5 until one fails, then once in between), then a ${r.confirmSeconds} s confirmation at the best`,
+    'level (and one 15% lower if that fails). CPU in % of one core, from /proc: the Node process split',
+    'into its main thread (all JavaScript), V8/libuv helper threads and the embedded ClickHouse threads;',
+    'the Kafka broker JVM; the load generator. A freshness probe runs alongside (as in section 4).',
+    '',
+    ...r.modes.flatMap((m) => [
+      `### ${m.batch === 1 ? 'Single events' : `Batches of ${m.batch}`}: ${m.sustained === null ? '**no level confirmed**' : `**${n(m.sustained)} events/s sustained** for ${r.confirmSeconds} s`}`,
+      '',
+      '| Run | Offered/s | Accepted/s | Ack p50 / p99 | Freshness p50 / p99 | Lag max (slope) | Stored / accepted | Inserts/s | CPU | Verdict |',
+      '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+      ...[...m.steps, ...m.confirmations].map(stepRow),
+      '',
+      `Limit: ${m.bottleneck}.`,
+      '',
+    ]),
+  ];
+}
+
+function malformed(s: ReportSections): string[] {
+  const r = s.malformed;
+  if (!r) return [];
+  return [
+    '## 5% malformed events',
+    '',
+    runLine(r.run),
+    '',
+    "Good events accepted per second with 5% malformed events mixed in, against a clean run, at the collect",
+    `endpoint's capacity (64 connections in a closed loop, ${r.durationMs / 1000} s each; below capacity an open-loop load would`,
+    'show 0.95x by construction). A malformed single event is answered 400; in a batch it is listed as',
+    'rejected and the rest accepted; either way it is written to the dead-letter topic.',
+    '',
+    '| Requests | Clean | With 5% malformed | Ratio | Goal |',
+    '| --- | --- | --- | --- | --- |',
+    ...r.rows.map(
+      (row, i) =>
+        `| ${row.batch === 1 ? 'single events' : `batches of ${row.batch}`} | ${n(row.clean.acceptedEventsPerSecond ?? 0)} good events/s | ${n(row.dirty.acceptedEventsPerSecond ?? 0)} good events/s (${Object.entries(row.dirty.byStatus).map(([k, v]) => `${k}: ${n(v)}`).join(', ')}) | **${row.ratio.toFixed(2)}x** | 0.95x, ${verdict(r.goals[i]!)} |`,
+    ),
+    ...(r.goals.some((g) => !g.met) ? ['', 'The goal is missed.', ...profileLines(r.profile, 'a repeat of the single events with 5% malformed')] : []),
+    '',
+  ];
+}
+
+export function renderMarkdown(r: BenchReport, sectionDurations: boolean): string {
+  const s = r.sections;
+  const goals = allGoals(s);
+  const runs = SECTIONS.flatMap((name) => (s[name] ? [[name, s[name]!.run] as const] : []));
+  return [
+    '# Benchmarks',
+    '',
+    `Every figure comes from \`npm run bench\`, run on one machine, each against a baseline measured in the`,
+    'same invocation. Tests never assert timings: `npm run bench -- --quick` runs in CI as a smoke test',
+    'that checks every section runs and the report is complete.',
+    '',
+    `- Last command: \`${r.command}\`, ${r.date}, ${duration(r.durationMs)}${r.ran.length < SECTIONS.length ? ` (sections ${r.ran.join(', ')}; the others keep their earlier figures)` : ''}`,
+    `- Machine: ${r.cores} cores, ${r.cpu}, Node ${r.node}`,
+    '- Setup: the whole system in one process as `npm start` runs it (a local Kafka 3.9 broker as a separate',
+    '  JVM, embedded ClickHouse (chDB), ingest, aggregator, gateway); load generators, socket clients and',
+    '  probes in processes of their own on the same machine. Figures taken while other work ran on the',
+    '  machine are noisier; each section reports the whole machine\'s CPU next to its own.',
+    `- Rerun a part: \`npm run bench -- --only producer,aggregator\` measures those sections and replaces them here,`,
+    `  keeping the others (sections: ${SECTIONS.join(', ')}); \`--no-profile\` skips the profiled repeats;`,
+    '  the JSON report goes to test-results/bench.json (or `--out`), raw CPU profiles next to it.',
+    '',
+    '## Goals',
+    '',
+    '| # | Measurement | Figure | Goal | |',
+    '| --- | --- | --- | --- | --- |',
+    ...goals.map(({ section, goal }) => `| ${NUMBERS[section]} | ${goal.name} | ${goalValue(goal)} | ${goalTarget(goal)} | ${verdict(goal)} |`),
+    ...(s.capacity
+      ? s.capacity.modes.map((m) => `| 8 | capacity, ${m.batch === 1 ? 'single events' : `batches of ${m.batch}`} | ${m.sustained === null ? 'none confirmed' : `${n(m.sustained)} events/s`} | (no goal) | |`)
+      : []),
+    ...(r.failures.length > 0 ? ['', `Sections that failed in the last run (no figures): ${r.failures.map((f) => `${f.section} (${f.error})`).join('; ')}.`] : []),
+    '',
+    ...(s.capacity || s.freshness
+      ? [
+          `![Accepted against offered events/s, per load level](${CHART_FILES.throughput})`,
+          '',
+          `![Acknowledgement and freshness latency percentiles per load level](${CHART_FILES.latency})`,
+          '',
+        ]
+      : []),
+    ...ingest(s),
+    ...producer(s),
+    ...aggregator(s),
+    ...freshness(s),
+    ...clickhouse(s),
+    ...gateway(s),
+    ...tracker(s),
+    ...capacity(s),
+    ...malformed(s),
+    ...(sectionDurations
+      ? ['## Durations', '', '| Section | Took | Measured |', '| --- | --- | --- |', ...runs.map(([name, run]) => `| ${name} | ${duration(run.durationMs)} | ${run.startedAt} |`), '']
+      : []),
+  ].join('\n');
+}
