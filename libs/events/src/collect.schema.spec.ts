@@ -42,6 +42,8 @@ describe('checkCollectPayload', () => {
     ['id', 'expected 8-64 letters, digits, "_" or "-"', { site: 's', url: 'https://x.example/', id: 'short' }],
     ['ts', 'expected epoch milliseconds', { site: 's', url: 'https://x.example/', ts: -5 }],
     ['ts', 'expected epoch milliseconds', { site: 's', url: 'https://x.example/', ts: 1.5 }],
+    // year 10000: ClickHouse would refuse the insert holding it
+    ['ts', 'expected epoch milliseconds', { site: 's', url: 'https://x.example/', ts: 253_402_300_800_000 }],
     ['title', 'longer than 512 characters', { site: 's', url: 'https://x.example/', title: 'x'.repeat(513) }],
     ['extra', 'unknown field', { site: 's', url: 'https://x.example/', extra: 1 }],
   ])('refuses a bad %s: %s', (field, detail, body) => {
@@ -94,6 +96,14 @@ describe('tracked events on the wire', () => {
     expect(eventIdOf('s', 'client-123')).not.toBe(eventIdOf('t', 'client-123'));
     expect(eventIdOf('s', 'client-123')).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(eventIdOf('s', undefined)).not.toBe(eventIdOf('s', undefined));
+  });
+
+  it('replaces a lone surrogate in the text it keeps with U+FFFD, and leaves whole pairs alone', () => {
+    const check = checkCollectPayload({ type: 'event', site: 's', url: 'https://x.example/\ud800', referrer: 'r\udc00', title: `${'x'.repeat(511)}\ud83d`, name: 'n\ud83d\ude00', props: { p: 'a\udfffb' } });
+    if (!check.ok) throw new Error(check.detail);
+    const event = toTrackedEvent(check.payload, FACTS, 60_000);
+    expect([event.url, event.referrer, event.title, event.name, event.props['p']]).toEqual(['https://x.example/\ufffd', 'r\ufffd', `${'x'.repeat(511)}\ufffd`, 'n\ud83d\ude00', 'a\ufffdb']);
+    expect(checkCollectPayload({ site: 's', url: 'https://x.example/', ts: 253_402_300_799_999 }).ok).toBe(true);
   });
 
   it('keeps a client time within the skew and clamps and flags one beyond it', () => {

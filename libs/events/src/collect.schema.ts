@@ -14,6 +14,9 @@ const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
 export const MAX_PROPS = 20;
 
+/** 9999-12-31T23:59:59.999Z, the latest time ClickHouse reads back as DateTime64. */
+const LATEST_TIMESTAMP = 253_402_300_799_999;
+
 const propKey = z
   .string()
   .regex(/^[A-Za-z0-9_.:-]{1,64}$/, { error: 'property names are 1-64 letters, digits, "_", ".", ":" or "-"' })
@@ -48,8 +51,8 @@ const common = {
     .string({ error: 'expected a string' })
     .regex(/^[A-Za-z0-9_-]{8,64}$/, { error: 'expected 8-64 letters, digits, "_" or "-"' })
     .optional(),
-  /** Client timestamp, epoch milliseconds. */
-  ts: z.number({ error: 'expected epoch milliseconds' }).int({ error: 'expected epoch milliseconds' }).min(0, { error: 'expected epoch milliseconds' }).max(8.64e15, { error: 'expected epoch milliseconds' }).optional(),
+  /** Client timestamp, epoch milliseconds, up to the last instant of year 9999: ClickHouse refuses a later one, and with it the whole insert. */
+  ts: z.number({ error: 'expected epoch milliseconds' }).int({ error: 'expected epoch milliseconds' }).min(0, { error: 'expected epoch milliseconds' }).max(LATEST_TIMESTAMP, { error: 'expected epoch milliseconds' }).optional(),
 };
 
 const unknownField = { error: (issue: { code: string }) => (issue.code === 'unrecognized_keys' ? 'unknown field' : 'expected a JSON object') };

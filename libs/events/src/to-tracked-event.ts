@@ -36,6 +36,18 @@ export function eventTimeOf(clientTime: number | undefined, receivedAt: number, 
 
 const hostOf = (s: string | null): string | null => (s && URL.canParse(s) ? new URL(s).hostname.replace(/^www\./, '') : null);
 
+const SURROGATE = /[\ud800-\udfff]/;
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/**
+ * Text ClickHouse can store: a lone surrogate becomes U+FFFD. The tracker's slice of a long title
+ * can cut an emoji in two, and ClickHouse refuses a whole insert over one such character.
+ */
+function wellFormed(text: string): string {
+  return SURROGATE.test(text) ? text.replace(LONE_SURROGATE, '\ufffd') : text;
+}
+const wellFormedOrNull = (text: string | null): string | null => (text === null ? null : wellFormed(text));
+
 /** Turns an accepted payload and the facts of its request into the record ingest produces. */
 export function toTrackedEvent(payload: CollectPayload, facts: RequestFacts, clockSkewMs: number): TrackedEvent {
   const url = new URL(payload.url);
@@ -48,16 +60,16 @@ export function toTrackedEvent(payload: CollectPayload, facts: RequestFacts, clo
     id: eventIdOf(payload.site, payload.id),
     clientEventId: payload.id ?? null,
     type: payload.type,
-    name: payload.type === 'event' ? payload.name : null,
-    props: payload.type === 'event' && payload.props ? Object.fromEntries(Object.entries(payload.props).map(([k, v]) => [k, String(v)])) : {},
+    name: payload.type === 'event' ? wellFormed(payload.name) : null,
+    props: payload.type === 'event' && payload.props ? Object.fromEntries(Object.entries(payload.props).map(([k, v]) => [k, wellFormed(String(v))])) : {},
     site: payload.site,
-    url: payload.url,
+    url: wellFormed(payload.url),
     hostname: url.hostname,
     path: url.pathname,
-    referrer: payload.referrer,
+    referrer: wellFormedOrNull(payload.referrer),
     // a referrer on the same host is navigation inside the site, not a source of traffic
     referrerDomain: referrerDomain && referrerDomain !== url.hostname.replace(/^www\./, '') ? referrerDomain : null,
-    title: payload.title ?? null,
+    title: wellFormedOrNull(payload.title ?? null),
     screen: payload.screen ?? null,
     language: payload.language ?? null,
     utm: { source: utm('source'), medium: utm('medium'), campaign: utm('campaign'), term: utm('term'), content: utm('content') },
