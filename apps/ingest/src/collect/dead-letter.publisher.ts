@@ -57,7 +57,8 @@ function truncate(payload: unknown): string {
   try {
     text = typeof payload === 'string' ? payload : (JSON.stringify(payload) ?? String(payload));
   } catch {
-    text = String(payload);
+    // nested too deep to write out (String() would overflow the stack too): the reason still goes out
+    text = '(not serializable: nested too deeply)';
   }
   return text.length > MAX_PAYLOAD_CHARS ? `${text.slice(0, MAX_PAYLOAD_CHARS)}…` : text;
 }
