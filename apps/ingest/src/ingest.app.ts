@@ -30,6 +30,7 @@ export async function startIngest(runtime: Runtime): Promise<StartedIngest> {
   const log = logger.child({ app: 'ingest' });
   const app = await createHttpApp(IngestModule.forRuntime({ ...runtime, logger: log }), log, {
     bodyLimit: config.ingest.maxBodyBytes,
+    requestTimeoutMs: config.ingest.requestTimeoutMs,
     trustProxy: config.ingest.trustProxy,
     rewriteUrl: publicPathRewriter(config.ingest),
   });

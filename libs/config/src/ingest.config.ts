@@ -23,6 +23,9 @@ export const ingestEnv = z.object({
   TRACKER_SCRIPT_PATH: urlPath().default('/script.js').describe('Path the tracker script is served at.'),
   COLLECT_MAX_EVENTS: int(1, 10_000).default(100).describe('Most events in one collect request (more: 413).'),
   COLLECT_MAX_BODY_BYTES: int(1024, 10 * 1024 * 1024).default(65_536).describe('Largest collect request body in bytes (more: 413, not read whole).'),
+  INGEST_REQUEST_TIMEOUT_MS: int(1000, 300_000)
+    .default(10_000)
+    .describe('Time a client has to send a whole request to ingest, headers and body; a slower one gets 408 and is disconnected.'),
   CLOCK_SKEW_MS: int(0, 7 * 24 * 3_600_000)
     .default(300_000)
     .describe('A client timestamp further than this from the server clock is clamped to this distance and the event flagged.'),
@@ -49,6 +52,7 @@ export interface IngestConfig {
   trackerScriptPath: string;
   maxEvents: number;
   maxBodyBytes: number;
+  requestTimeoutMs: number;
   clockSkewMs: number;
   trustProxy: boolean | number;
   countryHeader: string | undefined;
@@ -63,6 +67,7 @@ export const toIngestConfig = (env: z.infer<typeof ingestEnv>): IngestConfig => 
   trackerScriptPath: env.TRACKER_SCRIPT_PATH,
   maxEvents: env.COLLECT_MAX_EVENTS,
   maxBodyBytes: env.COLLECT_MAX_BODY_BYTES,
+  requestTimeoutMs: env.INGEST_REQUEST_TIMEOUT_MS,
   clockSkewMs: env.CLOCK_SKEW_MS,
   trustProxy: env.TRUST_PROXY,
   countryHeader: env.COUNTRY_HEADER,
