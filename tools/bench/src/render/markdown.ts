@@ -88,7 +88,13 @@ function ingest(s: ReportSections): string[] {
       (i) =>
         `| collect endpoint, ${i.batch === 1 ? 'single events' : `batches of ${i.batch}`} | ${n(i.ours.requestsPerSecond)} req/s = ${n(i.eventsPerSecond)} events/s (p50 ${i.ours.latencyMs.p50} ms, p99 ${i.ours.latencyMs.p99} ms) | ${n(i.bare.requestsPerSecond)} req/s = ${n(i.bareEventsPerSecond)} events/s | **${i.ratio.toFixed(2)}x** | 0.6x, ${verdict(r.goals.find((g) => g.name.endsWith(i.batch === 1 ? 'single events' : `batches of ${i.batch}`))!)} |`,
     ),
-    ...(r.goals.some((g) => !g.met) ? ['', 'The goal is missed.', ...profileLines(r.profile, 'a repeat of the single-event measurement (the server side; the client runs on a worker thread)')] : []),
+    ...(r.goals.some((g) => !g.met)
+      ? [
+          '',
+          `The goal is missed. During our measurements the system's main thread, which runs ingest, aggregator and gateway, was busy ${r.rows.map((i) => `${i.mainThread ?? '?'}% of a core (${i.batch === 1 ? 'single events' : `batches of ${i.batch}`})`).join(' and ')}; the Kafka broker used ${r.rows.map((i) => pct(i.kafka ?? null)).join(' and ')}.`,
+          ...profileLines(r.profile, 'a repeat of the single-event measurement (the server side; the client runs on a worker thread)'),
+        ]
+      : []),
     '',
   ];
 }
@@ -157,7 +163,7 @@ function aggregator(s: ReportSections): string[] {
 }
 
 function phaseCpu(p: PhaseResult): string {
-  return `main ${p.cpu.nodeMain}%, CH ${p.cpu.clickhouse}%, helpers ${p.cpu.nodeHelpers}%, Kafka ${pct(p.cpu.kafka)}, load gen ${p.loadClientCpu}%, machine ${p.cpu.machine}%`;
+  return `main ${p.cpu.nodeMain}%, CH ${p.cpu.clickhouse}%, helpers ${p.cpu.nodeHelpers}%, Kafka ${pct(p.cpu.kafka)}, load gen ${p.loadClientCpu}%, other processes ${p.otherCpu === undefined ? 'n/a' : `${p.otherCpu}%`}, machine ${p.cpu.machine}%`;
 }
 
 function freshness(s: ReportSections): string[] {
@@ -228,17 +234,18 @@ function clickhouse(s: ReportSections): string[] {
     '',
     `History API with ${n(r.loaded.rows)} raw events of one site over the last 30 days, generated in ClickHouse`,
     `(\`INSERT ... SELECT FROM numbers()\`, ${n(r.loaded.rowsPerSecond)} rows/s through the materialized views; merges ${r.loaded.mergesSettledMs === null ? 'still running when measured' : `settled ${duration(r.loaded.mergesSettledMs)} later`}).`,
-    `Rows then: ${EVENT_TABLES.map((t) => `${t} ${n(r.loaded.rowsByTable[t] ?? 0)}`).join(', ')}. Each endpoint read ${r.rounds} times, one request`,
+    `Rows then (in all parts, before the aggregating tables merge them): ${EVENT_TABLES.map((t) => `${t} ${n(r.loaded.rowsByTable[t] ?? 0)}`).join(', ')};`,
+    `active parts: ${EVENT_TABLES.map((t) => `${t} ${r.loaded.partsByTable[t] ?? 0}`).join(', ')}. Each endpoint read ${r.rounds} times, one request`,
     "at a time, with the site's dashboard token, the system otherwise idle; the client is the bench process.",
     '',
-    '| Endpoint | p50 | p95 | max |',
-    '| --- | --- | --- | --- |',
-    ...r.endpoints.map((e) => `| ${e.name}${e.failures > 0 ? ` (${e.failures} failed)` : ''} | ${e.latencyMs.p50} ms | ${e.latencyMs.p95} ms | ${e.latencyMs.max} ms |`),
-    `| **all requests** | **${r.overall.p50} ms** | **${r.overall.p95} ms** | ${r.overall.max} ms |`,
+    '| Endpoint | Reads | p50 | p95 | max |',
+    '| --- | --- | --- | --- | --- |',
+    ...r.endpoints.map((e) => `| ${e.name}${e.failures > 0 ? ` (${e.failures} failed)` : ''} | ${e.reads ?? ''} | ${e.latencyMs.p50} ms | ${e.latencyMs.p95} ms | ${e.latencyMs.max} ms |`),
+    `| **all requests** | | **${r.overall.p50} ms** | **${r.overall.p95} ms** | ${r.overall.max} ms |`,
     '',
     ...(historyGoal
       ? [
-          `Goal p95 ≤ 100 ms: ${verdict(historyGoal)}.${historyGoal.met ? '' : ` Slowest: ${[...r.endpoints].sort((a, b) => b.latencyMs.p95 - a.latencyMs.p95).slice(0, 3).map((e) => `${e.name} (p95 ${e.latencyMs.p95} ms)`).join(', ')}.`}`,
+          `Goal p95 ≤ 100 ms: ${verdict(historyGoal)}.${historyGoal.met ? '' : ` Slowest: ${[...r.endpoints].sort((a, b) => b.latencyMs.p95 - a.latencyMs.p95).slice(0, 4).map((e) => `${e.name} (p95 ${e.latencyMs.p95} ms, reads ${e.reads ?? '?'})`).join('; ')}. ${r.endpoints.filter((e) => e.latencyMs.p95 > 100).length} of ${r.endpoints.length} endpoints are over 100 ms at p95.`}`,
         ]
       : []),
     '',
@@ -308,9 +315,10 @@ function capacity(s: ReportSections): string[] {
     'A level is sustained when every scheduled request was sent and answered 202, the consumer lag stayed',
     'flat (its slope over the last two thirds of the run under 5% of the rate and never more than 5 s of',
     'traffic behind), the backlog drained after',
-    'the load and the stored rows equal the accepted events. Search: rising rates with',
-    `${r.probeSeconds} s probes (x1.5 until one fails, then once in between), then a ${r.confirmSeconds} s confirmation at the best`,
-    'level (and one 15% lower if that fails). CPU in % of one core, from /proc: the Node process split',
+    'the load and the stored rows equal the accepted events (the load generator may keep 4,096 requests in',
+    `flight). Search: rising rates with ${r.probeSeconds} s probes (x1.5 until one fails, then once in between); a probe also`,
+    'fails when its acknowledgements take over 2 s at p99 (a queue that grows over minutes). Then a',
+    `${r.confirmSeconds} s confirmation at the best probe (then 20% and 40% lower until one holds, time permitting). CPU in % of one core, from /proc: the Node process split`,
     'into its main thread (all JavaScript), V8/libuv helper threads and the embedded ClickHouse threads;',
     'the Kafka broker JVM; the load generator. A freshness probe runs alongside (as in section 4).',
     '',

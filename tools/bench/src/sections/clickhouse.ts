@@ -17,6 +17,8 @@ export const EVENT_TABLES = ['events_raw', 'pageviews_1s', 'partition_progress',
 export interface HistoryEndpoint {
   name: string;
   path: string;
+  /** The table the endpoint's query reads (apps/gateway/src/history/history.repository.ts). */
+  reads: string;
   latencyMs: Percentiles;
   failures: number;
 }
@@ -35,15 +37,23 @@ export interface ClickHouseResult {
 const DAY = 86_400_000;
 const CHUNK = 1_000_000;
 
-/** N synthetic events of `site` over the 30 days before `end`, in chunks (each INSERT stays well inside the client's timeout). */
+/**
+ * N synthetic events of `site` over the 30 days before `end`, in chunks (each INSERT stays well
+ * inside the client's timeout). Each chunk names its own deduplication token in the statement:
+ * on the embedded engine, settings passed with a query persist in the shared session, so an
+ * insert without one would inherit the aggregator's last token and ClickHouse would drop its
+ * blocks as repeats (in the month-partitioned rollups and the sessions table).
+ */
 async function loadRows(ctx: BenchContext, site: string, rows: number, end: number): Promise<number> {
   const db = ctx.system.config.clickhouse.database;
   const started = performance.now();
   for (let offset = 0; offset < rows; offset += CHUNK) {
     const n = Math.min(CHUNK, rows - offset);
+    const token = `bench-history-${site}-${offset}`;
     await ctx.system.clickhouse.command({
       query: `INSERT INTO ${db}.events_raw (event_id, site, type, name, url, hostname, path, referrer_domain, browser, os, device, is_bot, country,
                 visitor_id, event_time, received_at, session_id, session_start, kafka_topic, kafka_partition, kafka_offset)
+              SETTINGS insert_deduplication_token = '${token}'
               SELECT generateUUIDv4(number) AS event_id, {site:String} AS site,
                 if(number % 10 = 9, 'event', 'pageview') AS type,
                 if(number % 10 = 9, ['signup', 'download', 'play-video', 'add-to-cart'][number % 4 + 1], '') AS name,
@@ -79,12 +89,16 @@ export async function runClickHouse(ctx: BenchContext): Promise<ClickHouseResult
   const end = Date.now();
   const ms = await loadRows(ctx, site.id, rows, end);
   ctx.log(`clickhouse: ${rows} rows loaded in ${Math.round(ms)} ms`);
+  // merges start a moment after the inserts: settled means none running for 3 s in a row
   const settleStarted = performance.now();
   let mergesSettledMs: number | null = null;
+  let quietSince: number | undefined;
   while (performance.now() - settleStarted < (ctx.quick ? 5000 : 120_000)) {
     const [m] = await queryRows<{ n: number | string }>(ctx, `SELECT count() AS n FROM system.merges WHERE database = {db:String}`, { db });
-    if (Number(m?.n ?? 0) === 0) {
-      mergesSettledMs = Math.round(performance.now() - settleStarted);
+    if (Number(m?.n ?? 0) > 0) quietSince = undefined;
+    else if (quietSince === undefined) quietSince = performance.now();
+    else if (performance.now() - quietSince >= 3000) {
+      mergesSettledMs = Math.round(quietSince - settleStarted);
       break;
     }
     await sleep(500);
@@ -96,18 +110,18 @@ export async function runClickHouse(ctx: BenchContext): Promise<ClickHouseResult
   const q = (params: Record<string, string | number>) => new URLSearchParams(Object.entries(params).map(([k, v]) => [k, String(v)])).toString();
   const base = `${ctx.system.gatewayUrl}/api/sites/${site.id}`;
   const month = { from: now - 30 * DAY, to: now };
-  const paths: { name: string; path: string }[] = [
-    { name: 'pageviews, today', path: '/pageviews' },
-    { name: 'pageviews, 30 days', path: `/pageviews?${q(month)}` },
-    { name: 'timeseries by minute, 24 hours', path: `/timeseries?${q({ interval: 'minute', from: now - DAY, to: now })}` },
-    { name: 'timeseries by hour, 7 days', path: `/timeseries?${q({ interval: 'hour', from: now - 7 * DAY, to: now })}` },
-    { name: 'timeseries by day, 30 days, Europe/Berlin', path: `/timeseries?${q({ interval: 'day', timezone: 'Europe/Berlin', ...month })}` },
-    { name: 'breakdown by page, 30 days', path: `/breakdown?${q({ dimension: 'page', ...month })}` },
-    { name: 'breakdown by referrer, 30 days', path: `/breakdown?${q({ dimension: 'referrer', ...month })}` },
-    { name: 'breakdown by custom event, 30 days', path: `/breakdown?${q({ dimension: 'event', ...month })}` },
-    { name: 'breakdown by entry page, 30 days', path: `/breakdown?${q({ dimension: 'entryPage', ...month })}` },
-    { name: 'totals, today', path: '/totals' },
-    { name: 'totals, 30 days', path: `/totals?${q(month)}` },
+  const paths: { name: string; path: string; reads: string }[] = [
+    { name: 'pageviews, today', path: '/pageviews', reads: 'pageviews_1s' },
+    { name: 'pageviews, 30 days', path: `/pageviews?${q(month)}`, reads: 'pageviews_1s' },
+    { name: 'timeseries by minute, 24 hours', path: `/timeseries?${q({ interval: 'minute', from: now - DAY, to: now })}`, reads: 'rollup_1m' },
+    { name: 'timeseries by hour, 7 days', path: `/timeseries?${q({ interval: 'hour', from: now - 7 * DAY, to: now })}`, reads: 'rollup_1m' },
+    { name: 'timeseries by day, 30 days, Europe/Berlin', path: `/timeseries?${q({ interval: 'day', timezone: 'Europe/Berlin', ...month })}`, reads: 'rollup_1m' },
+    { name: 'breakdown by page, 30 days', path: `/breakdown?${q({ dimension: 'page', ...month })}`, reads: 'breakdown_1m' },
+    { name: 'breakdown by referrer, 30 days', path: `/breakdown?${q({ dimension: 'referrer', ...month })}`, reads: 'breakdown_1m' },
+    { name: 'breakdown by custom event, 30 days', path: `/breakdown?${q({ dimension: 'event', ...month })}`, reads: 'breakdown_1m' },
+    { name: 'breakdown by entry page, 30 days', path: `/breakdown?${q({ dimension: 'entryPage', ...month })}`, reads: 'sessions' },
+    { name: 'totals, today', path: '/totals', reads: 'rollup_1m, sessions' },
+    { name: 'totals, 30 days', path: `/totals?${q(month)}`, reads: 'rollup_1m, sessions' },
   ];
   const rounds = ctx.quick ? 3 : 20;
   const latencies = new Map<string, number[]>(paths.map((p) => [p.name, []]));

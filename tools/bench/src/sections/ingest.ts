@@ -5,6 +5,7 @@ import type { BenchContext } from '../support/bench-context.js';
 import { runBlast } from '../support/blast.js';
 import { profiled, type ProfileSummary } from '../support/cpu-profile.js';
 import { goal, type Goal } from '../support/goals.js';
+import { cpuShares, cpuSnapshot } from '../support/proc-cpu.js';
 import { ratio } from '../support/stats.js';
 
 export interface IngestRow {
@@ -16,6 +17,10 @@ export interface IngestRow {
   ratio: number;
   eventsPerSecond: number;
   bareEventsPerSecond: number;
+  /** The system's main thread during our measurement, % of one core (the client runs on another thread). */
+  mainThread: number;
+  /** The Kafka broker during our measurement, % of one core. */
+  kafka: number | null;
 }
 
 export interface IngestResult {
@@ -38,7 +43,9 @@ export async function runIngest(ctx: BenchContext): Promise<IngestResult> {
       const connections = 64;
       const job = { connections, durationMs, batch, seed: batch };
       const bareResult = await runBlast({ ...job, url: bare.url });
+      const cpu0 = cpuSnapshot(ctx.kafkaPid);
       const ours = await runBlast({ ...job, url: ctx.collectUrl });
+      const cpu = cpuShares(cpu0, cpuSnapshot(ctx.kafkaPid));
       rows.push({
         batch,
         connections,
@@ -48,6 +55,8 @@ export async function runIngest(ctx: BenchContext): Promise<IngestResult> {
         ratio: ratio(ours.requestsPerSecond, bareResult.requestsPerSecond),
         eventsPerSecond: ours.requestsPerSecond * batch,
         bareEventsPerSecond: bareResult.requestsPerSecond * batch,
+        mainThread: cpu.nodeMain,
+        kafka: cpu.kafka,
       });
       ctx.log(`ingest, batch ${batch}: ${ours.requestsPerSecond} req/s vs bare ${bareResult.requestsPerSecond} req/s`);
     }

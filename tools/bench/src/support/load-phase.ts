@@ -19,6 +19,8 @@ export interface PhaseOptions {
   probe?: { everyMs: number; settleMs: number };
   /** How long the aggregator may take to catch up after the load before the run counts as not drained. */
   drainTimeoutMs: number;
+  /** Requests the load generator keeps in flight at most; a due request beyond is dropped (default 512, the load generator's). */
+  maxInFlight?: number;
   /** Called once the load runs (e.g. to start other measurements), awaited before the phase ends. */
   during?: () => Promise<void>;
 }
@@ -45,6 +47,8 @@ export interface PhaseResult {
   load: LoadSummary;
   /** Load generator CPU, % of one core over its run. */
   loadClientCpu: number;
+  /** The machine's CPU not used by the system, the broker or the bench's clients: other work on the machine. */
+  otherCpu: number;
   freshness: Freshness | undefined;
   cpu: CpuShares;
   lag: { samples: { t: number; lag: number }[]; first: number; last: number; max: number; slopePerSecond: number };
@@ -87,7 +91,7 @@ export async function runPhase(ctx: BenchContext, options: PhaseOptions): Promis
     site: site.id,
     seed: ctx.nextSeed(),
     malformedShare: options.malformedShare ?? 0,
-    maxInFlight: 512,
+    maxInFlight: options.maxInFlight ?? 512,
   };
   const probe =
     options.probe && probeSite
@@ -144,6 +148,9 @@ export async function runPhase(ctx: BenchContext, options: PhaseOptions): Promis
     // the slope of the lag over the last two thirds of the run: the first third is the pipeline filling
     const tail = valid.filter((s) => s.t >= options.durationSeconds / 3).map((s) => ({ x: s.t, y: s.lag }));
     const statements = inserts1 - inserts0;
+    const cpu = cpuShares(cpu0, cpu1);
+    const loadClientCpu = round1((summary.cpuMs / Math.max(1, summary.wallMs)) * 100);
+    const probeClientCpu = probeResult ? (probeResult.cpuMs / Math.max(1, probeResult.wallMs)) * 100 : 0;
     return {
       label: options.label,
       site: site.id,
@@ -151,9 +158,10 @@ export async function runPhase(ctx: BenchContext, options: PhaseOptions): Promis
       batch: options.batch,
       durationSeconds: options.durationSeconds,
       load: summary,
-      loadClientCpu: round1((summary.cpuMs / Math.max(1, summary.wallMs)) * 100),
+      loadClientCpu,
+      otherCpu: round1(Math.max(0, cpu.machine - cpu.node - (cpu.kafka ?? 0) - loadClientCpu - probeClientCpu)),
       freshness: probeResult ? freshnessOf(probeResult) : undefined,
-      cpu: cpuShares(cpu0, cpu1),
+      cpu,
       lag: {
         samples: valid,
         first: valid[0]?.lag ?? 0,
