@@ -77,7 +77,8 @@ export class ApiErrorFilter implements ExceptionFilter {
       void reply.status(fastifyStatus).send({ error: code, ...(code === 'body_too_large' ? { field: 'body' } : {}), detail: (exception as Error).message });
       return;
     }
-    this.logger.error({ err: exception, requestId: request.id, url: request.url }, 'unhandled error');
+    // the path only: a share link's query string carries its dashboard token
+    this.logger.error({ err: exception, requestId: request.id, path: request.url.split('?')[0] }, 'unhandled error');
     void reply.status(500).send({ error: 'internal', detail: `internal error (request ${request.id})` });
   }
 }

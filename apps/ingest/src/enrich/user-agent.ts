@@ -9,6 +9,8 @@ export interface UserAgentFacts {
 }
 
 const CACHE_SIZE = 5000;
+/** Longer strings (abuse, not browsers) are parsed every time rather than kept: at most ~2.5 MB held. */
+const CACHEABLE_LENGTH = 512;
 const NO_AGENT: UserAgentFacts = Object.freeze({ browser: null, os: null, device: 'unknown', isBot: true });
 
 /**
@@ -21,6 +23,7 @@ const parsed = new Map<string, UserAgentFacts>();
 /** Browser, OS and device type from a User-Agent header (ua-parser-js 1.x, MIT), and bot detection (isbot). */
 export function parseUserAgent(userAgent: string | undefined): UserAgentFacts {
   if (!userAgent) return NO_AGENT;
+  if (userAgent.length > CACHEABLE_LENGTH) return parseUncached(userAgent);
   let facts = parsed.get(userAgent);
   if (facts === undefined) {
     facts = Object.freeze(parseUncached(userAgent));
