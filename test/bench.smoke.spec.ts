@@ -33,6 +33,7 @@ describe('npm run bench -- --quick', () => {
         expect(Object.keys(i.bare.byStatus)).toEqual(['202']);
         expect(i.ours.requests).toBeGreaterThan(0);
         expect(i.ratio).toBe(Math.round((i.ours.requestsPerSecond / i.bare.requestsPerSecond) * 100) / 100);
+        expect(typeof i.otherCpu).toBe('number');
       }
       // 2: both producers delivered, the baseline with EventProducer's own batch sizes
       expect(s.producer!.rows.map((r) => r.eventsPerCall)).toEqual([1, 20]);
@@ -40,6 +41,7 @@ describe('npm run bench -- --quick', () => {
         expect(r.ours.events).toBeGreaterThan(0);
         expect(r.raw.events).toBeGreaterThan(0);
         expect(r.ours.sendBatches).toBeGreaterThan(0);
+        expect(typeof r.otherCpu).toBe('number');
       }
       // 3: the raw consumer saw every event and the aggregator stored every one
       const agg = s.aggregator!;

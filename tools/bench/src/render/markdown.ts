@@ -6,7 +6,7 @@ import { levelName } from '../sections/freshness.js';
 import type { ProfileSummary } from '../support/cpu-profile.js';
 import type { Goal } from '../support/goals.js';
 import type { PhaseResult } from '../support/load-phase.js';
-import type { CpuShares } from '../support/proc-cpu.js';
+import { otherCpu, type CpuShares } from '../support/proc-cpu.js';
 
 /** Where the charts go, relative to the repository root (BENCHMARKS.md links them). */
 export const CHART_FILES = { throughput: 'docs/bench-throughput.svg', latency: 'docs/bench-latency.svg' } as const;
@@ -26,6 +26,8 @@ const NUMBERS: Record<SectionName, string> = {
 const n = (x: number): string => x.toLocaleString('en-US');
 const ms = (x: number | null): string => (x === null ? 'unseen' : `${n(x)} ms`);
 const pct = (x: number | null): string => (x === null ? 'n/a' : `${x}%`);
+/** CPU of other processes during a measurement: what makes a figure noisy. */
+const others = (x: number | undefined): string => (x === undefined ? 'n/a' : `${x}% of a core`);
 
 export function duration(milliseconds: number): string {
   const s = Math.round(milliseconds / 1000);
@@ -44,8 +46,8 @@ function runLine(run: SectionRun): string {
   return `_Measured ${run.startedAt} by \`${run.command}\` on ${run.cores} cores, in ${duration(run.durationMs)}._`;
 }
 
-function cpuLine(cpu: CpuShares, extra = ''): string {
-  return `Node main thread ${cpu.nodeMain}%, Node helper threads ${cpu.nodeHelpers}%, ClickHouse (chDB) threads ${cpu.clickhouse}%, Kafka JVM ${pct(cpu.kafka)}${extra}; whole machine ${cpu.machine}% of ${cpu.cores * 100}%`;
+function cpuLine(cpu: CpuShares): string {
+  return `Node main thread ${cpu.nodeMain}%, Node helper threads ${cpu.nodeHelpers}%, ClickHouse (chDB) threads ${cpu.clickhouse}%, Kafka JVM ${pct(cpu.kafka)}, other processes ${otherCpu(cpu)}%; whole machine ${cpu.machine}% of ${cpu.cores * 100}%`;
 }
 
 function profileLines(p: ProfileSummary | undefined, what: string): string[] {
@@ -82,11 +84,11 @@ function ingest(s: ReportSections): string[] {
     `(\`checkCollectPayload\`), then answers 202: no Kafka, no enrichment, no framework. ${r.rows[0]?.connections ?? 64} connections in a`,
     `closed loop from a worker thread of the bench process, ${(r.rows[0]?.durationMs ?? 0) / 1000} s per measurement.`,
     '',
-    '| Measurement | Clickstream | Baseline | Ratio | Goal |',
-    '| --- | --- | --- | --- | --- |',
+    '| Measurement | Clickstream | Baseline | Ratio | Goal | Other work on the machine |',
+    '| --- | --- | --- | --- | --- | --- |',
     ...r.rows.map(
       (i) =>
-        `| collect endpoint, ${i.batch === 1 ? 'single events' : `batches of ${i.batch}`} | ${n(i.ours.requestsPerSecond)} req/s = ${n(i.eventsPerSecond)} events/s (p50 ${i.ours.latencyMs.p50} ms, p99 ${i.ours.latencyMs.p99} ms) | ${n(i.bare.requestsPerSecond)} req/s = ${n(i.bareEventsPerSecond)} events/s | **${i.ratio.toFixed(2)}x** | 0.6x, ${verdict(r.goals.find((g) => g.name.endsWith(i.batch === 1 ? 'single events' : `batches of ${i.batch}`))!)} |`,
+        `| collect endpoint, ${i.batch === 1 ? 'single events' : `batches of ${i.batch}`} | ${n(i.ours.requestsPerSecond)} req/s = ${n(i.eventsPerSecond)} events/s (p50 ${i.ours.latencyMs.p50} ms, p99 ${i.ours.latencyMs.p99} ms) | ${n(i.bare.requestsPerSecond)} req/s = ${n(i.bareEventsPerSecond)} events/s | **${i.ratio.toFixed(2)}x** | 0.6x, ${verdict(r.goals.find((g) => g.name.endsWith(i.batch === 1 ? 'single events' : `batches of ${i.batch}`))!)} | ${others(i.otherCpu)} |`,
     ),
     ...(r.goals.some((g) => !g.met)
       ? [
@@ -115,11 +117,11 @@ function producer(s: ReportSections): string[] {
     "the very sizes of EventProducer's own `sendBatch` calls, in the same order, one call at a time",
     '(EventProducer also keeps one in flight).',
     '',
-    '| Events per call | EventProducer | Raw sendBatch, same batch sizes | Ratio | Goal |',
-    '| --- | --- | --- | --- | --- |',
+    '| Events per call | EventProducer | Raw sendBatch, same batch sizes | Ratio | Goal | Other work on the machine |',
+    '| --- | --- | --- | --- | --- | --- |',
     ...r.rows.map((row, i) => {
       const g = r.goals[i]!;
-      return `| ${row.eventsPerCall} | ${n(row.ours.eventsPerSecond)} events/s (${n(row.ours.sendBatches)} batches, mean ${row.ours.meanBatch}; send() p50 ${row.ours.callMs.p50} ms, p99 ${row.ours.callMs.p99} ms${row.ours.failures > 0 ? `; ${row.ours.failures} failed` : ''}) | ${n(row.raw.eventsPerSecond)} events/s (sendBatch p50 ${row.raw.batchMs.p50} ms, p99 ${row.raw.batchMs.p99} ms) | **${row.ratio.toFixed(2)}x** | 0.8x, ${verdict(g)} |`;
+      return `| ${row.eventsPerCall} | ${n(row.ours.eventsPerSecond)} events/s (${n(row.ours.sendBatches)} batches, mean ${row.ours.meanBatch}; send() p50 ${row.ours.callMs.p50} ms, p99 ${row.ours.callMs.p99} ms${row.ours.failures > 0 ? `; ${row.ours.failures} failed` : ''}) | ${n(row.raw.eventsPerSecond)} events/s (sendBatch p50 ${row.raw.batchMs.p50} ms, p99 ${row.raw.batchMs.p99} ms) | **${row.ratio.toFixed(2)}x** | 0.8x, ${verdict(g)} | ${others(row.otherCpu)} |`;
     }),
     ...(r.goals.some((g) => !g.met) ? ['', 'The goal is missed.', ...profileLines(r.profile, 'a repeat of EventProducer with single events')] : []),
     '',
@@ -348,11 +350,11 @@ function malformed(s: ReportSections): string[] {
     'show 0.95x by construction). A malformed single event is answered 400; in a batch it is listed as',
     'rejected and the rest accepted; either way it is written to the dead-letter topic.',
     '',
-    '| Requests | Clean | With 5% malformed | Ratio | Goal |',
-    '| --- | --- | --- | --- | --- |',
+    '| Requests | Clean | With 5% malformed | Ratio | Goal | Other work on the machine |',
+    '| --- | --- | --- | --- | --- | --- |',
     ...r.rows.map(
       (row, i) =>
-        `| ${row.batch === 1 ? 'single events' : `batches of ${row.batch}`} | ${n(row.clean.acceptedEventsPerSecond ?? 0)} good events/s | ${n(row.dirty.acceptedEventsPerSecond ?? 0)} good events/s (${Object.entries(row.dirty.byStatus).map(([k, v]) => `${k}: ${n(v)}`).join(', ')}) | **${row.ratio.toFixed(2)}x** | 0.95x, ${verdict(r.goals[i]!)} |`,
+        `| ${row.batch === 1 ? 'single events' : `batches of ${row.batch}`} | ${n(row.clean.acceptedEventsPerSecond ?? 0)} good events/s | ${n(row.dirty.acceptedEventsPerSecond ?? 0)} good events/s (${Object.entries(row.dirty.byStatus).map(([k, v]) => `${k}: ${n(v)}`).join(', ')}) | **${row.ratio.toFixed(2)}x** | 0.95x, ${verdict(r.goals[i]!)} | ${others(row.otherCpu)} |`,
     ),
     ...(r.goals.some((g) => !g.met) ? ['', 'The goal is missed.', ...profileLines(r.profile, 'a repeat of the single events with 5% malformed')] : []),
     '',

@@ -1,6 +1,5 @@
 import type { BenchContext } from '../support/bench-context.js';
 import { runPhase, type PhaseResult } from '../support/load-phase.js';
-import type { CpuShares } from '../support/proc-cpu.js';
 
 /**
  * (8) Capacity: the highest rate the whole system sustains, for single events and batches of
@@ -63,14 +62,38 @@ export function verdict(phase: PhaseResult): string[] {
   return reasons;
 }
 
-/** Names what limits: the main thread's one core, all the machine's cores, or neither (then the reasons say what). */
-export function bottleneckOf(cpu: CpuShares, loadClientCpu: number, otherCpu: number): string {
-  const parts = `Node main thread ${cpu.nodeMain}% of a core, ClickHouse threads ${cpu.clickhouse}%, Node helpers ${cpu.nodeHelpers}%, Kafka JVM ${cpu.kafka ?? 'n/a'}%, load generator ${loadClientCpu}%, other processes on the machine ${otherCpu}%, machine ${cpu.machine}% of ${cpu.cores * 100}%`;
-  const noisy = otherCpu >= 30 ? `; other work on the machine took ${otherCpu}% of a core meanwhile, so a quiet machine does better` : '';
-  if (cpu.nodeMain >= 85) return `the Node main thread (ingest, aggregator and gateway JavaScript on one event loop) is saturated: ${parts}${noisy}`;
-  if (cpu.machine >= cpu.cores * 100 * 0.9) return `the machine's ${cpu.cores} cores are all busy: ${parts}${noisy}`;
-  return `no CPU ceiling reached (${parts}): the limit is not CPU, see the reasons${noisy}`;
+/**
+ * Names what limits: the component nearest its ceiling at the highest sustained level (the
+ * main thread's ceiling is one core, everything else shares the machine's cores), and which
+ * stage gave out at the next level: ingest (acknowledgements queued) or the aggregator (lag).
+ */
+export function bottleneckOf(sustained: CapacityStep | undefined, over: CapacityStep | undefined): string {
+  const parts: string[] = [];
+  if (sustained) {
+    const c = sustained.cpu;
+    const ceiling = c.cores * 100;
+    const [first, second] = [
+      { name: 'the Node main thread (the JavaScript of ingest, aggregator and gateway shares its one event loop)', use: c.nodeMain / 100, text: `${c.nodeMain}% of its one core` },
+      { name: `the machine's ${c.cores} cores`, use: c.machine / ceiling, text: `${c.machine}% of ${ceiling}%` },
+      { name: 'the Kafka broker', use: (c.kafka ?? 0) / ceiling, text: `${pct(c.kafka)} of ${ceiling}%` },
+    ].sort((a, b) => b.use - a.use);
+    parts.push(
+      `at ${sustained.rate} events/s, the highest level sustained, the nearest to its ceiling is ${first!.name}: ${first!.text} (next: ${second!.name}, ${second!.text}); ` +
+        `ClickHouse threads ${c.clickhouse}%, Node helpers ${c.nodeHelpers}%, Kafka JVM ${pct(c.kafka)}, load generator ${sustained.loadClientCpu}%, other processes ${sustained.otherCpu}%`,
+    );
+  }
+  if (over) {
+    const acks = over.reasons.some((r) => /dropped|acknowledgement|answers other|sent \d/.test(r));
+    const lag = over.reasons.some((r) => /consumer lag|drain|stored/.test(r));
+    const who = [acks ? 'ingest fell behind (acknowledgements queued)' : '', lag ? 'the aggregator fell behind (its consumer lag grew)' : ''].filter(Boolean).join(' and ') || 'it failed';
+    parts.push(`at ${over.rate} events/s ${who}, with the main thread at ${over.cpu.nodeMain}% and the machine at ${over.cpu.machine}%`);
+  }
+  const noisiest = Math.max(sustained?.otherCpu ?? 0, over?.otherCpu ?? 0);
+  if (noisiest >= 30) parts.push(`other work on the machine took up to ${noisiest}% of a core meanwhile, so a quiet machine does better`);
+  return parts.length > 0 ? parts.join('; ') : 'no level was measured';
 }
+
+const pct = (x: number | null): string => (x === null ? 'n/a' : `${x}%`);
 
 export async function runCapacity(ctx: BenchContext): Promise<CapacityResult> {
   const probeSeconds = ctx.quick ? 2 : 12;
@@ -134,11 +157,11 @@ export async function runCapacity(ctx: BenchContext): Promise<CapacityResult> {
         }
       }
     }
-    // the lowest failing level above the best one shows what gives out first
+    // the highest level that held (confirmed, else the best probe) and the lowest failing one above it
     const all = [...steps, ...confirmations];
-    const failing = all.filter((s) => !s.passed && (best === undefined || s.rate >= best)).sort((a, b) => a.rate - b.rate);
-    const limiting = failing[0] ?? all.at(-1)!;
-    modes.push({ batch, steps, confirmations, sustained, bottleneck: bottleneckOf(limiting.cpu, limiting.loadClientCpu, limiting.otherCpu) });
+    const held = all.filter((s) => s.passed && (sustained === null || s.rate === sustained)).sort((a, b) => b.rate - a.rate || b.durationSeconds - a.durationSeconds)[0];
+    const over = all.filter((s) => !s.passed && s.rate > (held?.rate ?? 0)).sort((a, b) => a.rate - b.rate)[0];
+    modes.push({ batch, steps, confirmations, sustained, bottleneck: bottleneckOf(held, over) });
   }
   return { probeSeconds, confirmSeconds, modes };
 }

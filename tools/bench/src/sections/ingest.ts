@@ -5,7 +5,7 @@ import type { BenchContext } from '../support/bench-context.js';
 import { runBlast } from '../support/blast.js';
 import { profiled, type ProfileSummary } from '../support/cpu-profile.js';
 import { goal, type Goal } from '../support/goals.js';
-import { cpuShares, cpuSnapshot } from '../support/proc-cpu.js';
+import { otherCpu, withCpu } from '../support/proc-cpu.js';
 import { ratio } from '../support/stats.js';
 
 export interface IngestRow {
@@ -21,6 +21,8 @@ export interface IngestRow {
   mainThread: number;
   /** The Kafka broker during our measurement, % of one core. */
   kafka: number | null;
+  /** Other work on the machine during the row's two measurements (the larger), % of one core. */
+  otherCpu: number;
 }
 
 export interface IngestResult {
@@ -42,10 +44,8 @@ export async function runIngest(ctx: BenchContext): Promise<IngestResult> {
     for (const batch of [1, 20]) {
       const connections = 64;
       const job = { connections, durationMs, batch, seed: batch };
-      const bareResult = await runBlast({ ...job, url: bare.url });
-      const cpu0 = cpuSnapshot(ctx.kafkaPid);
-      const ours = await runBlast({ ...job, url: ctx.collectUrl });
-      const cpu = cpuShares(cpu0, cpuSnapshot(ctx.kafkaPid));
+      const { result: bareResult, cpu: bareCpu } = await withCpu(ctx.kafkaPid, () => runBlast({ ...job, url: bare.url }));
+      const { result: ours, cpu } = await withCpu(ctx.kafkaPid, () => runBlast({ ...job, url: ctx.collectUrl }));
       rows.push({
         batch,
         connections,
@@ -57,6 +57,7 @@ export async function runIngest(ctx: BenchContext): Promise<IngestResult> {
         bareEventsPerSecond: bareResult.requestsPerSecond * batch,
         mainThread: cpu.nodeMain,
         kafka: cpu.kafka,
+        otherCpu: Math.max(otherCpu(cpu), otherCpu(bareCpu)),
       });
       ctx.log(`ingest, batch ${batch}: ${ours.requestsPerSecond} req/s vs bare ${bareResult.requestsPerSecond} req/s`);
     }

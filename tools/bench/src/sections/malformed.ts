@@ -4,6 +4,7 @@ import type { BenchContext } from '../support/bench-context.js';
 import { runBlast } from '../support/blast.js';
 import { profiled, type ProfileSummary } from '../support/cpu-profile.js';
 import { goal, type Goal } from '../support/goals.js';
+import { otherCpu, withCpu } from '../support/proc-cpu.js';
 import { ratio } from '../support/stats.js';
 
 /**
@@ -19,6 +20,8 @@ export interface MalformedRow {
   clean: BlastResult;
   dirty: BlastResult;
   ratio: number;
+  /** Other work on the machine during the two measurements (the larger), % of one core. */
+  otherCpu: number;
 }
 
 export interface MalformedResult {
@@ -35,10 +38,10 @@ export async function runMalformed(ctx: BenchContext): Promise<MalformedResult> 
   const rows: MalformedRow[] = [];
   for (const batch of [1, 20]) {
     const job = { url: ctx.collectUrl, connections: 64, durationMs, batch, seed: 7 + batch, countAccepted: true };
-    const clean = await runBlast(job);
-    const dirty = await runBlast({ ...job, malformedShare });
+    const { result: clean, cpu: cleanCpu } = await withCpu(ctx.kafkaPid, () => runBlast(job));
+    const { result: dirty, cpu: dirtyCpu } = await withCpu(ctx.kafkaPid, () => runBlast({ ...job, malformedShare }));
     const r = ratio(dirty.acceptedEventsPerSecond ?? 0, clean.acceptedEventsPerSecond ?? 0);
-    rows.push({ batch, malformedShare, clean, dirty, ratio: r });
+    rows.push({ batch, malformedShare, clean, dirty, ratio: r, otherCpu: Math.max(otherCpu(cleanCpu), otherCpu(dirtyCpu)) });
     ctx.log(`malformed, batch ${batch}: ${dirty.acceptedEventsPerSecond} good events/s vs clean ${clean.acceptedEventsPerSecond}`);
   }
   let profile: ProfileSummary | undefined;

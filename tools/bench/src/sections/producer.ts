@@ -5,6 +5,7 @@ import type { BenchContext } from '../support/bench-context.js';
 import { profiled, type ProfileSummary } from '../support/cpu-profile.js';
 import { realisticEvents } from '../support/events.js';
 import { goal, type Goal } from '../support/goals.js';
+import { otherCpu, withCpu } from '../support/proc-cpu.js';
 import { percentiles, ratio, round1, type Percentiles } from '../support/stats.js';
 
 /**
@@ -22,6 +23,8 @@ export interface ProducerRow {
   ours: { events: number; eventsPerSecond: number; failures: number; sendBatches: number; meanBatch: number; callMs: Percentiles };
   raw: { events: number; eventsPerSecond: number; sendBatches: number; meanBatch: number; batchMs: Percentiles };
   ratio: number;
+  /** Other work on the machine during the two measurements (the larger), % of one core. */
+  otherCpu: number;
 }
 
 export interface ProducerResult {
@@ -132,9 +135,9 @@ export async function runProducer(ctx: BenchContext): Promise<ProducerResult> {
   const pool = realisticEvents({ count: 8192, seed: ctx.nextSeed(), site: 'demo', topic, firstReceivedAt: Date.now(), spacingMs: 1 });
   const rows: ProducerRow[] = [];
   for (const eventsPerCall of [1, 20]) {
-    const ours = await driveEventProducer(ctx, pool, eventsPerCall, durationMs);
-    const raw = await rawLoop(ctx, pool, ours.sizes, durationMs);
-    rows.push({ eventsPerCall, callers: CALLERS, durationMs, ours: ours.row, raw, ratio: ratio(ours.row.eventsPerSecond, raw.eventsPerSecond) });
+    const { result: ours, cpu: oursCpu } = await withCpu(ctx.kafkaPid, () => driveEventProducer(ctx, pool, eventsPerCall, durationMs));
+    const { result: raw, cpu: rawCpu } = await withCpu(ctx.kafkaPid, () => rawLoop(ctx, pool, ours.sizes, durationMs));
+    rows.push({ eventsPerCall, callers: CALLERS, durationMs, ours: ours.row, raw, ratio: ratio(ours.row.eventsPerSecond, raw.eventsPerSecond), otherCpu: Math.max(otherCpu(oursCpu), otherCpu(rawCpu)) });
     ctx.log(`producer, ${eventsPerCall} per call: ${ours.row.eventsPerSecond} events/s (mean batch ${ours.row.meanBatch}) vs raw sendBatch ${raw.eventsPerSecond} events/s`);
   }
   let profile: ProfileSummary | undefined;

@@ -157,3 +157,15 @@ export function cpuShares(from: CpuSnapshot, to: CpuSnapshot): CpuShares {
     cores,
   };
 }
+
+/** CPU used on the machine by neither the system's process nor the broker (nor `clients`): other work, which makes a figure noisy. */
+export function otherCpu(cpu: CpuShares, clients = 0): number {
+  return Math.max(0, Math.round((cpu.machine - cpu.node - (cpu.kafka ?? 0) - clients) * 10) / 10);
+}
+
+/** Runs `work` and returns its result with the CPU shares over its run. */
+export async function withCpu<T>(kafkaPid: number | undefined, work: () => Promise<T>): Promise<{ result: T; cpu: CpuShares }> {
+  const from = cpuSnapshot(kafkaPid);
+  const result = await work();
+  return { result, cpu: cpuShares(from, cpuSnapshot(kafkaPid)) };
+}
