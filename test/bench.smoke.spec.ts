@@ -75,10 +75,10 @@ describe('npm run bench -- --quick', () => {
       }
       // malformed events were refused while good ones were accepted
       for (const r of s.malformed!.rows) {
-        expect(r.clean.acceptedEvents).toBeGreaterThan(0);
-        expect(r.dirty.acceptedEvents).toBeGreaterThan(0);
+        expect(r.clean.every((b) => (b.acceptedEvents ?? 0) > 0)).toBe(true);
+        expect(r.dirty.every((b) => (b.acceptedEvents ?? 0) > 0)).toBe(true);
       }
-      expect(s.malformed!.rows[0]!.dirty.byStatus['400']).toBeGreaterThan(0);
+      expect(s.malformed!.rows[0]!.dirty.every((b) => (b.byStatus['400'] ?? 0) > 0)).toBe(true);
 
       // every goal is judged, and the page and charts were written
       const goals = Object.values(s).flatMap((section) => (section as { goals?: { met: unknown; goal: unknown }[] }).goals ?? []);
