@@ -11,7 +11,7 @@ import { loadConfig } from '@clickstream/config';
 import { encodeEvent, type TrackedEvent } from '@clickstream/events';
 import { projectTopics, TopicAdmin } from '@clickstream/kafka';
 import { createLogger } from '@clickstream/logger';
-import { eventually } from '../support/test-system.js';
+import { eventually, ownKafkaEnv } from '../support/test-system.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const logger = createLogger('error', 'test');
@@ -34,12 +34,7 @@ describe('an aggregator killed between its ClickHouse insert and its Kafka commi
   const chdbPath = mkdtempSync(join(tmpdir(), 'clickstream-crash-'));
   const env: Record<string, string> = {
     LOG_LEVEL: 'warn',
-    KAFKA_BROKERS: inject('kafkaBrokers'),
-    KAFKA_CLIENT_ID: `crash-${id}`,
-    KAFKA_TOPIC_EVENTS: `crash-${id}.events`,
-    KAFKA_TOPIC_AGGREGATES: `crash-${id}.aggregates`,
-    KAFKA_TOPIC_DEAD_LETTER: `crash-${id}.dead-letter`,
-    KAFKA_CONSUMER_GROUP: `crash-${id}-aggregator`,
+    ...ownKafkaEnv(`crash-${id}`, inject('kafkaBrokers')),
     CHDB_PATH: chdbPath,
     AGGREGATOR_PORT: '0',
     // small inserts, so the crash lands with some rows stored and more still to come

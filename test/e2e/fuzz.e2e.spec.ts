@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { BROWSER_UA, eventually } from '../support/test-system.js';
+import { BROWSER_UA, eventually, ownKafkaEnv } from '../support/test-system.js';
 
 /**
  * The collect endpoint under generated and mutated input: FUZZ_RUNS requests (100,000 by
@@ -498,12 +498,7 @@ describe(`the collect endpoint under ${RUNS} generated and mutated requests (see
   const brokers = inject('kafkaBrokers');
   const env: Record<string, string> = {
     LOG_LEVEL: 'info',
-    KAFKA_BROKERS: brokers,
-    KAFKA_CLIENT_ID: `fuzz-${id}`,
-    KAFKA_TOPIC_EVENTS: `fuzz-${id}.events`,
-    KAFKA_TOPIC_AGGREGATES: `fuzz-${id}.aggregates`,
-    KAFKA_TOPIC_DEAD_LETTER: `fuzz-${id}.dead-letter`,
-    KAFKA_CONSUMER_GROUP: `fuzz-${id}-aggregator`,
+    ...ownKafkaEnv(`fuzz-${id}`, brokers),
     CHDB_PATH: chdbPath,
     INGEST_PORT: '0',
     AGGREGATOR_PORT: '0',

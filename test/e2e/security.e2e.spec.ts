@@ -9,24 +9,11 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { dashboardToken } from '../../apps/gateway/src/auth/access-tokens.js';
 import { readTopic } from '../support/kafka-reader.js';
 import { handshake } from '../support/live-socket.js';
-import { BROWSER_UA, eventually, postJson, startTestSystem, tokenFor } from '../support/test-system.js';
+import { BROWSER_UA, eventually, ownKafkaEnv, postJson, startTestSystem, tokenFor } from '../support/test-system.js';
 
 type System = Awaited<ReturnType<typeof startTestSystem>>;
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-
-/** What the /live namespace answers a handshake that names site and token in the query string instead of `auth`. */
-async function queryHandshake(gatewayUrl: string, query: Record<string, string>): Promise<string> {
-  const socket = io(`${gatewayUrl}/live`, { query, transports: ['websocket'], reconnection: false });
-  try {
-    return await new Promise<string>((resolve) => {
-      socket.once('connect_error', (err) => resolve(err.message));
-      socket.once('snapshot', () => resolve('accepted'));
-    });
-  } finally {
-    socket.close();
-  }
-}
 
 /** Near misses of a good token: one character short or long, another case, a prefix. */
 const nearMisses = (token: string): string[] => [token.slice(0, -1), `${token}A`, token.toUpperCase() === token ? token.toLowerCase() : token.toUpperCase(), token.slice(0, 8), ` ${token}x`];
@@ -98,9 +85,9 @@ describe('access to the dashboard data and the admin API', () => {
   it('refuses a socket with another site\'s token in the query string, a near miss, or a token of a site that does not exist', async () => {
     const alpha = await tokenFor(system, 'alpha');
     const beta = await tokenFor(system, 'beta');
-    expect(await queryHandshake(system.gatewayUrl, { site: 'alpha', token: alpha })).toBe('accepted');
-    expect(await queryHandshake(system.gatewayUrl, { site: 'alpha', token: beta })).toBe('unauthorized');
-    expect(await queryHandshake(system.gatewayUrl, { site: 'alpha' })).toBe('unauthorized');
+    expect(await handshake(system.gatewayUrl, { site: 'alpha', token: alpha }, 'query')).toBe('accepted');
+    expect(await handshake(system.gatewayUrl, { site: 'alpha', token: beta }, 'query')).toBe('unauthorized');
+    expect(await handshake(system.gatewayUrl, { site: 'alpha' }, 'query')).toBe('unauthorized');
     for (const miss of [...nearMisses(alpha), ...nearMisses(system.admin.token)]) {
       expect(await handshake(system.gatewayUrl, { site: 'alpha', token: miss }), miss).toBe('unauthorized');
     }
@@ -196,12 +183,7 @@ describe('what the running system writes out, at debug level', () => {
   const env: Record<string, string> = {
     LOG_LEVEL: 'debug',
     ADMIN_TOKEN: adminToken,
-    KAFKA_BROKERS: inject('kafkaBrokers'),
-    KAFKA_CLIENT_ID: `logs-${id}`,
-    KAFKA_TOPIC_EVENTS: `logs-${id}.events`,
-    KAFKA_TOPIC_AGGREGATES: `logs-${id}.aggregates`,
-    KAFKA_TOPIC_DEAD_LETTER: `logs-${id}.dead-letter`,
-    KAFKA_CONSUMER_GROUP: `logs-${id}-aggregator`,
+    ...ownKafkaEnv(`logs-${id}`, inject('kafkaBrokers')),
     CHDB_PATH: chdbPath,
     INGEST_PORT: '0',
     GATEWAY_PORT: '0',
@@ -265,7 +247,7 @@ describe('what the running system writes out, at debug level', () => {
     for (const [path, init, status] of reads) expect((await fetch(`${gateway}${path}`, init)).status, path).toBe(status);
     expect(await handshake(gateway, { site: 'alpha', token: rotated.token })).toBe('accepted');
     expect(await handshake(gateway, { site: 'alpha', token: wrongDashboardToken })).toBe('unauthorized');
-    expect(await queryHandshake(gateway, { site: 'beta', token: created.token })).toBe('unauthorized');
+    expect(await handshake(gateway, { site: 'beta', token: created.token }, 'query')).toBe('unauthorized');
 
     // every event stored, so the aggregator has had its say in the output too
     await eventually(async () => {

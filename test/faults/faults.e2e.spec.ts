@@ -10,6 +10,7 @@ import { claimPort, projectRoot, startLocalKafka, type RunningKafka } from '@cli
 import { createLogger } from '@clickstream/logger';
 import { runLoad } from '../../tools/loadgen/src/load-runner.js';
 import { seededRandom } from '../../tools/loadgen/src/traffic.js';
+import { ownKafkaEnv } from '../support/test-system.js';
 import { AppProcess, waitForHttp } from './app-process.js';
 
 /**
@@ -57,12 +58,7 @@ describe(`${EVENTS} events through kill -9 of the aggregator (3x) and ingest (1x
     mkdirSync(join(dir, 'kafka'));
     env = {
       LOG_LEVEL: 'warn',
-      KAFKA_BROKERS: `127.0.0.1:${brokerPorts.port}`,
-      KAFKA_CLIENT_ID: `faults-${id}`,
-      KAFKA_TOPIC_EVENTS: `faults-${id}.events`,
-      KAFKA_TOPIC_AGGREGATES: `faults-${id}.aggregates`,
-      KAFKA_TOPIC_DEAD_LETTER: `faults-${id}.dead-letter`,
-      KAFKA_CONSUMER_GROUP: `faults-${id}-aggregator`,
+      ...ownKafkaEnv(`faults-${id}`, `127.0.0.1:${brokerPorts.port}`),
       BOOTSTRAP_SITES: SITES.join(','),
     };
     // each process owns its chDB folder; ingest keeps only its sites and daily salt there

@@ -7,6 +7,18 @@ import { loadConfig, type AppConfig } from '@clickstream/config';
 import { createLogger } from '@clickstream/logger';
 import { startSystem, type RunningSystem } from '../../apps/standalone/src/system.js';
 
+/** Kafka settings of a test's own: the broker, and topics and a consumer group named `<name>-<...>`. */
+export function ownKafkaEnv(name: string, brokers: string): Record<string, string> {
+  return {
+    KAFKA_BROKERS: brokers,
+    KAFKA_CLIENT_ID: name,
+    KAFKA_TOPIC_EVENTS: `${name}.events`,
+    KAFKA_TOPIC_AGGREGATES: `${name}.aggregates`,
+    KAFKA_TOPIC_DEAD_LETTER: `${name}.dead-letter`,
+    KAFKA_CONSUMER_GROUP: `${name}-aggregator`,
+  };
+}
+
 /**
  * The test's own configuration: the run's broker, topics and consumer group unique to this
  * file, a fresh chDB folder (or a fresh database on a ClickHouse server), free HTTP ports.
@@ -17,12 +29,7 @@ export function testConfig(overrides: Record<string, string> = {}): { config: Ap
   const clickhouseUrl = inject('clickhouseUrl');
   const config = loadConfig({
     LOG_LEVEL: process.env['TEST_LOG_LEVEL'] ?? 'error',
-    KAFKA_BROKERS: inject('kafkaBrokers'),
-    KAFKA_CLIENT_ID: `test-${id}`,
-    KAFKA_TOPIC_EVENTS: `test-${id}.events`,
-    KAFKA_TOPIC_AGGREGATES: `test-${id}.aggregates`,
-    KAFKA_TOPIC_DEAD_LETTER: `test-${id}.dead-letter`,
-    KAFKA_CONSUMER_GROUP: `test-${id}-aggregator`,
+    ...ownKafkaEnv(`test-${id}`, inject('kafkaBrokers')),
     CHDB_PATH: chdbPath,
     ...(clickhouseUrl ? { CLICKHOUSE_URL: clickhouseUrl, CLICKHOUSE_DATABASE: `test_${id}` } : {}),
     INGEST_PORT: '0',
