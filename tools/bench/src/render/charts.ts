@@ -27,7 +27,12 @@ const points = (ls: Level[], y: (p: PhaseResult) => number | null): ChartPoint[]
 export function renderCharts(r: BenchReport): { throughput: string; latency: string } {
   const single = levels(r, 1);
   const batched = levels(r, 20);
-  const caption = `${r.command} — ${r.date} — ${r.cores} cores — hollow markers: level not sustained`;
+  // the charts show the capacity and freshness sections, which may come from an earlier run than the last command
+  const measured = (['capacity', 'freshness'] as const).flatMap((name) => {
+    const run = r.sections[name]?.run;
+    return run ? [`${name}: ${run.command}, ${run.startedAt}, ${run.cores} cores`] : [];
+  });
+  const caption = [...measured, 'hollow markers: level not sustained'];
   const throughput: ChartSeries[] = [
     { name: 'single events', color: BLUE, points: points(single, (p) => p.load.achievedEventsPerSecond) },
     { name: 'batches of 20', color: ORANGE, points: points(batched, (p) => p.load.achievedEventsPerSecond) },

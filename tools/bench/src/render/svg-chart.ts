@@ -98,7 +98,7 @@ function panel(p: ChartPanel, offsetX: number): string {
   if (p.diagonal) {
     const d = Math.min(x1, y1);
     out.push(`<line x1="${sx(0)}" y1="${sy(0)}" x2="${sx(d).toFixed(1)}" y2="${sy(d).toFixed(1)}" stroke="#bbb" stroke-dasharray="4 4"/>`);
-    out.push(`<text x="${(sx(d) - 4).toFixed(1)}" y="${(sy(d) + 14).toFixed(1)}" text-anchor="end" font-size="10" fill="#888">offered = accepted</text>`);
+    out.push(`<text x="${(sx(d * 0.75) + 8).toFixed(1)}" y="${(sy(d * 0.75) + 16).toFixed(1)}" font-size="10" fill="#888">offered = accepted</text>`);
   }
   for (const r of p.references ?? []) {
     out.push(`<line x1="${M.left}" x2="${M.left + w}" y1="${sy(r.y).toFixed(1)}" y2="${sy(r.y).toFixed(1)}" stroke="#c00" stroke-dasharray="6 3" stroke-width="1"/>`);
@@ -121,15 +121,15 @@ function panel(p: ChartPanel, offsetX: number): string {
   return out.join('\n');
 }
 
-/** One SVG document with the panels side by side and a caption line under them. */
-export function renderChart(panels: readonly ChartPanel[], caption: string): string {
+/** One SVG document with the panels side by side and caption lines under them. */
+export function renderChart(panels: readonly ChartPanel[], caption: readonly string[]): string {
   const width = PANEL_W * panels.length;
-  const height = PANEL_H + 24;
+  const height = PANEL_H + 14 * caption.length + 8;
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Helvetica, Arial, sans-serif">`,
     `<rect width="${width}" height="${height}" fill="#fafafa"/>`,
     ...panels.map((p, i) => panel(p, i * PANEL_W)),
-    `<text x="${width / 2}" y="${height - 8}" text-anchor="middle" font-size="10" fill="#666">${esc(caption)}</text>`,
+    ...caption.map((line, i) => `<text x="${width / 2}" y="${PANEL_H + 14 * (i + 1)}" text-anchor="middle" font-size="10" fill="#666">${esc(line)}</text>`),
     '</svg>',
     '',
   ].join('\n');
