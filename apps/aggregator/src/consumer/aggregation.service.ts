@@ -236,7 +236,8 @@ export class AggregationService {
 
   private async loadFromStorage(topic: string, partition: number): Promise<void> {
     // first mend an insert a crash may have cut between the raw table and its views
-    const completed = await this.sink.completeRecentInserts(topic, partition, REPAIR_ROWS_BACK);
+    this.epoch ??= await this.sink.epoch();
+    const completed = await this.sink.completeRecentInserts(topic, partition, REPAIR_ROWS_BACK, this.epoch);
     const storedOffset = await this.sink.storedOffset(topic, partition);
     const seen = new SeenIds(DUPLICATE_WINDOW_MS, MAX_SEEN_IDS);
     this.stream.open(partition, storedOffset);

@@ -122,18 +122,20 @@ export class RollupSink {
    * between leaves the raw rows without (some of) their rollups, and the restarted aggregator
    * would skip those rows as already stored. The raw table and every view that did get the block
    * recognise the token and skip it; a view that missed it gets it now. `rowsBack`: how far
-   * below the partition's newest stored offset to look (several inserts' worth).
+   * below the partition's newest stored offset to look (several inserts' worth). Only inserts of
+   * the current replay `epoch`: a replay rebuilt the rollups of the rows it kept from the raw
+   * table, into tables that no longer remember the older tokens.
    * Returns how many inserts were sent again.
    */
-  async completeRecentInserts(topic: string, partition: number, rowsBack: number): Promise<number> {
+  async completeRecentInserts(topic: string, partition: number, rowsBack: number, epoch: number): Promise<number> {
     const tokens = await (
       await this.clickhouse.query({
         query: `SELECT insert_token AS token, max(kafka_offset) AS newest FROM ${this.db}.events_raw
-                WHERE kafka_topic = {topic:String} AND kafka_partition = {partition:UInt16} AND insert_token != ''
+                WHERE kafka_topic = {topic:String} AND kafka_partition = {partition:UInt16} AND startsWith(insert_token, {prefix:String})
                   AND kafka_offset + {rowsBack:UInt32} > (SELECT max(kafka_offset) FROM ${this.db}.events_raw
                                                           WHERE kafka_topic = {topic:String} AND kafka_partition = {partition:UInt16})
                 GROUP BY insert_token ORDER BY newest`,
-        query_params: { topic, partition, rowsBack },
+        query_params: { topic, partition, rowsBack, prefix: `e${epoch}|` },
         format: 'JSONEachRow',
       })
     ).json<{ token: string }>();
