@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { startBareCollectServer } from '../bare-collect-server.js';
 import type { BlastResult } from '../http-blast.js';
-import type { BenchContext } from '../support/bench-context.js';
+import { settled, type BenchContext } from '../support/bench-context.js';
 import { runBlast } from '../support/blast.js';
 import { profiled, type ProfileSummary } from '../support/cpu-profile.js';
 import { goal, type Goal } from '../support/goals.js';
@@ -44,7 +44,10 @@ export async function runIngest(ctx: BenchContext): Promise<IngestResult> {
     for (const batch of [1, 20]) {
       const connections = 64;
       const job = { connections, durationMs, batch, seed: batch };
+      // each measurement starts with the aggregator caught up: the events of the previous one are stored first
+      await settled(ctx);
       const { result: bareResult, cpu: bareCpu } = await withCpu(ctx.kafkaPid, () => runBlast({ ...job, url: bare.url }));
+      await settled(ctx);
       const { result: ours, cpu } = await withCpu(ctx.kafkaPid, () => runBlast({ ...job, url: ctx.collectUrl }));
       rows.push({
         batch,
@@ -67,6 +70,7 @@ export async function runIngest(ctx: BenchContext): Promise<IngestResult> {
   let profile: ProfileSummary | undefined;
   if (ctx.profile) {
     const job = { connections: 64, durationMs: ctx.quick ? 500 : 5000, batch: 1, seed: 1, url: ctx.collectUrl };
+    await settled(ctx);
     ({ profile } = await profiled(() => runBlast(job), join(ctx.outDir, 'bench-ingest.cpuprofile')));
   }
   return { rows, profile, goals: rows.map((r) => goal(`collect endpoint vs bare server, ${r.batch === 1 ? 'single events' : `batches of ${r.batch}`}`, r.ratio, '>=', 0.6, 'x')) };

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { BlastResult } from '../http-blast.js';
-import type { BenchContext } from '../support/bench-context.js';
+import { settled, type BenchContext } from '../support/bench-context.js';
 import { runBlast } from '../support/blast.js';
 import { profiled, type ProfileSummary } from '../support/cpu-profile.js';
 import { goal, type Goal } from '../support/goals.js';
@@ -48,7 +48,10 @@ export async function runMalformed(ctx: BenchContext): Promise<MalformedResult> 
     const dirty: BlastResult[] = [];
     let noise = 0;
     for (let round = 0; round < rounds; round++) {
+      // each measurement starts with the aggregator caught up with the previous one's events
+      await settled(ctx);
       const c = await withCpu(ctx.kafkaPid, () => runBlast({ ...job, seed: job.seed + 100 * round }));
+      await settled(ctx);
       const d = await withCpu(ctx.kafkaPid, () => runBlast({ ...job, seed: job.seed + 100 * round, malformedShare }));
       clean.push(c.result);
       dirty.push(d.result);
@@ -65,6 +68,7 @@ export async function runMalformed(ctx: BenchContext): Promise<MalformedResult> 
   const worst = rows.reduce((a, b) => (b.ratio < a.ratio ? b : a));
   if (ctx.profile) {
     const job = { url: ctx.collectUrl, connections: 64, durationMs: ctx.quick ? 500 : 5000, batch: worst.batch, seed: 8, countAccepted: true, malformedShare };
+    await settled(ctx);
     ({ profile } = await profiled(() => runBlast(job), join(ctx.outDir, 'bench-malformed.cpuprofile')));
   }
   return { durationMs, rows, profile, profiledBatch: worst.batch, goals: rows.map((r) => goal(`good events with 5% malformed vs clean, ${r.batch === 1 ? 'single events' : `batches of ${r.batch}`}`, r.ratio, '>=', 0.95, 'x')) };

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { Kafka, logLevel, Partitioners, type Producer, type ProducerBatch, type ProducerConfig } from 'kafkajs';
 import { EventProducer, TopicAdmin, type OutgoingMessage } from '@clickstream/kafka';
-import type { BenchContext } from '../support/bench-context.js';
+import { settled, type BenchContext } from '../support/bench-context.js';
 import { profiled, type ProfileSummary } from '../support/cpu-profile.js';
 import { realisticEvents } from '../support/events.js';
 import { goal, type Goal } from '../support/goals.js';
@@ -160,6 +160,7 @@ export async function runProducer(ctx: BenchContext): Promise<ProducerResult> {
     const raw: Measured[] = [];
     let noise = 0;
     for (let round = 0; round < rounds; round++) {
+      await settled(ctx);
       const a = await withCpu(ctx.kafkaPid, () => driveEventProducer(ctx, pool, eventsPerCall, durationMs / rounds));
       const b = await withCpu(ctx.kafkaPid, () => rawLoop(ctx, pool, a.result.sizes, durationMs / rounds));
       ours.push(a.result);

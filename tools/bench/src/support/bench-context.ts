@@ -112,3 +112,16 @@ export async function blockNumbers(ctx: BenchContext, database = ctx.system.conf
   const rows = await queryRows<{ table: string; b: number | string }>(ctx, `SELECT table, max(max_block_number) AS b FROM system.parts WHERE database = {db:String} GROUP BY table`, { db: database });
   return Object.fromEntries(rows.map((r) => [r.table, Number(r.b)]));
 }
+
+/**
+ * Waits until the aggregator has caught up (no lag), so a measurement does not share the
+ * machine with the backlog the previous one left; gives up after `timeoutMs`.
+ */
+export async function settled(ctx: BenchContext, timeoutMs = 60_000): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (performance.now() < deadline) {
+    if ((await aggregatorLag(ctx).catch(() => 1)) === 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  ctx.log('the aggregator still had a backlog when the next measurement started');
+}
