@@ -71,4 +71,95 @@ describe('BatchConsumer on a real broker', () => {
     expect(calls).toBeGreaterThanOrEqual(2);
     expect(await committed(groupId, topic)).toBe('3');
   });
+
+  it('pipelined: handles the next batch before the previous one is durable, and commits each only once it is', async () => {
+    const topic = await newTopicWith(3);
+    const groupId = `spec-${randomUUID()}`;
+    let drains = 0;
+    const durables: { resolve: () => void }[] = [];
+    const consumer = new BatchConsumer(kafka, { groupId, topics: [topic], fromBeginning: true, onDrain: () => (drains += 1) }, logger);
+    const producer = kafka.producer();
+    await producer.connect();
+    let handled = 0;
+    let sawSecond: () => void = () => undefined;
+    const second = new Promise<void>((r) => (sawSecond = r));
+    await consumer.start(async (batch) => {
+      handled += batch.messages.length;
+      if (handled > 3) sawSecond();
+      let resolve: () => void = () => undefined;
+      const durable = new Promise<void>((r) => (resolve = r));
+      durables.push({ resolve });
+      return { durable };
+    });
+    await consumer.ready();
+    // the first batch is handled but not durable: no commit yet, and the next batch still comes
+    await expect.poll(() => handled, { timeout: 15_000 }).toBe(3);
+    await producer.send({ topic, acks: -1, messages: [{ value: 'm3' }, { value: 'm4' }] });
+    await second;
+    expect(await committed(groupId, topic)).toBe('-1');
+    // durable out of order: the later batch waits for the earlier one before it is committed
+    durables[1]!.resolve();
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await committed(groupId, topic)).toBe('-1');
+    durables[0]!.resolve();
+    await expect.poll(() => committed(groupId, topic), { timeout: 5000 }).toBe('5');
+
+    await producer.send({ topic, acks: -1, messages: [{ value: 'm5' }] });
+    await expect.poll(() => handled, { timeout: 15_000 }).toBe(6);
+    // a stop asks to drain and commits what becomes durable before it leaves the group
+    const stopping = consumer.stop();
+    await expect.poll(() => drains).toBe(1);
+    durables[2]!.resolve();
+    await stopping;
+    await producer.disconnect();
+    expect(await committed(groupId, topic)).toBe('6');
+  });
+
+  it('pipelined: before rejoining for a rebalance, the member makes what it handled durable and commits it, so the new owner repeats nothing', async () => {
+    const topic = `batch-consumer-${randomUUID()}`;
+    await new TopicAdmin(kafka, logger).ensureTopics([{ topic, partitions: 2, replicationFactor: 1 }]);
+    const groupId = `spec-${randomUUID()}`;
+    const producer = kafka.producer();
+    await producer.connect();
+    let sent = 0;
+    let sending = true;
+    const traffic = (async () => {
+      while (sending) {
+        await producer.send({ topic, acks: -1, messages: [0, 1].map((partition) => ({ partition, value: `m${sent++}` })) });
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    })();
+
+    // A's batches become durable only when a drain asks for it: a rejoin without the drain would hand B uncommitted offsets
+    const handled: { member: string; partition: number; offset: bigint }[] = [];
+    const waiting: (() => void)[] = [];
+    let drained = false;
+    const a = new BatchConsumer(
+      kafka,
+      { groupId, topics: [topic], fromBeginning: true, concurrency: 2, onDrain: () => ((drained = true), waiting.splice(0).forEach((r) => r())), onDrained: () => (drained = false) },
+      logger,
+    );
+    await a.start(async (batch) => {
+      for (const m of batch.messages) handled.push({ member: 'a', partition: batch.partition, offset: m.offset });
+      const durable = drained ? Promise.resolve() : new Promise<void>((r) => waiting.push(r));
+      return { durable };
+    });
+    await a.ready();
+    await expect.poll(() => handled.length, { timeout: 15_000 }).toBeGreaterThan(20);
+    expect(await committed(groupId, topic)).toBe('-1');
+
+    const b = new BatchConsumer(kafka, { groupId, topics: [topic], fromBeginning: true }, logger);
+    await b.start(async (batch) => {
+      for (const m of batch.messages) handled.push({ member: 'b', partition: batch.partition, offset: m.offset });
+    });
+    await b.ready();
+    await expect.poll(() => handled.filter((h) => h.member === 'b').length, { timeout: 30_000 }).toBeGreaterThan(10);
+    sending = false;
+    await traffic;
+    await Promise.all([a.stop(), b.stop()]);
+    await producer.disconnect();
+
+    const keys = handled.map((h) => `${h.partition}:${h.offset}`);
+    expect(new Set(keys).size).toBe(keys.length);
+  });
 });

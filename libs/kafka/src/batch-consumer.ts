@@ -24,17 +24,49 @@ export interface BatchConsumerOptions {
   stallMs?: number;
   /** Batches of different partitions handled at once (default 1). */
   concurrency?: number;
+  /**
+   * Pipelined handlers: asked to make everything handled so far durable soon, because this
+   * member is about to rejoin its group (a rebalance) or to stop; their batches are committed
+   * before it does, so no partition moves on with effects still on the way.
+   */
+  onDrain?: () => void;
+  /** The drain is over (the member rejoined or gave up waiting). */
+  onDrained?: () => void;
 }
 
-export type BatchHandler = (batch: ConsumedBatch) => Promise<void>;
+/**
+ * What a pipelined handler returns once it has handled a batch: `durable` settles when the
+ * batch's effects are stored. The consumer moves on to the next batches at once and commits
+ * this one when `durable` resolves. `durable` may reject only once the handler's owner is
+ * stopping (its effects are then dropped and the batch is delivered again after a restart).
+ */
+export interface BatchOutcome {
+  durable: Promise<void>;
+}
+
+/** A handler that returns nothing is done with the batch when it returns: the batch is committed then. */
+export type BatchHandler = (batch: ConsumedBatch) => Promise<BatchOutcome | void>;
 
 /** While a handler waits (for storage, say), the member keeps heartbeating this often, so the group keeps it. */
 const KEEPALIVE_MS = 2000;
+/** Longest wait for pipelined batches to become durable before a rejoin (within the rebalance timeout). */
+const REBALANCE_DRAIN_MS = 15_000;
+
+function isRebalancing(err: unknown): boolean {
+  const type = (err as { type?: string }).type;
+  return type === 'REBALANCE_IN_PROGRESS' || type === 'NOT_COORDINATOR_FOR_GROUP' || type === 'ILLEGAL_GENERATION';
+}
 
 /**
  * Runs a consumer group with manual commits: a batch's offsets are committed only after
- * the handler returned, so a crash in between redelivers the batch (at-least-once);
- * handlers make redelivery harmless.
+ * the handler returned, or, for a pipelined handler, once the batch it handled is durable,
+ * so a crash in between redelivers the batch (at-least-once); handlers make redelivery
+ * harmless. A pipelined partition's commits follow its batches' order.
+ *
+ * Before a pipelined member rejoins for a rebalance, it waits for what it handled to be
+ * durable and committed, so the partition's next owner starts from stored state. The wait
+ * starts when a heartbeat of a batch reports the rebalance; a member without traffic learns
+ * of it from its own fetch loop and only asks the handler to drain (see RELIABILITY.md).
  *
  * kafkajs can leave a consumer silent after its only broker restarts (tulios/kafkajs#267,
  * #659), so a watchdog rebuilds the member when it has not fetched for `stallMs`.
@@ -50,6 +82,11 @@ export class BatchConsumer {
   private watchdog: NodeJS.Timeout | undefined;
   private rebuilding: Promise<void> | undefined;
   private markJoined: () => void = () => undefined;
+  /** Per partition, the commit of its latest pipelined batch (each waits for the ones before). */
+  private readonly commits = new Map<string, Promise<boolean>>();
+  /** Pipelined batches handled and not yet durable and committed (or given up). */
+  private outstanding = 0;
+  private settledWaiters: (() => void)[] = [];
   private readonly joined: Promise<void>;
 
   constructor(
@@ -81,14 +118,30 @@ export class BatchConsumer {
     }, Math.min(5000, stallMs)).unref();
   }
 
-  /** Stops fetching, lets the batch in progress finish and commit, and leaves the group. */
+  /**
+   * Stops fetching, lets the batch in progress finish, waits for pipelined batches to be
+   * durable and committed (the group must still know this member for the commits), and leaves.
+   */
   async stop(): Promise<void> {
     clearInterval(this.watchdog);
     const wasRunning = this.running;
+    if (wasRunning) {
+      this.pause();
+      this.options.onDrain?.();
+      await this.settled();
+    }
     this.running = false;
     await this.rebuilding;
     if (wasRunning) await this.consumer.stop();
     await this.consumer.disconnect();
+    // batches handled while the stop waited for the one in progress
+    await this.settled();
+  }
+
+  /** Resolves once every pipelined batch handled so far is committed or given up. */
+  settled(): Promise<void> {
+    if (this.outstanding === 0) return Promise.resolve();
+    return new Promise((resolve) => this.settledWaiters.push(resolve));
   }
 
   /** Stops fetching (the batches in progress go on); the member stays in its group. */
@@ -118,6 +171,13 @@ export class BatchConsumer {
       this.markJoined();
     });
     consumer.on(consumer.events.FETCH_START, () => (this.lastFetchAt = Date.now()));
+    consumer.on(consumer.events.REBALANCING, () => {
+      if (this.options.onDrain && this.outstanding > 0) {
+        this.logger.info({ groupId: this.options.groupId, outstanding: this.outstanding }, 'rebalancing: storing what was handled');
+        this.options.onDrain();
+        void this.settled().then(() => this.options.onDrained?.());
+      }
+    });
     consumer.on(consumer.events.CRASH, (event) => {
       this.logger.warn({ groupId: this.options.groupId, err: event.payload.error.message, restart: event.payload.restart }, 'consumer crashed');
     });
@@ -143,6 +203,65 @@ export class BatchConsumer {
     }
   }
 
+  /** Commits a pipelined batch once it is durable and every earlier batch of its partition is committed. */
+  private commitWhenDurable(durable: Promise<void>, commitOffsets: (offsets: Offsets) => Promise<void>, topic: string, partition: number, offset: string): void {
+    const key = `${topic}:${partition}`;
+    const previous = this.commits.get(key) ?? Promise.resolve(false);
+    this.outstanding += 1;
+    // handled below, once the earlier batches are: not an unhandled rejection meanwhile
+    durable.catch(() => undefined);
+    // the chain carries whether an earlier batch of the partition failed to become durable
+    const committed = previous.then(async (failedBefore) => {
+      try {
+        await durable;
+      } catch (err) {
+        this.logger.warn({ topic, partition, offset, err: (err as Error).message }, 'batch not stored; not committed, delivered again');
+        if (this.running && !failedBefore) this.restartFromCommitted();
+        return true;
+      }
+      // never commit past a batch that was not stored
+      if (failedBefore) return true;
+      try {
+        await this.commit(commitOffsets, topic, partition, offset);
+        this.logger.debug({ partition, offset }, 'batch durable and committed');
+      } catch (err) {
+        // harmless: the next commit of the partition covers this one, a redelivery is skipped by the handler
+        this.logger.warn({ topic, partition, offset, err: (err as Error).message }, 'commit of a durable batch failed');
+      }
+      return false;
+    });
+    void committed.finally(() => {
+      this.outstanding -= 1;
+      if (this.outstanding === 0) for (const w of this.settledWaiters.splice(0)) w();
+    });
+    this.commits.set(key, committed);
+  }
+
+  /**
+   * A pipelined batch's own heartbeat: when it reports a rebalance, waits (bounded) for the
+   * batches handled so far to be durable and committed before kafkajs rejoins.
+   */
+  private async heartbeatOrDrain(heartbeat: () => Promise<void>): Promise<void> {
+    try {
+      await heartbeat();
+    } catch (err) {
+      if (isRebalancing(err) && this.outstanding > 0) {
+        this.logger.info({ groupId: this.options.groupId, outstanding: this.outstanding }, 'rebalancing: storing and committing what was handled before rejoining');
+        this.options.onDrain?.();
+        await Promise.race([this.settled(), new Promise((r) => setTimeout(r, REBALANCE_DRAIN_MS).unref())]);
+        this.options.onDrained?.();
+      }
+      throw err;
+    }
+  }
+
+  /** A handled batch was not stored while running: fetch again from the committed offsets. */
+  private restartFromCommitted(): void {
+    if (this.rebuilding) return;
+    this.logger.warn({ groupId: this.options.groupId }, 'restarting the member from its committed offsets');
+    this.rebuilding = this.rebuild().finally(() => (this.rebuilding = undefined));
+  }
+
   private async rebuild(): Promise<void> {
     const old = this.consumer;
     const stopped = Promise.resolve()
@@ -151,6 +270,9 @@ export class BatchConsumer {
       .catch((err: Error) => this.logger.warn({ err: err.message }, 'stalled consumer did not stop cleanly'));
     await Promise.race([stopped, new Promise((r) => setTimeout(r, 10_000).unref())]);
     if (!this.running) return;
+    // the old member's pending commits may fail; the new one starts from the committed offsets
+    // and the handler skips what it already handled
+    this.commits.clear();
     this.consumer = this.build();
     this.lastFetchAt = Date.now();
     await this.run(this.consumer).catch((err: Error) => this.logger.warn({ err: err.message }, 'consumer restart failed; will retry'));
@@ -180,11 +302,17 @@ export class BatchConsumer {
             .catch((err: Error) => this.logger.warn({ partition: batch.partition, err: err.message }, 'heartbeat failed while a batch waits'));
         }, KEEPALIVE_MS);
         try {
-          await this.handler!({ topic: batch.topic, partition: batch.partition, messages });
+          const outcome = await this.handler!({ topic: batch.topic, partition: batch.partition, messages });
           const last = batch.messages[batch.messages.length - 1]!.offset;
+          const next = (BigInt(last) + 1n).toString();
           resolveOffset(last);
-          await this.commit(commitOffsetsIfNecessary, batch.topic, batch.partition, (BigInt(last) + 1n).toString());
-          this.logger.debug({ partition: batch.partition }, 'batch committed');
+          if (outcome) {
+            this.commitWhenDurable(outcome.durable, commitOffsetsIfNecessary, batch.topic, batch.partition, next);
+            await this.heartbeatOrDrain(heartbeat);
+          } else {
+            await this.commit(commitOffsetsIfNecessary, batch.topic, batch.partition, next);
+            this.logger.debug({ partition: batch.partition }, 'batch committed');
+          }
         } catch (err) {
           this.logger.warn({ partition: batch.partition, err: (err as Error).message }, 'batch failed; it will be delivered again');
           throw err;

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { AppConfig } from '@clickstream/config';
 import { decodeEvent, EventDecodeError } from '@clickstream/events';
-import type { ConsumedBatch } from '@clickstream/kafka';
+import type { BatchOutcome, ConsumedBatch } from '@clickstream/kafka';
 import type { Logger } from '@clickstream/logger';
 import { APP_CONFIG, LOGGER } from '@clickstream/platform';
 import { SeenIds, StreamProcessor } from '@clickstream/stream';
@@ -21,6 +21,14 @@ const MAX_SEEN_IDS = 200_000;
 const MAX_RESTORED_EVENTS = 500_000;
 /** Offsets below a partition's newest stored one whose inserts are sent again on load: a few inserts' worth. */
 const REPAIR_ROWS_BACK = 2000;
+/**
+ * A partition taken over from another live member is loaded this long after the assignment:
+ * the previous owner stores what it handled before it rejoins when it is busy, and starts
+ * storing it at the rebalance when it is idle; this covers that last insert.
+ */
+const TAKEOVER_GRACE_MS = 3000;
+/** Rows handled but not stored yet, at most (the consumer waits beyond): at least this many, or 20 inserts' worth. */
+const MIN_UNSTORED_ROWS = 20_000;
 
 export interface StorageState {
   up: boolean;
@@ -28,20 +36,24 @@ export interface StorageState {
 }
 
 /**
- * Turns consumed batches into stored rows and live window updates. Per batch: skip what
- * ClickHouse already holds, drop retried duplicates, run the stream core (sessions, lateness,
- * windows), buffer the rows for one deduplicated insert, and return only once they are
- * stored: the consumer commits after that. If storing fails, the partition's in-memory state
- * is dropped and rebuilt from ClickHouse before the batch is seen again.
+ * Turns consumed batches into stored rows and live window updates. Per batch: skip what was
+ * handled or stored already, drop retried duplicates, run the stream core (sessions,
+ * lateness, windows), and buffer the rows for one deduplicated insert. It returns at once,
+ * so the partition's next batch (and the live view) does not wait for ClickHouse; the batch
+ * is committed when its `durable` promise resolves. If handling fails, the partition's
+ * in-memory state is dropped, once everything buffered is stored, and rebuilt from ClickHouse
+ * before the batch is seen again.
  */
 @Injectable()
 export class AggregationService {
   readonly stream: StreamProcessor;
   private readonly buffer: InsertBuffer;
-  /** Highest offset known stored, per partition, so a redelivered range is not inserted again. */
-  private readonly stored = new Map<number, bigint>();
+  /** Highest offset handled (stored, or buffered for storage), per partition, so a redelivered range is skipped. */
+  private readonly handled = new Map<number, bigint>();
   private readonly seen = new Map<number, SeenIds>();
   private readonly loading = new Map<number, Promise<void>>();
+  /** Partitions taken over from another member, and when they may be loaded. */
+  private readonly takeovers = new Map<number, number>();
   private epoch: number | undefined;
   private storage: StorageState = { up: true, since: Date.now() };
   private storageListener: (state: StorageState) => void = () => undefined;
@@ -68,7 +80,7 @@ export class AggregationService {
     this.restoreSpanMs = Math.max(stream.sessionGapMs, 30 * 60_000) + stream.allowedLatenessMs + 2 * config.ingest.clockSkewMs + 60_000;
     this.buffer = new InsertBuffer(
       (rows) => this.store(rows),
-      { maxRows: stream.flushRows, maxDelayMs: stream.flushIntervalMs },
+      { maxRows: stream.flushRows, maxDelayMs: stream.flushIntervalMs, maxUnstoredRows: Math.max(MIN_UNSTORED_ROWS, 20 * stream.flushRows) },
       {
         onFailure: (err, attempt, retryInMs) => {
           this.metrics.insertFailures.inc();
@@ -98,26 +110,34 @@ export class AggregationService {
 
   /**
    * The group changed: forget partitions we no longer own, so a later takeover reloads them.
+   * `shared`: this member does not own every partition (other members are alive).
    * Safe only because kafkajs finishes every batch in flight before it rejoins and reports
-   * the new assignment: no batch of a revoked partition is still running here.
+   * the new assignment (no batch of a revoked partition is still running here), and the
+   * consumer drained the insert buffer before rejoining (see BatchConsumer).
    */
-  onAssignment(partitions: readonly number[]): void {
+  onAssignment(partitions: readonly number[], shared: boolean): void {
     const owned = new Set(partitions);
-    for (const p of [...this.stored.keys()]) if (!owned.has(p)) this.release(p);
+    for (const p of [...this.handled.keys()]) if (!owned.has(p)) this.release(p);
+    this.takeovers.clear();
+    // with other members in the group, a partition new to this one may come from a live member
+    if (shared) for (const p of partitions) if (!this.handled.has(p)) this.takeovers.set(p, Date.now() + TAKEOVER_GRACE_MS);
   }
 
-  async process(batch: ConsumedBatch): Promise<void> {
+  async process(batch: ConsumedBatch): Promise<BatchOutcome> {
     const { topic, partition } = batch;
     await this.load(topic, partition);
-    const storedUpTo = this.stored.get(partition)!;
-    const seen = this.seen.get(partition)!;
+    // backpressure: ClickHouse slower than Kafka holds the consumer here, not the memory
+    await this.buffer.room();
+    const handledUpTo = this.handled.get(partition);
+    const seen = this.seen.get(partition);
+    // released while this batch waited for room (a failure, a new assignment): load again
+    if (handledUpTo === undefined || seen === undefined) return this.process(batch);
 
     const rows: StoredEvent[] = [];
-    const batchIds = new Set<string>();
     const undecodable: { partition: number; offset: bigint; value: Buffer | null; reason: string }[] = [];
     try {
       for (const m of batch.messages) {
-        if (m.offset <= storedUpTo) {
+        if (m.offset <= handledUpTo) {
           this.metrics.duplicates.inc({ reason: 'stored offset' });
           continue;
         }
@@ -130,8 +150,7 @@ export class AggregationService {
           undecodable.push({ partition, offset: m.offset, value: m.value, reason: err.message });
           continue;
         }
-        // remembered only once stored: a failed insert must not turn its retry into "duplicates"
-        if (seen.has(event.id) || batchIds.has(event.id)) {
+        if (seen.has(event.id)) {
           this.metrics.duplicates.inc({ reason: 'event id' });
           this.logger.debug({ partition, offset: m.offset.toString(), id: event.id }, 'duplicate event skipped');
           continue;
@@ -139,7 +158,8 @@ export class AggregationService {
         const facts = this.stream.process(partition, m.offset, event);
         if (!facts) continue;
         if (facts.late) this.metrics.lateEvents.inc();
-        batchIds.add(event.id);
+        // remembered at once: the next batches are handled before these rows are stored (a failure reloads the partition)
+        seen.checkAndAdd(event.id, event.receivedAt);
         rows.push({ event, facts, topic, partition, offset: m.offset });
       }
       // before the insert: once the rows are stored, a redelivery would skip these offsets
@@ -147,20 +167,24 @@ export class AggregationService {
         await this.publisher.deadLetter(undecodable);
         this.metrics.deadLettered.inc(undecodable.length);
       }
-      await this.buffer.add(rows);
     } catch (err) {
-      // the stream core has counted rows that are not stored: rebuild the partition from storage
+      // the stream core has counted rows that are not buffered: rebuild the partition from storage
       this.release(partition);
       throw err;
     }
-    if (rows.length > 0) {
-      this.stored.set(partition, rows[rows.length - 1]!.offset);
-      for (const r of rows) {
-        seen.checkAndAdd(r.event.id, r.event.receivedAt);
-        this.metrics.processed.inc({ type: r.event.isBot ? 'bot' : r.event.type });
-      }
-      seen.evict(rows[rows.length - 1]!.event.receivedAt);
-    }
+    const last = batch.messages[batch.messages.length - 1];
+    if (last && last.offset > handledUpTo) this.handled.set(partition, last.offset);
+    if (rows.length > 0) seen.evict(rows[rows.length - 1]!.event.receivedAt);
+    const durable = this.buffer.add(rows).then(
+      () => {
+        for (const r of rows) this.metrics.processed.inc({ type: r.event.isBot ? 'bot' : r.event.type });
+      },
+      (err: Error) => {
+        this.release(partition);
+        throw err;
+      },
+    );
+    return { durable };
   }
 
   /** Publishes the windows due at `now` (every publish interval, and at shutdown). */
@@ -174,7 +198,7 @@ export class AggregationService {
         this.stream.acknowledge(updates, now);
       }
       this.metrics.windowsOpen.set(this.stream.openWindows());
-      for (const p of this.stored.keys()) {
+      for (const p of this.handled.keys()) {
         const w = this.stream.watermark(p);
         if (w !== undefined) this.metrics.watermark.set({ partition: String(p) }, w / 1000);
       }
@@ -189,9 +213,19 @@ export class AggregationService {
     if (counts.length > 0) await this.publisher.publishPresence(counts);
   }
 
-  /** Sends buffered rows now instead of at the end of the flush interval. */
+  /** Sends buffered rows, and from now on every row, without waiting for the flush interval (shutdown, rebalance). */
   flush(): void {
     this.buffer.flush();
+  }
+
+  /** Back to gathering rows for the flush interval (the rebalance that asked for `flush` is over). */
+  gather(): void {
+    this.buffer.gather();
+  }
+
+  /** Resolves once every row handled so far is stored (or given up at stop). */
+  stored(): Promise<void> {
+    return this.buffer.stored();
   }
 
   /** Gives up on rows not stored yet (they stay uncommitted and are delivered again). */
@@ -218,23 +252,36 @@ export class AggregationService {
   }
 
   private release(partition: number): void {
-    this.stored.delete(partition);
+    this.handled.delete(partition);
     this.seen.delete(partition);
     this.stream.release(partition);
   }
 
   /** Loads what storage holds for a partition this instance has not seen yet (start, takeover, or after a failure). */
   private async load(topic: string, partition: number): Promise<void> {
-    if (this.stored.has(partition)) return;
+    if (this.handled.has(partition)) return;
     let loading = this.loading.get(partition);
     if (!loading) {
-      loading = this.loadFromStorage(topic, partition).finally(() => this.loading.delete(partition));
+      // the state is read from storage once every row handled before is stored in it
+      loading = this.buffer
+        .stored()
+        .then(() => this.loadFromStorage(topic, partition))
+        .finally(() => this.loading.delete(partition));
       this.loading.set(partition, loading);
     }
     await loading;
   }
 
   private async loadFromStorage(topic: string, partition: number): Promise<void> {
+    const takeoverAt = this.takeovers.get(partition);
+    if (takeoverAt !== undefined) {
+      this.takeovers.delete(partition);
+      const wait = takeoverAt - Date.now();
+      if (wait > 0) {
+        this.logger.info({ topic, partition, waitMs: wait }, 'partition taken over from another member: letting its last insert land first');
+        await new Promise((r) => setTimeout(r, wait));
+      }
+    }
     // first mend an insert a crash may have cut between the raw table and its views
     this.epoch ??= await this.sink.epoch();
     const completed = await this.sink.completeRecentInserts(topic, partition, REPAIR_ROWS_BACK, this.epoch);
@@ -250,7 +297,7 @@ export class AggregationService {
       restored = events.length;
     }
     this.seen.set(partition, seen);
-    this.stored.set(partition, storedOffset);
+    this.handled.set(partition, storedOffset);
     this.logger.info({ topic, partition, storedOffset: storedOffset.toString(), restoredEvents: restored, insertsCompleted: completed }, 'partition state loaded');
   }
 }

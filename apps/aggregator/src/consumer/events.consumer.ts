@@ -33,11 +33,14 @@ export class EventsConsumer implements OnApplicationBootstrap, OnModuleDestroy {
         groupId: config.kafka.consumerGroup,
         topics: [topic],
         fromBeginning: true,
-        // batches of all owned partitions wait for the same insert
+        // batches of all owned partitions are handled side by side; their rows share inserts
         concurrency: config.kafka.partitions.events,
+        // before a rebalance or a stop, what was handled is stored and committed first
+        onDrain: () => this.aggregation.flush(),
+        onDrained: () => this.aggregation.gather(),
         onAssignment: (assignment) => {
           this.owned = assignment[topic] ?? [];
-          this.aggregation.onAssignment(this.owned);
+          this.aggregation.onAssignment(this.owned, this.owned.length < config.kafka.partitions.events);
         },
       },
       logger.child({ component: 'events-consumer' }),
@@ -62,7 +65,7 @@ export class EventsConsumer implements OnApplicationBootstrap, OnModuleDestroy {
     return this.owned;
   }
 
-  /** Finishes the batches in flight (storing their rows now), commits them, leaves the group, publishes the last windows. */
+  /** Finishes the batches in flight, stores every handled row now, commits them, leaves the group, publishes the last windows. */
   async onModuleDestroy(): Promise<void> {
     this.aggregation.flush();
     const giveUp = setTimeout(() => this.aggregation.stopStoring(), STOP_FLUSH_MS);

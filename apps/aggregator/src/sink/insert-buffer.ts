@@ -5,6 +5,8 @@ export interface InsertBufferOptions {
   maxRows: number;
   /** ...or once the oldest buffered row has waited this long. */
   maxDelayMs: number;
+  /** `room()` waits while more rows than this are not stored yet (buffered or being inserted). */
+  maxUnstoredRows: number;
   /** First retry delay after a failed insert; doubles up to maxBackoffMs. */
   backoffMs?: number;
   maxBackoffMs?: number;
@@ -33,19 +35,28 @@ export class InsertBufferStoppedError extends Error {
 }
 
 /**
- * Gathers the rows of several consumed batches (from all partitions this instance owns) into
- * one ClickHouse insert: at least `maxRows` rows or one `maxDelayMs`, whichever comes first,
- * so steady load gives about one insert per second. Each `add` resolves only once its rows
- * are stored, and the consumer commits only then.
+ * Gathers the rows of many consumed batches (from all partitions this instance owns) into
+ * one ClickHouse insert at a time: the rows wait for `maxRows` or `maxDelayMs`, whichever
+ * comes first, and for the insert in flight; under load, every insert takes all the rows
+ * that arrived during the previous one, so inserts grow instead of queueing up and steady
+ * load stays near one insert per second. `add` resolves once its rows are stored.
  *
  * A failed insert is retried with the very same rows (hence the same deduplication token),
- * with backoff, until it succeeds or the buffer is stopped: a ClickHouse outage holds the
- * batches, and the commits, until it is over.
+ * with backoff, until it succeeds or the buffer is stopped: the promises of `add` reject
+ * only after `stop()`.
  */
 export class InsertBuffer {
   private pending: Pending | undefined;
   private timer: NodeJS.Timeout | undefined;
-  private chain: Promise<void> = Promise.resolve();
+  /** The pending rows go out as soon as no insert is in flight. */
+  private due = false;
+  /** From `flush()` on (shutdown), every row goes out without waiting. */
+  private draining = false;
+  private inFlight: Promise<void> | undefined;
+  private unstored = 0;
+  private roomWaiters: { resolve: () => void; reject: (err: Error) => void }[] = [];
+  /** The promise of the latest `add` with rows: when it settles, every earlier one has. */
+  private lastAdded: Promise<void> | undefined;
   private stopping = false;
   private wakeRetry: (() => void) | undefined;
 
@@ -55,32 +66,98 @@ export class InsertBuffer {
     private readonly hooks: InsertBufferHooks = {},
   ) {}
 
+  /** Rows buffered or being inserted. */
+  get unstoredRows(): number {
+    return this.unstored;
+  }
+
   /** Buffers rows; resolves when they are stored, rejects when the buffer stops first. */
   add(rows: readonly StoredEvent[]): Promise<void> {
     if (this.stopping) return Promise.reject(new InsertBufferStoppedError());
     if (rows.length === 0) return Promise.resolve();
-    const pending = (this.pending ??= { rows: [], waiters: [] });
+    if (!this.pending) {
+      this.pending = { rows: [], waiters: [] };
+      this.timer = setTimeout(() => this.flush(false), this.options.maxDelayMs);
+    }
+    const pending = this.pending;
     pending.rows.push(...rows);
+    this.unstored += rows.length;
     const stored = new Promise<void>((resolve, reject) => pending.waiters.push({ resolve, reject }));
-    if (pending.rows.length >= this.options.maxRows) this.flush();
-    else this.timer ??= setTimeout(() => this.flush(), this.options.maxDelayMs);
+    this.lastAdded = stored;
+    if (this.draining || pending.rows.length >= this.options.maxRows) this.due = true;
+    this.pump();
     return stored;
   }
 
-  /** Sends what is buffered now (at shutdown, so the in-flight batches finish without waiting for the timer). */
-  flush(): void {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    const batch = this.pending;
-    this.pending = undefined;
-    if (!batch) return;
-    this.chain = this.chain.then(() => this.store(batch));
+  /** Resolves once at most `maxUnstoredRows` rows wait for storage (backpressure for the consumer). */
+  room(): Promise<void> {
+    if (this.stopping) return Promise.reject(new InsertBufferStoppedError());
+    if (this.unstored <= this.options.maxUnstoredRows) return Promise.resolve();
+    return new Promise((resolve, reject) => this.roomWaiters.push({ resolve, reject }));
+  }
+
+  /**
+   * Resolves once every row added so far is stored (or given up at stop), sending the
+   * buffered rows without waiting for the timer. Rows are stored in the order they were added.
+   */
+  stored(): Promise<void> {
+    const last = this.lastAdded;
+    if (!last) return Promise.resolve();
+    if (this.pending) this.due = true;
+    this.pump();
+    return last.then(
+      () => undefined,
+      () => undefined,
+    );
+  }
+
+  /**
+   * Sends what is buffered as soon as the insert in flight is done. With `drain` (shutdown, a
+   * rebalance), rows added later go out at once too instead of waiting for the timer.
+   */
+  flush(drain = true): void {
+    if (drain) this.draining = true;
+    if (this.pending) this.due = true;
+    this.pump();
+  }
+
+  /** Back to gathering rows (after a rebalance drained the buffer). */
+  gather(): void {
+    this.draining = false;
   }
 
   /** Stops retrying: rows not stored yet are rejected (they stay uncommitted in Kafka). */
   stop(): void {
     this.stopping = true;
     this.wakeRetry?.();
+    const batch = this.take();
+    if (batch) this.settle(batch, new InsertBufferStoppedError());
+    for (const w of this.roomWaiters.splice(0)) w.reject(new InsertBufferStoppedError());
+  }
+
+  private take(): Pending | undefined {
+    const batch = this.pending;
+    this.pending = undefined;
+    this.due = false;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    return batch;
+  }
+
+  private pump(): void {
+    if (this.inFlight || !this.due || !this.pending || this.stopping) return;
+    const batch = this.take()!;
+    this.inFlight = this.store(batch).finally(() => {
+      this.inFlight = undefined;
+      if (this.pending && (this.draining || this.pending.rows.length >= this.options.maxRows)) this.due = true;
+      this.pump();
+    });
+  }
+
+  private settle(batch: Pending, err?: Error): void {
+    for (const w of batch.waiters) (err ? w.reject(err) : w.resolve());
+    this.unstored -= batch.rows.length;
+    if (this.unstored <= this.options.maxUnstoredRows) for (const w of this.roomWaiters.splice(0)) w.resolve();
   }
 
   private async store(batch: Pending): Promise<void> {
@@ -91,11 +168,11 @@ export class InsertBuffer {
         await this.write(batch.rows);
         if (attempt > 1) this.hooks.onRecovered?.();
         this.hooks.onFlushed?.(batch.rows.length, Date.now() - started);
-        for (const w of batch.waiters) w.resolve();
+        this.settle(batch);
         return;
       } catch (err) {
         if (this.stopping) {
-          for (const w of batch.waiters) w.reject(new InsertBufferStoppedError());
+          this.settle(batch, new InsertBufferStoppedError());
           return;
         }
         this.hooks.onFailure?.(err as Error, attempt, delay);
