@@ -9,7 +9,7 @@ export const httpEnv = z.object({
   ADMIN_TOKEN: secret(z.string().min(16, { error: 'expected at least 16 characters' }).optional()).describe(
     'Token of the sites admin API (create and list sites, rotate dashboard tokens). Unset: derived from a secret stored in ClickHouse and printed by `npm start`.',
   ),
-  LIVE_EMIT_INTERVAL_MS: int(50, 10_000).default(250).describe('The gateway sends each site room at most one live update per this interval, however many events arrive.'),
+  LIVE_EMIT_INTERVAL_MS: int(50, 10_000).default(200).describe('The gateway sends each site room at most one live update per this interval, however many events arrive.'),
   PUBLIC_INGEST_URL: httpUrl().optional().describe('Address browsers use to reach ingest, put in the snippet. Default: http://HOST:INGEST_PORT.'),
   PUBLIC_GATEWAY_URL: httpUrl().optional().describe('Address browsers use to reach the dashboard. Default: http://HOST:GATEWAY_PORT.'),
 });

@@ -69,9 +69,13 @@ export class LiveGateway implements OnGatewayInit, OnGatewayConnection, OnApplic
 
   /** Updates flow to rooms only once the aggregates consumer owns its partitions. */
   async onApplicationBootstrap(): Promise<void> {
-    await this.live.start((site) => this.changed.add(site));
-    // ticks several times per interval, so a room is sent its update as soon as it is due
-    this.timer = setInterval(() => void this.flush(), Math.max(10, Math.floor(this.config.http.liveEmitIntervalMs / 5)));
+    await this.live.start((site) => {
+      this.changed.add(site);
+      // a room not sent anything for an interval gets the change now, not at the next tick
+      if (Date.now() - (this.lastSent.get(site) ?? 0) >= this.config.http.liveEmitIntervalMs) void this.flush();
+    });
+    // ticks several times per interval, so a room is sent its update soon after it is due
+    this.timer = setInterval(() => void this.flush(), Math.max(10, Math.floor(this.config.http.liveEmitIntervalMs / 10)));
   }
 
   async handleConnection(socket: LiveSocket): Promise<void> {
