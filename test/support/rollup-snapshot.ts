@@ -28,6 +28,19 @@ export async function rollupSnapshot(clickhouse: ClickHouseClient, db: string): 
               sum(pageviews) AS pageviews, sum(events) AS events, argMinMerge(entry_page) AS entry, argMaxMerge(exit_page) AS exit
        FROM ${db}.sessions GROUP BY site, session_id ORDER BY site, session_id`,
     ),
+    hours: await rows(
+      clickhouse,
+      `SELECT site, toString(hour) AS hour, sum(pageviews) AS pageviews, sum(custom_events) AS custom_events, sum(bot_events) AS bot_events,
+              sum(sessions) AS sessions, sum(late_events) AS late_events, uniqCombinedMerge(visitors) AS visitors
+       FROM ${db}.rollup_1h GROUP BY site, hour ORDER BY site, hour`,
+    ),
+    dailyBreakdowns: await rows(
+      clickhouse,
+      `SELECT site, dimension, toString(day) AS day, value, sum(events) AS events, uniqCombinedMerge(visitors) AS visitors
+       FROM ${db}.breakdown_1d GROUP BY site, dimension, day, value ORDER BY site, dimension, day, value`,
+    ),
+    sessionStarts: await rows(clickhouse, `SELECT site, session_id, toString(min(started)) AS started FROM ${db}.session_starts GROUP BY site, session_id ORDER BY site, session_id`),
+    hourlyPageviews: await rows(clickhouse, `SELECT site, toString(hour) AS hour, sum(pageviews) AS pageviews FROM ${db}.pageviews_1h GROUP BY site, hour ORDER BY site, hour`),
     seconds: await rows(
       clickhouse,
       `SELECT site, toString(window_start) AS w, sum(pageviews) AS pageviews, sum(bot_pageviews) AS bots, sum(custom_events) AS custom

@@ -11,21 +11,63 @@ export interface Migration {
 /** A table filled from the raw events by a materialized view, and rebuilt from them by a replay. */
 export interface RollupTable {
   table: string;
+  /** The migration that created it and its view. */
+  since: number;
   create: (db: string) => string;
   /** The SELECT over events_raw that fills it; the view and the rebuild both use it. */
   select: (db: string) => string;
+  /**
+   * For a table added after data was stored: the INSERT ... SELECT that fills it from the finer
+   * table it summarizes (not from events_raw, which a retention TTL may have emptied), so both
+   * answer the same for any range.
+   */
+  backfill?: (db: string) => string;
 }
 
 const DEDUP = 'SETTINGS non_replicated_deduplication_window = 10000';
 
+/** Per-site figures of the raw events per time bucket (`toStartOf` names the bucket function, `bucket` its column). */
+const rollupSelect = (db: string, toStartOf: string, bucket: string): string => `SELECT site, ${toStartOf}(event_time) AS ${bucket},
+              countIf(type = 'pageview' AND NOT is_bot) AS pageviews,
+              countIf(type = 'event' AND NOT is_bot) AS custom_events,
+              countIf(is_bot) AS bot_events,
+              countIf(session_start AND NOT is_bot) AS sessions,
+              countIf(is_late) AS late_events,
+              uniqCombinedStateIf(visitor_id, NOT is_bot) AS visitors
+       FROM ${db}.events_raw
+       GROUP BY site, ${bucket}`;
+
+// page views per page, referrer, UTM, country, browser, OS, device; custom events per name
+const breakdownSelect = (db: string, toStartOf: string, bucket: string): string => `SELECT site, d.1 AS dimension, ${toStartOf}(event_time) AS ${bucket}, d.2 AS value,
+              count() AS events, uniqCombinedState(visitor_id) AS visitors
+       FROM ${db}.events_raw
+       ARRAY JOIN [
+         ('page', if(type = 'pageview', path, '')),
+         ('referrer', if(type = 'pageview', ifNull(referrer_domain, ''), '')),
+         ('utmSource', if(type = 'pageview', ifNull(utm_source, ''), '')),
+         ('utmMedium', if(type = 'pageview', ifNull(utm_medium, ''), '')),
+         ('utmCampaign', if(type = 'pageview', ifNull(utm_campaign, ''), '')),
+         ('country', if(type = 'pageview', ifNull(country, ''), '')),
+         ('browser', if(type = 'pageview', ifNull(browser, ''), '')),
+         ('os', if(type = 'pageview', ifNull(os, ''), '')),
+         ('device', if(type = 'pageview', device, '')),
+         ('event', if(type = 'event', name, ''))
+       ] AS d
+       WHERE NOT is_bot AND d.2 != ''
+       GROUP BY site, dimension, ${bucket}, value`;
+
 /**
  * Per-minute figures of a site (bots apart), per-minute breakdowns by dimension, and one row
  * per session. Columns are sums or mergeable states, so any number of inserts, from any number
- * of aggregators, merge into exact sums and sketch-merged unique counts.
+ * of aggregators, merge into exact sums and sketch-merged unique counts. The hourly and daily
+ * tables hold the same figures in coarser buckets: a long range reads them for its whole hours
+ * or days, and a sketch merged from them equals the one merged from the minutes (uniqCombined
+ * depends only on the set of hashed values, whatever the grouping).
  */
 export const ROLLUP_TABLES: readonly RollupTable[] = [
   {
     table: 'pageviews_1s',
+    since: 3,
     create: (db) => `CREATE TABLE IF NOT EXISTS ${db}.pageviews_1s (
          site LowCardinality(String),
          window_start DateTime('UTC'),
@@ -48,6 +90,7 @@ export const ROLLUP_TABLES: readonly RollupTable[] = [
   },
   {
     table: 'partition_progress',
+    since: 3,
     create: (db) => `CREATE TABLE IF NOT EXISTS ${db}.partition_progress (
          kafka_topic LowCardinality(String),
          kafka_partition UInt16,
@@ -61,6 +104,7 @@ export const ROLLUP_TABLES: readonly RollupTable[] = [
   },
   {
     table: 'rollup_1m',
+    since: 3,
     create: (db) => `CREATE TABLE IF NOT EXISTS ${db}.rollup_1m (
          site LowCardinality(String),
          minute DateTime('UTC'),
@@ -74,18 +118,11 @@ export const ROLLUP_TABLES: readonly RollupTable[] = [
        PARTITION BY toYYYYMM(minute)
        ORDER BY (site, minute)
        ${DEDUP}`,
-    select: (db) => `SELECT site, toStartOfMinute(event_time) AS minute,
-              countIf(type = 'pageview' AND NOT is_bot) AS pageviews,
-              countIf(type = 'event' AND NOT is_bot) AS custom_events,
-              countIf(is_bot) AS bot_events,
-              countIf(session_start AND NOT is_bot) AS sessions,
-              countIf(is_late) AS late_events,
-              uniqCombinedStateIf(visitor_id, NOT is_bot) AS visitors
-       FROM ${db}.events_raw
-       GROUP BY site, minute`,
+    select: (db) => rollupSelect(db, 'toStartOfMinute', 'minute'),
   },
   {
     table: 'breakdown_1m',
+    since: 3,
     create: (db) => `CREATE TABLE IF NOT EXISTS ${db}.breakdown_1m (
          site LowCardinality(String),
          dimension LowCardinality(String),
@@ -97,27 +134,11 @@ export const ROLLUP_TABLES: readonly RollupTable[] = [
        PARTITION BY toYYYYMM(minute)
        ORDER BY (site, dimension, minute, value)
        ${DEDUP}`,
-    // page views per page, referrer, UTM, country, browser, OS, device; custom events per name
-    select: (db) => `SELECT site, d.1 AS dimension, toStartOfMinute(event_time) AS minute, d.2 AS value,
-              count() AS events, uniqCombinedState(visitor_id) AS visitors
-       FROM ${db}.events_raw
-       ARRAY JOIN [
-         ('page', if(type = 'pageview', path, '')),
-         ('referrer', if(type = 'pageview', ifNull(referrer_domain, ''), '')),
-         ('utmSource', if(type = 'pageview', ifNull(utm_source, ''), '')),
-         ('utmMedium', if(type = 'pageview', ifNull(utm_medium, ''), '')),
-         ('utmCampaign', if(type = 'pageview', ifNull(utm_campaign, ''), '')),
-         ('country', if(type = 'pageview', ifNull(country, ''), '')),
-         ('browser', if(type = 'pageview', ifNull(browser, ''), '')),
-         ('os', if(type = 'pageview', ifNull(os, ''), '')),
-         ('device', if(type = 'pageview', device, '')),
-         ('event', if(type = 'event', name, ''))
-       ] AS d
-       WHERE NOT is_bot AND d.2 != ''
-       GROUP BY site, dimension, minute, value`,
+    select: (db) => breakdownSelect(db, 'toStartOfMinute', 'minute'),
   },
   {
     table: 'sessions',
+    since: 3,
     create: (db) => `CREATE TABLE IF NOT EXISTS ${db}.sessions (
          site LowCardinality(String),
          session_id String,
@@ -140,7 +161,91 @@ export const ROLLUP_TABLES: readonly RollupTable[] = [
        WHERE NOT is_bot AND session_id != ''
        GROUP BY site, session_id`,
   },
+  {
+    table: 'pageviews_1h',
+    since: 6,
+    create: (db) => `CREATE TABLE IF NOT EXISTS ${db}.pageviews_1h (
+         site LowCardinality(String),
+         hour DateTime('UTC'),
+         pageviews SimpleAggregateFunction(sum, UInt64)
+       ) ENGINE = AggregatingMergeTree
+       PARTITION BY toYYYYMM(hour)
+       ORDER BY (site, hour)
+       ${DEDUP}`,
+    select: (db) => `SELECT site, toStartOfHour(event_time) AS hour, countIf(type = 'pageview' AND NOT is_bot) AS pageviews
+       FROM ${db}.events_raw
+       GROUP BY site, hour`,
+    backfill: (db) => `INSERT INTO ${db}.pageviews_1h (site, hour, pageviews)
+       SELECT site, toStartOfHour(window_start) AS hour, sum(pageviews) FROM ${db}.pageviews_1s GROUP BY site, hour`,
+  },
+  {
+    table: 'rollup_1h',
+    since: 6,
+    create: (db) => `CREATE TABLE IF NOT EXISTS ${db}.rollup_1h (
+         site LowCardinality(String),
+         hour DateTime('UTC'),
+         pageviews SimpleAggregateFunction(sum, UInt64),
+         custom_events SimpleAggregateFunction(sum, UInt64),
+         bot_events SimpleAggregateFunction(sum, UInt64),
+         sessions SimpleAggregateFunction(sum, UInt64),
+         late_events SimpleAggregateFunction(sum, UInt64),
+         visitors AggregateFunction(uniqCombined, String)
+       ) ENGINE = AggregatingMergeTree
+       PARTITION BY toYYYYMM(hour)
+       ORDER BY (site, hour)
+       ${DEDUP}`,
+    select: (db) => rollupSelect(db, 'toStartOfHour', 'hour'),
+    backfill: (db) => `INSERT INTO ${db}.rollup_1h (site, hour, pageviews, custom_events, bot_events, sessions, late_events, visitors)
+       SELECT site, toStartOfHour(minute) AS hour, sum(pageviews), sum(custom_events), sum(bot_events), sum(sessions), sum(late_events),
+              uniqCombinedMergeState(visitors)
+       FROM ${db}.rollup_1m GROUP BY site, hour`,
+  },
+  {
+    table: 'breakdown_1d',
+    since: 6,
+    // value before day: the visitors of the top values alone are merged, and small granules let
+    // the other values' sketches go unread
+    create: (db) => `CREATE TABLE IF NOT EXISTS ${db}.breakdown_1d (
+         site LowCardinality(String),
+         dimension LowCardinality(String),
+         day DateTime('UTC'),
+         value String,
+         events SimpleAggregateFunction(sum, UInt64),
+         visitors AggregateFunction(uniqCombined, String)
+       ) ENGINE = AggregatingMergeTree
+       PARTITION BY toYYYYMM(day)
+       ORDER BY (site, dimension, value, day)
+       ${DEDUP}, index_granularity = 128`,
+    select: (db) => breakdownSelect(db, 'toStartOfDay', 'day'),
+    backfill: (db) => `INSERT INTO ${db}.breakdown_1d (site, dimension, day, value, events, visitors)
+       SELECT site, dimension, toStartOfDay(minute) AS day, value, sum(events), uniqCombinedMergeState(visitors)
+       FROM ${db}.breakdown_1m GROUP BY site, dimension, day, value`,
+  },
+  {
+    table: 'session_starts',
+    since: 6,
+    // one row per session per insert that stored some of it: the row of the insert holding the
+    // session's earliest event carries its start, so a range's sessions are found by time
+    create: (db) => `CREATE TABLE IF NOT EXISTS ${db}.session_starts (
+         site LowCardinality(String),
+         started DateTime64(3, 'UTC'),
+         session_id String
+       ) ENGINE = MergeTree
+       PARTITION BY toYYYYMM(started)
+       ORDER BY (site, started, session_id)
+       ${DEDUP}`,
+    select: (db) => `SELECT site, min(event_time) AS started, session_id
+       FROM ${db}.events_raw
+       WHERE NOT is_bot AND session_id != ''
+       GROUP BY site, session_id`,
+    backfill: (db) => `INSERT INTO ${db}.session_starts (site, started, session_id)
+       SELECT site, min(started), session_id FROM ${db}.sessions GROUP BY site, session_id`,
+  },
 ];
+
+const rollupTablesOf = (version: number): RollupTable[] => ROLLUP_TABLES.filter((t) => t.since === version);
+
+const createView = (db: string, t: RollupTable): string => `CREATE MATERIALIZED VIEW IF NOT EXISTS ${db}.${t.table}_mv TO ${db}.${t.table} AS ${t.select(db)}`;
 
 /**
  * Version 1: raw events, per-second pageview rollups per Kafka partition, and the
@@ -259,7 +364,7 @@ export const MIGRATIONS: readonly Migration[] = [
       `ALTER TABLE ${db}.events_raw ADD COLUMN IF NOT EXISTS session_id String DEFAULT ''`,
       `ALTER TABLE ${db}.events_raw ADD COLUMN IF NOT EXISTS session_start Bool DEFAULT false`,
       `ALTER TABLE ${db}.events_raw ADD COLUMN IF NOT EXISTS is_late Bool DEFAULT false`,
-      ...ROLLUP_TABLES.flatMap((t) => [t.create(db), `CREATE MATERIALIZED VIEW IF NOT EXISTS ${db}.${t.table}_mv TO ${db}.${t.table} AS ${t.select(db)}`]),
+      ...rollupTablesOf(3).flatMap((t) => [t.create(db), createView(db, t)]),
       // a replay deletes stored rows and inserts the same offset ranges again: the epoch is part of
       // each insert's deduplication token, so those inserts are not mistaken for repeats
       `CREATE TABLE IF NOT EXISTS ${db}.replay_epochs (
@@ -291,6 +396,17 @@ export const MIGRATIONS: readonly Migration[] = [
       // an insert reaches the raw table and its views one after the other; after a crash in
       // between, the aggregator sends the same rows again under this token to fill the views
       `ALTER TABLE ${db}.events_raw ADD COLUMN IF NOT EXISTS insert_token LowCardinality(String) DEFAULT ''`,
+    ],
+  },
+  {
+    version: 6,
+    name: 'hourly and daily summaries of the rollups, session starts by time',
+    statements: (db) => [
+      // each table gets its view first, then is emptied and filled from the finer table: rows a
+      // live insert adds between the view and the truncation are in the finer table, so counted once;
+      // only an insert landing between TRUNCATE and the INSERT's snapshot would count twice (a replay
+      // rebuilds every derived table). Emptying first makes a repeated run count nothing twice.
+      ...rollupTablesOf(6).flatMap((t) => [t.create(db), createView(db, t), `TRUNCATE TABLE ${db}.${t.table}`, ...(t.backfill ? [t.backfill(db)] : [])]),
     ],
   },
 ];

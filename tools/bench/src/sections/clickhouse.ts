@@ -12,7 +12,7 @@ import { percentiles, sleep, type Percentiles } from '../support/stats.js';
  * materialized views fill the rollups as live inserts do; the history endpoints are then read
  * one request at a time, idle otherwise, with the site's dashboard token.
  */
-export const EVENT_TABLES = ['events_raw', 'pageviews_1s', 'partition_progress', 'rollup_1m', 'breakdown_1m', 'sessions'] as const;
+export const EVENT_TABLES = ['events_raw', 'pageviews_1s', 'pageviews_1h', 'partition_progress', 'rollup_1m', 'rollup_1h', 'breakdown_1m', 'breakdown_1d', 'sessions', 'session_starts'] as const;
 
 export interface HistoryEndpoint {
   name: string;
@@ -111,17 +111,17 @@ export async function runClickHouse(ctx: BenchContext): Promise<ClickHouseResult
   const base = `${ctx.system.gatewayUrl}/api/sites/${site.id}`;
   const month = { from: now - 30 * DAY, to: now };
   const paths: { name: string; path: string; reads: string }[] = [
-    { name: 'pageviews, today', path: '/pageviews', reads: 'pageviews_1s' },
-    { name: 'pageviews, 30 days', path: `/pageviews?${q(month)}`, reads: 'pageviews_1s' },
+    { name: 'pageviews, today', path: '/pageviews', reads: 'pageviews_1h, pageviews_1s' },
+    { name: 'pageviews, 30 days', path: `/pageviews?${q(month)}`, reads: 'pageviews_1h, pageviews_1s' },
     { name: 'timeseries by minute, 24 hours', path: `/timeseries?${q({ interval: 'minute', from: now - DAY, to: now })}`, reads: 'rollup_1m' },
-    { name: 'timeseries by hour, 7 days', path: `/timeseries?${q({ interval: 'hour', from: now - 7 * DAY, to: now })}`, reads: 'rollup_1m' },
-    { name: 'timeseries by day, 30 days, Europe/Berlin', path: `/timeseries?${q({ interval: 'day', timezone: 'Europe/Berlin', ...month })}`, reads: 'rollup_1m' },
-    { name: 'breakdown by page, 30 days', path: `/breakdown?${q({ dimension: 'page', ...month })}`, reads: 'breakdown_1m' },
-    { name: 'breakdown by referrer, 30 days', path: `/breakdown?${q({ dimension: 'referrer', ...month })}`, reads: 'breakdown_1m' },
-    { name: 'breakdown by custom event, 30 days', path: `/breakdown?${q({ dimension: 'event', ...month })}`, reads: 'breakdown_1m' },
+    { name: 'timeseries by hour, 7 days', path: `/timeseries?${q({ interval: 'hour', from: now - 7 * DAY, to: now })}`, reads: 'rollup_1h, rollup_1m' },
+    { name: 'timeseries by day, 30 days, Europe/Berlin', path: `/timeseries?${q({ interval: 'day', timezone: 'Europe/Berlin', ...month })}`, reads: 'rollup_1h, rollup_1m' },
+    { name: 'breakdown by page, 30 days', path: `/breakdown?${q({ dimension: 'page', ...month })}`, reads: 'breakdown_1d, breakdown_1m' },
+    { name: 'breakdown by referrer, 30 days', path: `/breakdown?${q({ dimension: 'referrer', ...month })}`, reads: 'breakdown_1d, breakdown_1m' },
+    { name: 'breakdown by custom event, 30 days', path: `/breakdown?${q({ dimension: 'event', ...month })}`, reads: 'breakdown_1d, breakdown_1m' },
     { name: 'breakdown by entry page, 30 days', path: `/breakdown?${q({ dimension: 'entryPage', ...month })}`, reads: 'sessions' },
-    { name: 'totals, today', path: '/totals', reads: 'rollup_1m, sessions' },
-    { name: 'totals, 30 days', path: `/totals?${q(month)}`, reads: 'rollup_1m, sessions' },
+    { name: 'totals, today', path: '/totals', reads: 'rollup_1h, rollup_1m, session_starts, sessions' },
+    { name: 'totals, 30 days', path: `/totals?${q(month)}`, reads: 'rollup_1h, rollup_1m, sessions' },
   ];
   const rounds = ctx.quick ? 3 : 20;
   const latencies = new Map<string, number[]>(paths.map((p) => [p.name, []]));
