@@ -25,6 +25,12 @@ export interface BatchConsumerOptions {
   /** Batches of different partitions handled at once (default 1). */
   concurrency?: number;
   /**
+   * How a fetch waits for data (default: answer with the first byte, or after 500 ms). Under
+   * load, waiting for more bytes gives fewer and larger fetches: less work for the broker and
+   * for the handler per event, for at most `maxWaitMs` of latency.
+   */
+  fetch?: { minBytes: number; maxWaitMs: number };
+  /**
    * Pipelined handlers: asked to make everything handled so far durable soon, because this
    * member is about to rejoin its group (a rebalance) or to stop; their batches are committed
    * before it does, so no partition moves on with effects still on the way.
@@ -159,8 +165,9 @@ export class BatchConsumer {
       sessionTimeout: 10_000,
       heartbeatInterval: 1000,
       rebalanceTimeout: 20_000,
-      // an idle fetch returns after this long; a stop waits for the fetch in flight
-      maxWaitTimeInMs: 500,
+      // a fetch returns once minBytes are there, or after this long; a stop waits for the fetch in flight
+      maxWaitTimeInMs: this.options.fetch?.maxWaitMs ?? 500,
+      minBytes: this.options.fetch?.minBytes ?? 1,
       retry: { retries: 5, restartOnFailure: async () => true },
     });
     consumer.on(consumer.events.GROUP_JOIN, (event) => {
