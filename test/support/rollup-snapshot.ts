@@ -4,6 +4,12 @@ async function rows(clickhouse: ClickHouseClient, query: string): Promise<Record
   return (await clickhouse.query({ query, format: 'JSONEachRow' })).json<Record<string, unknown>>();
 }
 
+/** A rollup table's figures per site and bucket, merged. */
+const figures = (table: string, bucket: string): string =>
+  `SELECT site, toString(${bucket}) AS ${bucket}, sum(pageviews) AS pageviews, sum(custom_events) AS custom_events, sum(bot_events) AS bot_events,
+          sum(sessions) AS sessions, sum(late_events) AS late_events, uniqCombinedMerge(visitors) AS visitors
+   FROM ${table} GROUP BY site, ${bucket} ORDER BY site, ${bucket}`;
+
 /**
  * Everything the aggregator derived, finalized and in a fixed order: what a replay must
  * reproduce exactly (sums, sketch-merged uniques, sessions with entry and exit pages, and
@@ -11,12 +17,7 @@ async function rows(clickhouse: ClickHouseClient, query: string): Promise<Record
  */
 export async function rollupSnapshot(clickhouse: ClickHouseClient, db: string): Promise<Record<string, Record<string, unknown>[]>> {
   return {
-    minutes: await rows(
-      clickhouse,
-      `SELECT site, toString(minute) AS minute, sum(pageviews) AS pageviews, sum(custom_events) AS custom_events, sum(bot_events) AS bot_events,
-              sum(sessions) AS sessions, sum(late_events) AS late_events, uniqCombinedMerge(visitors) AS visitors
-       FROM ${db}.rollup_1m GROUP BY site, minute ORDER BY site, minute`,
-    ),
+    minutes: await rows(clickhouse, figures(`${db}.rollup_1m`, 'minute')),
     breakdowns: await rows(
       clickhouse,
       `SELECT site, dimension, value, sum(events) AS events, uniqCombinedMerge(visitors) AS visitors
@@ -28,12 +29,7 @@ export async function rollupSnapshot(clickhouse: ClickHouseClient, db: string): 
               sum(pageviews) AS pageviews, sum(events) AS events, argMinMerge(entry_page) AS entry, argMaxMerge(exit_page) AS exit
        FROM ${db}.sessions GROUP BY site, session_id ORDER BY site, session_id`,
     ),
-    hours: await rows(
-      clickhouse,
-      `SELECT site, toString(hour) AS hour, sum(pageviews) AS pageviews, sum(custom_events) AS custom_events, sum(bot_events) AS bot_events,
-              sum(sessions) AS sessions, sum(late_events) AS late_events, uniqCombinedMerge(visitors) AS visitors
-       FROM ${db}.rollup_1h GROUP BY site, hour ORDER BY site, hour`,
-    ),
+    hours: await rows(clickhouse, figures(`${db}.rollup_1h`, 'hour')),
     dailyBreakdowns: await rows(
       clickhouse,
       `SELECT site, dimension, toString(day) AS day, value, sum(events) AS events, uniqCombinedMerge(visitors) AS visitors

@@ -26,6 +26,21 @@ export interface RollupTable {
 
 const DEDUP = 'SETTINGS non_replicated_deduplication_window = 10000';
 
+/** A table of per-site figures per time bucket (`bucket` names its column), summed or sketch-merged. */
+const rollupTable = (db: string, table: string, bucket: string): string => `CREATE TABLE IF NOT EXISTS ${db}.${table} (
+         site LowCardinality(String),
+         ${bucket} DateTime('UTC'),
+         pageviews SimpleAggregateFunction(sum, UInt64),
+         custom_events SimpleAggregateFunction(sum, UInt64),
+         bot_events SimpleAggregateFunction(sum, UInt64),
+         sessions SimpleAggregateFunction(sum, UInt64),
+         late_events SimpleAggregateFunction(sum, UInt64),
+         visitors AggregateFunction(uniqCombined, String)
+       ) ENGINE = AggregatingMergeTree
+       PARTITION BY toYYYYMM(${bucket})
+       ORDER BY (site, ${bucket})
+       ${DEDUP}`;
+
 /** Per-site figures of the raw events per time bucket (`toStartOf` names the bucket function, `bucket` its column). */
 const rollupSelect = (db: string, toStartOf: string, bucket: string): string => `SELECT site, ${toStartOf}(event_time) AS ${bucket},
               countIf(type = 'pageview' AND NOT is_bot) AS pageviews,
@@ -105,19 +120,7 @@ export const ROLLUP_TABLES: readonly RollupTable[] = [
   {
     table: 'rollup_1m',
     since: 3,
-    create: (db) => `CREATE TABLE IF NOT EXISTS ${db}.rollup_1m (
-         site LowCardinality(String),
-         minute DateTime('UTC'),
-         pageviews SimpleAggregateFunction(sum, UInt64),
-         custom_events SimpleAggregateFunction(sum, UInt64),
-         bot_events SimpleAggregateFunction(sum, UInt64),
-         sessions SimpleAggregateFunction(sum, UInt64),
-         late_events SimpleAggregateFunction(sum, UInt64),
-         visitors AggregateFunction(uniqCombined, String)
-       ) ENGINE = AggregatingMergeTree
-       PARTITION BY toYYYYMM(minute)
-       ORDER BY (site, minute)
-       ${DEDUP}`,
+    create: (db) => rollupTable(db, 'rollup_1m', 'minute'),
     select: (db) => rollupSelect(db, 'toStartOfMinute', 'minute'),
   },
   {
@@ -181,19 +184,7 @@ export const ROLLUP_TABLES: readonly RollupTable[] = [
   {
     table: 'rollup_1h',
     since: 6,
-    create: (db) => `CREATE TABLE IF NOT EXISTS ${db}.rollup_1h (
-         site LowCardinality(String),
-         hour DateTime('UTC'),
-         pageviews SimpleAggregateFunction(sum, UInt64),
-         custom_events SimpleAggregateFunction(sum, UInt64),
-         bot_events SimpleAggregateFunction(sum, UInt64),
-         sessions SimpleAggregateFunction(sum, UInt64),
-         late_events SimpleAggregateFunction(sum, UInt64),
-         visitors AggregateFunction(uniqCombined, String)
-       ) ENGINE = AggregatingMergeTree
-       PARTITION BY toYYYYMM(hour)
-       ORDER BY (site, hour)
-       ${DEDUP}`,
+    create: (db) => rollupTable(db, 'rollup_1h', 'hour'),
     select: (db) => rollupSelect(db, 'toStartOfHour', 'hour'),
     backfill: (db) => `INSERT INTO ${db}.rollup_1h (site, hour, pageviews, custom_events, bot_events, sessions, late_events, visitors)
        SELECT site, toStartOfHour(minute) AS hour, sum(pageviews), sum(custom_events), sum(bot_events), sum(sessions), sum(late_events),
