@@ -49,9 +49,10 @@ describe('InsertBuffer', () => {
     expect(w.inserts).toEqual([[0n], [1n]]);
     await w.releaseNext();
     buffer.gather();
-    void buffer.add(rows(2, 1));
+    const gathered = buffer.add(rows(2, 1));
     expect(w.inserts).toHaveLength(2);
     buffer.stop();
+    await expect(gathered).rejects.toBeInstanceOf(InsertBufferStoppedError);
   });
 
   it('makes room() wait while too many rows are unstored, and stored() wait for every row added before it', async () => {
