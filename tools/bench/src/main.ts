@@ -35,6 +35,8 @@ const USAGE = `usage: npm run bench -- [options]
                      BENCHMARKS.md keeps the other sections' earlier figures
   --no-profile       skip the profiled repeats that explain missed goals
   --out <file>       JSON report (default test-results/bench.json, or bench-quick.json)
+  --render           measure nothing: render BENCHMARKS.md and the charts again from the
+                     report embedded in BENCHMARKS.md (after a change to the page's text)
 `;
 
 const RUNNERS: { [K in SectionName]: (ctx: BenchContext) => Promise<SectionResults[K]> } = {
@@ -68,13 +70,14 @@ async function runSection<K extends SectionName>(name: K, ctx: BenchContext, sec
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
-    options: { quick: { type: 'boolean' }, out: { type: 'string' }, only: { type: 'string' }, 'no-profile': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    options: { quick: { type: 'boolean' }, out: { type: 'string' }, only: { type: 'string' }, 'no-profile': { type: 'boolean' }, render: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
     strict: true,
   });
   if (values.help) {
     process.stdout.write(USAGE);
     return 0;
   }
+  if (values.render) return renderAgain(projectRoot());
   const quick = values.quick === true;
   const selected = parseSections(values.only);
   const command = ['npm run bench', ...(quick || values.only ? ['--'] : []), ...(quick ? ['--quick'] : []), ...(values.only ? ['--only', selected.join(',')] : [])].join(' ');
@@ -124,20 +127,37 @@ async function main(): Promise<number> {
   const page = quick ? out.replace(/\.json$/, '') + '.md' : join(root, 'BENCHMARKS.md');
   const previous = !quick && existsSync(page) ? extractReport(readFileSync(page, 'utf8')) : undefined;
   const merged: BenchReport = { ...report, sections: { ...(previous?.sections ?? {}), ...report.sections } };
-  const charts = renderCharts(merged);
-  const chartPaths = quick
-    ? { throughput: join(dirname(out), basename(CHART_FILES.throughput)), latency: join(dirname(out), basename(CHART_FILES.latency)) }
-    : { throughput: join(root, CHART_FILES.throughput), latency: join(root, CHART_FILES.latency) };
-  mkdirSync(dirname(chartPaths.throughput), { recursive: true });
-  writeFileSync(chartPaths.throughput, charts.throughput);
-  writeFileSync(chartPaths.latency, charts.latency);
-  writeFileSync(page, embedReport(renderMarkdown(merged, true), merged));
+  writePage(merged, page, quick ? dirname(out) : undefined, root);
 
   const goals = Object.values(report.sections).flatMap((s) => (s as { goals?: Goal[] }).goals ?? []);
   process.stdout.write(
     `${JSON.stringify({ out, page, took: duration(report.durationMs), failures: report.failures, goals: goals.map((g) => ({ name: g.name, value: g.value, met: g.met })) })}\n`,
   );
   return report.failures.length > 0 ? 1 : 0;
+}
+
+/** Writes the page and its charts: beside the page in docs/, or into `chartDir` (quick runs). */
+function writePage(report: BenchReport, page: string, chartDir: string | undefined, root: string): void {
+  const charts = renderCharts(report);
+  const chartPaths = chartDir
+    ? { throughput: join(chartDir, basename(CHART_FILES.throughput)), latency: join(chartDir, basename(CHART_FILES.latency)) }
+    : { throughput: join(root, CHART_FILES.throughput), latency: join(root, CHART_FILES.latency) };
+  mkdirSync(dirname(chartPaths.throughput), { recursive: true });
+  writeFileSync(chartPaths.throughput, charts.throughput);
+  writeFileSync(chartPaths.latency, charts.latency);
+  writeFileSync(page, embedReport(renderMarkdown(report, true), report));
+}
+
+function renderAgain(root: string): number {
+  const page = join(root, 'BENCHMARKS.md');
+  const report = existsSync(page) ? extractReport(readFileSync(page, 'utf8')) : undefined;
+  if (!report) {
+    process.stderr.write(`--render: no report embedded in ${page}; run npm run bench first\n`);
+    return 1;
+  }
+  writePage(report, page, undefined, root);
+  process.stdout.write(`${JSON.stringify({ page, rendered: Object.keys(report.sections) })}\n`);
+  return 0;
 }
 
 process.exitCode = await main();
