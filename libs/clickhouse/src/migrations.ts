@@ -52,6 +52,19 @@ const rollupSelect = (db: string, toStartOf: string, bucket: string): string => 
        FROM ${db}.events_raw
        GROUP BY site, ${bucket}`;
 
+/** A table of per-site counts and visitor sketches per dimension value and time bucket, in the given order. */
+const breakdownTable = (db: string, table: string, bucket: string, orderBy: string, settings = ''): string => `CREATE TABLE IF NOT EXISTS ${db}.${table} (
+         site LowCardinality(String),
+         dimension LowCardinality(String),
+         ${bucket} DateTime('UTC'),
+         value String,
+         events SimpleAggregateFunction(sum, UInt64),
+         visitors AggregateFunction(uniqCombined, String)
+       ) ENGINE = AggregatingMergeTree
+       PARTITION BY toYYYYMM(${bucket})
+       ORDER BY (${orderBy})
+       ${DEDUP}${settings}`;
+
 // page views per page, referrer, UTM, country, browser, OS, device; custom events per name
 const breakdownSelect = (db: string, toStartOf: string, bucket: string): string => `SELECT site, d.1 AS dimension, ${toStartOf}(event_time) AS ${bucket}, d.2 AS value,
               count() AS events, uniqCombinedState(visitor_id) AS visitors
@@ -126,17 +139,7 @@ export const ROLLUP_TABLES: readonly RollupTable[] = [
   {
     table: 'breakdown_1m',
     since: 3,
-    create: (db) => `CREATE TABLE IF NOT EXISTS ${db}.breakdown_1m (
-         site LowCardinality(String),
-         dimension LowCardinality(String),
-         minute DateTime('UTC'),
-         value String,
-         events SimpleAggregateFunction(sum, UInt64),
-         visitors AggregateFunction(uniqCombined, String)
-       ) ENGINE = AggregatingMergeTree
-       PARTITION BY toYYYYMM(minute)
-       ORDER BY (site, dimension, minute, value)
-       ${DEDUP}`,
+    create: (db) => breakdownTable(db, 'breakdown_1m', 'minute', 'site, dimension, minute, value'),
     select: (db) => breakdownSelect(db, 'toStartOfMinute', 'minute'),
   },
   {
@@ -196,17 +199,7 @@ export const ROLLUP_TABLES: readonly RollupTable[] = [
     since: 6,
     // value before day: the visitors of the top values alone are merged, and small granules let
     // the other values' sketches go unread
-    create: (db) => `CREATE TABLE IF NOT EXISTS ${db}.breakdown_1d (
-         site LowCardinality(String),
-         dimension LowCardinality(String),
-         day DateTime('UTC'),
-         value String,
-         events SimpleAggregateFunction(sum, UInt64),
-         visitors AggregateFunction(uniqCombined, String)
-       ) ENGINE = AggregatingMergeTree
-       PARTITION BY toYYYYMM(day)
-       ORDER BY (site, dimension, value, day)
-       ${DEDUP}, index_granularity = 128`,
+    create: (db) => breakdownTable(db, 'breakdown_1d', 'day', 'site, dimension, value, day', ', index_granularity = 128'),
     select: (db) => breakdownSelect(db, 'toStartOfDay', 'day'),
     backfill: (db) => `INSERT INTO ${db}.breakdown_1d (site, dimension, day, value, events, visitors)
        SELECT site, dimension, toStartOfDay(minute) AS day, value, sum(events), uniqCombinedMergeState(visitors)

@@ -178,13 +178,8 @@ export class BatchConsumer {
       this.markJoined();
     });
     consumer.on(consumer.events.FETCH_START, () => (this.lastFetchAt = Date.now()));
-    consumer.on(consumer.events.REBALANCING, () => {
-      if (this.options.onDrain && this.outstanding > 0) {
-        this.logger.info({ groupId: this.options.groupId, outstanding: this.outstanding }, 'rebalancing: storing what was handled');
-        this.options.onDrain();
-        void this.settled().then(() => this.options.onDrained?.());
-      }
-    });
+    // seen by the fetch loop (no batch of ours in flight): kafkajs rejoins without waiting, the drain goes on meanwhile
+    consumer.on(consumer.events.REBALANCING, () => void this.drainForRebalance());
     consumer.on(consumer.events.CRASH, (event) => {
       this.logger.warn({ groupId: this.options.groupId, err: event.payload.error.message, restart: event.payload.restart }, 'consumer crashed');
     });
@@ -252,14 +247,18 @@ export class BatchConsumer {
     try {
       await heartbeat();
     } catch (err) {
-      if (isRebalancing(err) && this.outstanding > 0) {
-        this.logger.info({ groupId: this.options.groupId, outstanding: this.outstanding }, 'rebalancing: storing and committing what was handled before rejoining');
-        this.options.onDrain?.();
-        await Promise.race([this.settled(), new Promise((r) => setTimeout(r, REBALANCE_DRAIN_MS).unref())]);
-        this.options.onDrained?.();
-      }
+      if (isRebalancing(err)) await this.drainForRebalance();
       throw err;
     }
+  }
+
+  /** Asks the handler to drain and waits (bounded) until what it handled is durable and committed. */
+  private async drainForRebalance(): Promise<void> {
+    if (this.outstanding === 0) return;
+    this.logger.info({ groupId: this.options.groupId, outstanding: this.outstanding }, 'rebalancing: storing and committing what was handled');
+    this.options.onDrain?.();
+    await Promise.race([this.settled(), new Promise((r) => setTimeout(r, REBALANCE_DRAIN_MS).unref())]);
+    this.options.onDrained?.();
   }
 
   /** A handled batch was not stored while running: fetch again from the committed offsets. */

@@ -223,11 +223,6 @@ export class AggregationService {
     this.buffer.gather();
   }
 
-  /** Resolves once every row handled so far is stored (or given up at stop). */
-  stored(): Promise<void> {
-    return this.buffer.stored();
-  }
-
   /** Gives up on rows not stored yet (they stay uncommitted and are delivered again). */
   stopStoring(): void {
     this.buffer.stop();

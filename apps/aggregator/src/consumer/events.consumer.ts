@@ -70,7 +70,7 @@ export class EventsConsumer implements OnApplicationBootstrap, OnModuleDestroy {
 
   /** Finishes the batches in flight, stores every handled row now, commits them, leaves the group, publishes the last windows. */
   async onModuleDestroy(): Promise<void> {
-    this.aggregation.flush();
+    // the consumer's stop asks the aggregation to flush (onDrain) before it waits for the commits
     const giveUp = setTimeout(() => this.aggregation.stopStoring(), STOP_FLUSH_MS);
     try {
       await this.consumer.stop();
