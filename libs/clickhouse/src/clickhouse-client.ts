@@ -1,7 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { Readable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
-import { createChdbConnection } from 'chdb/connection';
+import { createChdbConnection, type ChdbConnection } from 'chdb/connection';
 import type { ClickHouseConfig } from '@clickstream/config';
 
 export type { ClickHouseClient };
@@ -14,6 +16,23 @@ const COMMON_SETTINGS = {
   output_format_json_quote_64bit_integers: 0,
   date_time_input_format: 'best_effort',
 } as const;
+
+/** Rows already encoded in a line-per-row format, to be inserted as they are. */
+export interface EncodedInsert {
+  /** Table, database-qualified. */
+  table: string;
+  /** The columns each row fills, in the order of its values. */
+  columns: readonly string[];
+  format: 'JSONCompactEachRow' | 'JSONEachRow';
+  /** One row per line. */
+  body: Buffer;
+  settings?: Record<string, string | number>;
+}
+
+type EncodedInserter = (insert: EncodedInsert) => Promise<void>;
+
+/** The embedded engine's raw insert, for clients created on chDB. */
+const embeddedInserters = new WeakMap<ClickHouseClient, EncodedInserter>();
 
 /**
  * One client type for both modes: a ClickHouse server over HTTP, or the ClickHouse engine
@@ -31,8 +50,31 @@ export function createClickHouseClient(config: ClickHouseConfig): ClickHouseClie
   }
   const path = resolve(config.path);
   mkdirSync(path, { recursive: true });
+  const connection: ChdbConnection = createChdbConnection({ path });
   // chdb types its connection against @clickhouse/client-common, which @clickhouse/client
   // now bundles as its own copy: same shape, two declarations.
-  const connection = createChdbConnection({ path }) as unknown as ClientConnection;
-  return createClient({ connection, clickhouse_settings: COMMON_SETTINGS });
+  const client = createClient({ connection: connection as unknown as ClientConnection, clickhouse_settings: COMMON_SETTINGS });
+  embeddedInserters.set(client, async ({ table, columns, format, body, settings }) => {
+    await connection.chdb.rawInsert({ table, columns, format, values: body, settings: { ...COMMON_SETTINGS, ...settings } });
+  });
+  return client;
+}
+
+/**
+ * Inserts rows the caller has already encoded, the bytes going to ClickHouse's parser as they
+ * are: the body of the HTTP INSERT for a server; for the embedded engine its raw insert, which
+ * hands the buffer over without copying it into SQL text (20,000 events with their views:
+ * 240 against 370 ms when sent inside the statement). `viaStatement` forces the server path
+ * (an INSERT statement with the rows as its data) on an embedded client, so both can be tested.
+ */
+export async function insertEncoded(client: ClickHouseClient, insert: EncodedInsert, viaStatement = false): Promise<void> {
+  const embedded = viaStatement ? undefined : embeddedInserters.get(client);
+  if (embedded) return embedded(insert);
+  const result = await client.exec({
+    query: `INSERT INTO ${insert.table} (${insert.columns.join(', ')}) FORMAT ${insert.format}`,
+    values: Readable.from([insert.body]),
+    clickhouse_settings: insert.settings,
+  });
+  // the answer to an INSERT is empty; reading it to the end releases the connection
+  await finished(result.stream.resume());
 }

@@ -1,4 +1,4 @@
-export { createClickHouseClient, type ClickHouseClient } from './clickhouse-client.js';
+export { createClickHouseClient, insertEncoded, type ClickHouseClient, type EncodedInsert } from './clickhouse-client.js';
 export { migrate, applyRawRetention, MIGRATIONS, ROLLUP_TABLES, type Migration, type RollupTable } from './migrations.js';
 export { toDateTime64 } from './datetime.js';
 export { SiteRepository, type Site } from './site.repository.js';

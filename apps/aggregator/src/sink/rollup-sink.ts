@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { AppConfig } from '@clickstream/config';
-import { toDateTime64, type ClickHouseClient } from '@clickstream/clickhouse';
+import { insertEncoded, toDateTime64, type ClickHouseClient } from '@clickstream/clickhouse';
 import type { TrackedEvent } from '@clickstream/events';
 import { APP_CONFIG, CLICKHOUSE } from '@clickstream/platform';
 
@@ -106,9 +106,10 @@ export class RollupSink {
 
   /**
    * One insert into the raw table; the materialized views derive every rollup from the same block.
-   * Rows go as JSONCompactEachRow (arrays in RAW_COLUMNS order) in the statement's body: half the
-   * bytes of JSONEachRow and measured 1.6x faster to encode and parse with nine views (20,000
-   * rows: 480 against 800 ms). The client's insert() takes JSON formats only as objects.
+   * Rows go as JSONCompactEachRow (arrays in RAW_COLUMNS order), encoded here and handed to the
+   * engine's parser as bytes: half the bytes of JSONEachRow and measured 1.6x faster to encode and
+   * parse with nine views (20,000 rows: 480 against 800 ms). The client's insert() takes JSON
+   * formats only as objects, which it would encode again.
    */
   async insert(rows: readonly StoredEvent[], token: string): Promise<void> {
     if (rows.length === 0) return;
@@ -152,13 +153,12 @@ export class RollupSink {
         token,
       ]),
     );
-    await this.clickhouse.command({
-      query: `INSERT INTO ${this.db}.events_raw (${RAW_COLUMNS.join(', ')}) FORMAT JSONCompactEachRow\n${lines.join('\n')}`,
-      clickhouse_settings: {
-        insert_deduplication_token: token,
-        deduplicate_blocks_in_dependent_materialized_views: 1,
-        async_insert: 0,
-      },
+    await insertEncoded(this.clickhouse, {
+      table: `${this.db}.events_raw`,
+      columns: RAW_COLUMNS,
+      format: 'JSONCompactEachRow',
+      body: Buffer.from(lines.join('\n')),
+      settings: { insert_deduplication_token: token, deduplicate_blocks_in_dependent_materialized_views: 1, async_insert: 0 },
     });
   }
 

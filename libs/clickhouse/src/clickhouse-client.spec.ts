@@ -1,0 +1,83 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createClickHouseClient, insertEncoded, type ClickHouseClient, type EncodedInsert } from './clickhouse-client.js';
+
+describe('inserting encoded rows on the real ClickHouse engine', () => {
+  let dir: string;
+  let clickhouse: ClickHouseClient;
+  type Row = { id: number; name: string; at: string; tags: Record<string, string> };
+  const rows = async (table: string): Promise<Row[]> => {
+    const result = await clickhouse.query({ query: `SELECT id, name, toString(at) AS at, tags FROM t.${table} ORDER BY id`, format: 'JSONEachRow' });
+    return result.json<Row>();
+  };
+  const counted = async (table: string): Promise<{ name: string; n: number }[]> => {
+    const result = await clickhouse.query({ query: `SELECT name, sum(n) AS n FROM t.${table} GROUP BY name ORDER BY name`, format: 'JSONEachRow' });
+    return result.json<{ name: string; n: number }>();
+  };
+  const insert = (table: string, token: string, lines: unknown[][]): EncodedInsert => ({
+    table: `t.${table}`,
+    columns: ['id', 'name', 'at', 'tags'],
+    format: 'JSONCompactEachRow',
+    body: Buffer.from(lines.map((l) => JSON.stringify(l)).join('\n')),
+    settings: { insert_deduplication_token: token, deduplicate_blocks_in_dependent_materialized_views: 1 },
+  });
+  const lines = [
+    [1, 'a\tb\n"quoted"', '2031-05-01 10:00:00.250', { k: 'v' }],
+    [2, 'plain', '2031-05-01 10:00:01.000', {}],
+    [3, 'plain', '2031-05-01 10:00:02.999', { x: 'y', z: '' }],
+  ];
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'clickstream-encoded-'));
+    clickhouse = createClickHouseClient({ mode: 'embedded', path: dir, database: 't' });
+    await clickhouse.command({ query: 'CREATE DATABASE t' });
+    for (const table of ['direct', 'statement']) {
+      await clickhouse.command({
+        query: `CREATE TABLE t.${table} (id UInt32, name String, at DateTime64(3, 'UTC'), tags Map(String, String))
+                ENGINE = MergeTree ORDER BY id SETTINGS non_replicated_deduplication_window = 100`,
+      });
+      await clickhouse.command({ query: `CREATE TABLE t.${table}_counts (name String, n UInt64) ENGINE = SummingMergeTree ORDER BY name SETTINGS non_replicated_deduplication_window = 100` });
+      await clickhouse.command({ query: `CREATE MATERIALIZED VIEW t.${table}_mv TO t.${table}_counts AS SELECT name, count() AS n FROM t.${table} GROUP BY name` });
+    }
+  });
+
+  afterAll(async () => {
+    await clickhouse?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('stores the same rows through the engine raw insert and through an INSERT statement (the server path)', async () => {
+    await insertEncoded(clickhouse, insert('direct', 'one', lines));
+    await insertEncoded(clickhouse, insert('statement', 'one', lines), true);
+    const expected = [
+      { id: 1, name: 'a\tb\n"quoted"', at: '2031-05-01 10:00:00.250', tags: { k: 'v' } },
+      { id: 2, name: 'plain', at: '2031-05-01 10:00:01.000', tags: {} },
+      { id: 3, name: 'plain', at: '2031-05-01 10:00:02.999', tags: { x: 'y', z: '' } },
+    ];
+    expect(await rows('direct')).toEqual(expected);
+    expect(await rows('statement')).toEqual(expected);
+  });
+
+  it('skips an insert repeated with the same token, in the table and its view, on both paths', async () => {
+    for (const [table, viaStatement] of [['direct', false], ['statement', true]] as const) {
+      await insertEncoded(clickhouse, insert(table, 'two', [[4, 'again', '2031-05-01 11:00:00.000', {}]]), viaStatement);
+      await insertEncoded(clickhouse, insert(table, 'two', [[4, 'again', '2031-05-01 11:00:00.000', {}]]), viaStatement);
+      await insertEncoded(clickhouse, insert(table, 'three', [[5, 'again', '2031-05-01 11:00:01.000', {}]]), viaStatement);
+      expect((await rows(table)).map((r) => r.id)).toEqual([1, 2, 3, 4, 5]);
+      expect(await counted(`${table}_counts`)).toEqual([
+        { name: 'a\tb\n"quoted"', n: 1 },
+        { name: 'again', n: 2 },
+        { name: 'plain', n: 2 },
+      ]);
+    }
+  });
+
+  it('rejects a malformed body with the engine parse error, storing nothing, on both paths', async () => {
+    const bad = insert('direct', 'four', [[6, 'x', 'not a time', {}]]);
+    await expect(insertEncoded(clickhouse, bad)).rejects.toThrow(/DateTime/);
+    await expect(insertEncoded(clickhouse, { ...bad, table: 't.statement' }, true)).rejects.toThrow(/DateTime/);
+    expect((await rows('direct')).map((r) => r.id)).toEqual([1, 2, 3, 4, 5]);
+  });
+});
