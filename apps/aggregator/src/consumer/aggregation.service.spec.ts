@@ -11,7 +11,7 @@ import { createLogger } from '@clickstream/logger';
 import type { PresenceOut, WindowUpdateOut } from '@clickstream/stream';
 import { AggregatorMetrics } from '../metrics/aggregator-metrics.js';
 import type { WindowPublisher } from '../publish/window-publisher.js';
-import { deduplicationToken, RollupSink, type StoredEvent } from '../sink/rollup-sink.js';
+import { deduplicationToken, RollupSink, storedEvent, type StoredEvent } from '../sink/rollup-sink.js';
 import { AggregationService } from './aggregation.service.js';
 
 const T0 = Date.UTC(2026, 10, 25, 12, 0, 0);
@@ -123,13 +123,9 @@ describe('AggregationService on the real ClickHouse engine', () => {
 
   it('lets ClickHouse skip a repeated insert of the same offset range by its deduplication token', async () => {
     const sink = new RollupSink(clickhouse, config);
-    const rows: StoredEvent[] = Array.from({ length: 5 }, (_, i) => ({
-      event: event(i, 'token'),
-      facts: { sessionId: 's', sessionStart: i === 0, late: false },
-      topic: TOPIC,
-      partition: 2,
-      offset: BigInt(i),
-    }));
+    const rows: StoredEvent[] = Array.from({ length: 5 }, (_, i) =>
+      storedEvent(event(i, 'token'), { sessionId: 's', sessionStart: i === 0, late: false }, TOPIC, 2, BigInt(i)),
+    );
     await sink.insert(rows, deduplicationToken(0, rows));
     await sink.insert(rows, deduplicationToken(0, rows));
     expect(await count(`SELECT count() AS n FROM clickstream.events_raw WHERE site = 'token'`)).toBe(5);

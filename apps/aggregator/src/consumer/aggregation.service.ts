@@ -8,7 +8,7 @@ import { SeenIds, StreamProcessor } from '@clickstream/stream';
 import { AggregatorMetrics } from '../metrics/aggregator-metrics.js';
 import { WindowPublisher } from '../publish/window-publisher.js';
 import { InsertBuffer } from '../sink/insert-buffer.js';
-import { deduplicationToken, RollupSink, type StoredEvent } from '../sink/rollup-sink.js';
+import { deduplicationToken, RollupSink, storedEvent, type StoredEvent } from '../sink/rollup-sink.js';
 
 /** Live windows: 1 second for the live view, 1 minute for the last half hour. */
 const WINDOW_SIZES_MS = [1000, 60_000] as const;
@@ -27,7 +27,7 @@ const REPAIR_ROWS_BACK = 2000;
  * storing it at the rebalance when it is idle; this covers that last insert.
  */
 const TAKEOVER_GRACE_MS = 3000;
-/** Rows handled but not stored yet, at most (the consumer waits beyond): at least this many, or 20 inserts' worth. */
+/** Rows handled but not stored yet, at most (the consumer waits beyond): at least this many, or 4 full inserts' worth. */
 const MIN_UNSTORED_ROWS = 20_000;
 
 export interface StorageState {
@@ -80,7 +80,7 @@ export class AggregationService {
     this.restoreSpanMs = Math.max(stream.sessionGapMs, 30 * 60_000) + stream.allowedLatenessMs + 2 * config.ingest.clockSkewMs + 60_000;
     this.buffer = new InsertBuffer(
       (rows) => this.store(rows),
-      { maxRows: stream.flushRows, maxDelayMs: stream.flushIntervalMs, maxUnstoredRows: Math.max(MIN_UNSTORED_ROWS, 20 * stream.flushRows) },
+      { maxRows: stream.flushRows, maxDelayMs: stream.flushIntervalMs, maxUnstoredRows: Math.max(MIN_UNSTORED_ROWS, 4 * stream.flushRows) },
       {
         onFailure: (err, attempt, retryInMs) => {
           this.metrics.insertFailures.inc();
@@ -160,7 +160,7 @@ export class AggregationService {
         if (facts.late) this.metrics.lateEvents.inc();
         // remembered at once: the next batches are handled before these rows are stored (a failure reloads the partition)
         seen.checkAndAdd(event.id, event.receivedAt);
-        rows.push({ event, facts, topic, partition, offset: m.offset });
+        rows.push(storedEvent(event, facts, topic, partition, m.offset));
       }
       // before the insert: once the rows are stored, a redelivery would skip these offsets
       if (undecodable.length > 0) {
