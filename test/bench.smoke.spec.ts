@@ -47,6 +47,9 @@ describe('npm run bench -- --quick', () => {
       const agg = s.aggregator!;
       expect(agg.raw.events).toBe(agg.events);
       expect(agg.ours.stored).toBe(agg.events);
+      // and storing the same rows again, alone, took every one of them
+      expect(agg.ours.storageAlone?.rows).toBe(agg.events);
+      expect(agg.ours.storageAlone?.inserts).toBeGreaterThan(0);
       // 4: probes were attributed at both levels, and every accepted event was stored
       expect(s.freshness!.levels.map((l) => l.batch)).toEqual([1, 1, 20]);
       for (const level of s.freshness!.levels) {

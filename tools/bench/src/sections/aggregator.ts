@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
-import { migrate } from '@clickstream/clickhouse';
+import { insertEncoded, migrate } from '@clickstream/clickhouse';
 import type { AppConfig } from '@clickstream/config';
 import { startAggregator } from '../../../../apps/aggregator/src/aggregator.app.js';
 import { metricValue, queryRows, type BenchContext } from '../support/bench-context.js';
@@ -33,10 +33,51 @@ export interface AggregatorResult {
   partitions: number;
   produce: { ms: number; eventsPerSecond: number };
   raw: DrainFigures;
-  ours: DrainFigures & { stored: number; parts: number; inserts: number; insertSeconds: number };
+  ours: DrainFigures & { stored: number; parts: number; inserts: number; insertSeconds: number; storageAlone: StorageAlone | undefined };
   ratio: number;
   profile: ProfileSummary | undefined;
   goals: Goal[];
+}
+
+/**
+ * The rows the aggregator stored, inserted again as it inserts them (JSONCompactEachRow, in
+ * inserts of its mean size, into an empty database with every view) one after another while
+ * nothing else runs: what ClickHouse alone takes to store them, which bounds the drain.
+ */
+export interface StorageAlone {
+  rows: number;
+  inserts: number;
+  seconds: number;
+  eventsPerSecond: number;
+}
+
+async function storageAlone(ctx: BenchContext, database: string, rowsPerInsert: number): Promise<StorageAlone> {
+  const scratch = `${database}_again`;
+  await migrate(ctx.system.clickhouse, scratch, ctx.logger);
+  try {
+    const columns = (await queryRows<{ name: string }>(ctx, `SELECT name FROM system.columns WHERE database = {db:String} AND table = 'events_raw' ORDER BY position`, { db: database })).map((c) => c.name);
+    const text = await (await ctx.system.clickhouse.query({ query: `SELECT ${columns.join(', ')} FROM ${database}.events_raw ORDER BY kafka_partition, kafka_offset`, format: 'JSONCompactEachRow' })).text();
+    const lines = text.split('\n').filter((l) => l.length > 0);
+    let ms = 0;
+    let inserts = 0;
+    for (let i = 0; i < lines.length; i += rowsPerInsert) {
+      const body = Buffer.from(lines.slice(i, i + rowsPerInsert).join('\n'));
+      const started = performance.now();
+      await insertEncoded(ctx.system.clickhouse, {
+        table: `${scratch}.events_raw`,
+        columns,
+        format: 'JSONCompactEachRow',
+        body,
+        settings: { insert_deduplication_token: `again-${i}`, deduplicate_blocks_in_dependent_materialized_views: 1, async_insert: 0 },
+      });
+      ms += performance.now() - started;
+      inserts += 1;
+    }
+    const seconds = Math.round(ms / 10) / 100;
+    return { rows: lines.length, inserts, seconds, eventsPerSecond: Math.round(lines.length / Math.max(ms / 1000, 1e-3)) };
+  } finally {
+    await ctx.system.clickhouse.command({ query: `DROP DATABASE IF EXISTS ${scratch} SYNC` }).catch(() => undefined);
+  }
 }
 
 async function produceTopic(ctx: BenchContext, topic: string, count: number): Promise<{ ms: number }> {
@@ -82,7 +123,7 @@ async function rawDrain(ctx: BenchContext, topic: string, count: number, partiti
 }
 
 /** The real aggregator on `topic`, with its own consumer group and ClickHouse database, until every partition is committed to its end (or `maxMs`). */
-async function aggregatorDrain(ctx: BenchContext, topic: string, count: number, maxMs: number): Promise<AggregatorResult['ours']> {
+async function aggregatorDrain(ctx: BenchContext, topic: string, count: number, maxMs: number, measureStorage: boolean): Promise<AggregatorResult['ours']> {
   const id = Date.now().toString(36);
   const database = `bench_agg_${id}`;
   await migrate(ctx.system.clickhouse, database, ctx.logger);
@@ -94,6 +135,7 @@ async function aggregatorDrain(ctx: BenchContext, topic: string, count: number, 
     http: { ...base.http, aggregatorPort: 0 },
   };
   const aggregator = await startAggregator(await extraRuntime(ctx, config));
+  let closed = false;
   try {
     await aggregator.ready();
     const started = performance.now();
@@ -112,9 +154,23 @@ async function aggregatorDrain(ctx: BenchContext, topic: string, count: number, 
     // the time its ClickHouse inserts took (retries included), from its own /metrics
     const inserts = await metricValue(aggregator.url, 'clickstream_aggregator_insert_latency_seconds_count');
     const insertSeconds = Math.round((await metricValue(aggregator.url, 'clickstream_aggregator_insert_latency_seconds_sum')) * 100) / 100;
-    return { events: count, stored, parts: Number(parts?.b ?? 0), inserts, insertSeconds, ms: Math.round(ms), eventsPerSecond: Math.round(stored / Math.max(ms / 1000, 1e-3)), cpu: cpuShares(cpu0, cpu1) };
-  } finally {
+    // stopped first: the repeat below has the cores to itself
+    closed = true;
     await aggregator.close();
+    const again = measureStorage && inserts > 0 ? await storageAlone(ctx, database, Math.ceil(stored / inserts)) : undefined;
+    return {
+      events: count,
+      stored,
+      parts: Number(parts?.b ?? 0),
+      inserts,
+      insertSeconds,
+      storageAlone: again,
+      ms: Math.round(ms),
+      eventsPerSecond: Math.round(stored / Math.max(ms / 1000, 1e-3)),
+      cpu: cpuShares(cpu0, cpu1),
+    };
+  } finally {
+    if (!closed) await aggregator.close();
     await ctx.system.clickhouse.command({ query: `DROP DATABASE IF EXISTS ${database} SYNC` }).catch(() => undefined);
   }
 }
@@ -128,12 +184,13 @@ export async function runAggregator(ctx: BenchContext): Promise<AggregatorResult
   ctx.log(`aggregator: ${count} events produced into ${topic} in ${Math.round(produced.ms)} ms`);
   const raw = await rawDrain(ctx, topic, count, partitions);
   ctx.log(`aggregator, raw consumer: ${raw.eventsPerSecond} events/s`);
-  const ours = await aggregatorDrain(ctx, topic, count, ctx.quick ? 60_000 : 300_000);
+  const ours = await aggregatorDrain(ctx, topic, count, ctx.quick ? 60_000 : 300_000, true);
   ctx.log(`aggregator, ours: ${ours.eventsPerSecond} events/s (${ours.stored} stored in ${ours.ms} ms)`);
+  if (ours.storageAlone) ctx.log(`aggregator, storage alone: ${ours.storageAlone.eventsPerSecond} events/s (${ours.storageAlone.inserts} inserts in ${ours.storageAlone.seconds} s)`);
   let profile: ProfileSummary | undefined;
   if (ctx.profile) {
     // a fresh group and database drain the same topic again for a few seconds under the profiler
-    ({ profile } = await profiled(() => aggregatorDrain(ctx, topic, count, ctx.quick ? 1000 : 8000), join(ctx.outDir, 'bench-aggregator.cpuprofile')));
+    ({ profile } = await profiled(() => aggregatorDrain(ctx, topic, count, ctx.quick ? 1000 : 8000, false), join(ctx.outDir, 'bench-aggregator.cpuprofile')));
   }
   const r = ratio(ours.eventsPerSecond, raw.eventsPerSecond);
   return {
