@@ -73,7 +73,7 @@ async function main(): Promise<void> {
         `events:   ${report.events.sent} sent, ${report.events.accepted} accepted, ${report.events.malformed} malformed on purpose, ${report.events.unacknowledged} never acknowledged`,
         `status:   ${Object.entries(report.byStatus).map(([s, n]) => `${s}: ${n}`).join(', ')}`,
         `achieved: ${report.achievedEventsPerSecond} accepted events/s`,
-        `ack latency: p50 ${report.latencyMs.p50} ms, p99 ${report.latencyMs.p99} ms, max ${report.latencyMs.max} ms`,
+        `ack latency: p50 ${report.latencyMs.p50} ms, p99 ${report.latencyMs.p99} ms, max ${report.latencyMs.max} ms (after the warm-up: p50 ${report.steadyLatencyMs.p50} ms, p99 ${report.steadyLatencyMs.p99} ms, max ${report.steadyLatencyMs.max} ms)`,
         '',
       ].join('\n'),
     );

@@ -10,7 +10,8 @@ import { runPhase, type PhaseResult } from '../support/load-phase.js';
  * flight, so a hiccup of a second does not count as dropped traffic.
  * Search: rising rates with short probes (x1.5 until one fails, then once in between), then a
  * long confirmation at the best; if that fails, 20% and 40% lower (time permitting). A short
- * probe also fails when its acknowledgements take over 2 s at p99: a queue that shows in 12 s
+ * probe also fails when its acknowledgements after the warm-up (the first 2 s, while the client
+ * opens its connections) take over 2 s at p99: a queue that shows in 12 s
  * outgrows the lag criteria over minutes, so such a level is not worth a confirmation.
  * A freshness probe runs alongside each level, for the latency-per-level chart.
  */
@@ -114,7 +115,9 @@ export async function runCapacity(ctx: BenchContext): Promise<CapacityResult> {
         maxInFlight: MAX_IN_FLIGHT,
       });
       const reasons = verdict(phase);
-      if (label === 'probe' && phase.load.latencyMs.p99 > PROBE_MAX_ACK_P99_MS) reasons.push(`acknowledgement p99 ${phase.load.latencyMs.p99} ms, over ${PROBE_MAX_ACK_P99_MS} ms (a probe criterion)`);
+      // after the load generator's warm-up: a fresh client opening hundreds of connections at once is not the level's steady state
+      const ackP99 = phase.load.steadyLatencyMs.p99;
+      if (label === 'probe' && ackP99 > PROBE_MAX_ACK_P99_MS) reasons.push(`acknowledgement p99 ${ackP99} ms after the warm-up, over ${PROBE_MAX_ACK_P99_MS} ms (a probe criterion)`);
       ctx.log(`capacity, batch ${batch}, ${label} ${rate}/s: ${reasons.length === 0 ? 'sustained' : reasons.join('; ')} (main thread ${phase.cpu.nodeMain}%, machine ${phase.cpu.machine}%)`);
       return { ...phase, passed: reasons.length === 0, reasons };
     };
