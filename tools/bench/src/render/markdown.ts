@@ -345,7 +345,8 @@ function gateway(s: ReportSections): string[] {
     `${n(r.connect.connected)} of ${n(r.clients)} clients connected (in ${duration(r.connect.connectMs)}); each received ${r.clientStats.updatesPerClientPerSecond} updates/s`,
     `of about ${n(r.clientStats.bytesPerUpdate)} bytes of JSON; ${r.clientStats.disconnects} disconnects. The clients' own process used ${r.socketClientsCpu}% of a core (not counted).`,
     '',
-    `Gateway share: **${r.gatewayShare}% of a core** (main thread alone ${r.mainThreadShare}%), goal ≤ 10%: ${verdict(g)}.`,
+    `Gateway share: **${r.gatewayShare}% of a core** (main thread alone ${r.mainThreadShare}%), goal ≤ 10%: ${verdict(g)}.` +
+      (r.noise !== undefined ? ` The two windows without clients differed by ±${r.noise}%${Math.abs(r.gatewayShare) <= r.noise ? ': the share is within that noise' : ''}.` : ''),
     '',
   ];
 }
