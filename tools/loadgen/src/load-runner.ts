@@ -101,8 +101,9 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
     const done = (status: string, text: string): void => {
       inFlight -= 1;
       counts.answered += 1;
-      latencies.push(performance.now() - at);
-      if (at - started >= warmupMs) steadyLatencies.push(performance.now() - at);
+      const latency = performance.now() - at;
+      latencies.push(latency);
+      if (at - started >= warmupMs) steadyLatencies.push(latency);
       byStatus[status] = (byStatus[status] ?? 0) + 1;
       if (retryable(status)) {
         const wait = backoffMs(tries);

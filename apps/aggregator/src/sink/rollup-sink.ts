@@ -111,6 +111,14 @@ export function storedEvent(event: TrackedEvent, facts: EventFacts, topic: strin
 }
 
 /**
+ * The settings of every insert into the raw table: ClickHouse skips a block whose token it has
+ * seen, in the table and in every view it feeds, and stores it before answering.
+ */
+export function insertSettings(token: string) {
+  return { insert_deduplication_token: token, deduplicate_blocks_in_dependent_materialized_views: 1, async_insert: 0 } as const;
+}
+
+/**
  * Names the exact offset ranges of an insert, and the replay epoch: if the same rows are
  * inserted again (a retry after a lost answer) ClickHouse skips them, in the views too,
  * while a replay, which deletes rows and stores the same offsets again, uses a new epoch.
@@ -170,7 +178,7 @@ export class RollupSink {
       columns: RAW_COLUMNS,
       format: 'JSONCompactEachRow',
       body: Buffer.from(lines.join('\n')),
-      settings: { insert_deduplication_token: token, deduplicate_blocks_in_dependent_materialized_views: 1, async_insert: 0 },
+      settings: insertSettings(token),
     });
   }
 
@@ -211,7 +219,7 @@ export class RollupSink {
         table: `${this.db}.events_raw`,
         format: 'JSONEachRow',
         values: rows.map((r) => ({ ...r, insert_token: token })),
-        clickhouse_settings: { insert_deduplication_token: token, deduplicate_blocks_in_dependent_materialized_views: 1, async_insert: 0 },
+        clickhouse_settings: insertSettings(token),
       });
       this.completed.add(token);
     }

@@ -3,6 +3,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { insertEncoded, migrate } from '@clickstream/clickhouse';
 import type { AppConfig } from '@clickstream/config';
 import { startAggregator } from '../../../../apps/aggregator/src/aggregator.app.js';
+import { insertSettings } from '../../../../apps/aggregator/src/sink/rollup-sink.js';
 import { metricValue, queryRows, type BenchContext } from '../support/bench-context.js';
 import { profiled, type ProfileSummary } from '../support/cpu-profile.js';
 import { realisticEvents } from '../support/events.js';
@@ -68,7 +69,7 @@ async function storageAlone(ctx: BenchContext, database: string, rowsPerInsert: 
         columns,
         format: 'JSONCompactEachRow',
         body,
-        settings: { insert_deduplication_token: `again-${i}`, deduplicate_blocks_in_dependent_materialized_views: 1, async_insert: 0 },
+        settings: insertSettings(`again-${i}`),
       });
       ms += performance.now() - started;
       inserts += 1;
