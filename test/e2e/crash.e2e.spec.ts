@@ -120,13 +120,14 @@ describe('an aggregator killed between its ClickHouse insert and its Kafka commi
                          (SELECT uniqExact(kafka_partition, kafka_offset) FROM ${db}.events_raw) AS offsets,
                          (SELECT sum(pageviews) FROM ${db}.rollup_1m) AS minute_pageviews,
                          (SELECT sum(pageviews) FROM ${db}.pageviews_1s) AS second_pageviews,
-                         (SELECT sum(pageviews) FROM ${db}.sessions) AS session_pageviews,
+                         (SELECT sum(sessions) FROM ${db}.sessions_1m WHERE dimension = 'entryPage') AS entries,
                          (SELECT uniqCombinedMerge(visitors) FROM ${db}.rollup_1m) AS visitors,
-                         (SELECT count() FROM (SELECT session_id FROM ${db}.sessions GROUP BY session_id)) AS sessions`,
+                         (SELECT sum(sessions) FROM ${db}.sessions_1m WHERE dimension = '') AS sessions,
+                         (SELECT sum(sessions) FROM ${db}.sessions_1m WHERE dimension = 'exitPage') AS exits`,
           format: 'JSONEachRow',
         })
       ).json<Record<string, number>>();
-      expect(row).toEqual({ raw: EVENTS, offsets: EVENTS, minute_pageviews: EVENTS, second_pageviews: EVENTS, session_pageviews: EVENTS, visitors: 40, sessions: 40 });
+      expect(row).toEqual({ raw: EVENTS, offsets: EVENTS, minute_pageviews: EVENTS, second_pageviews: EVENTS, entries: 40, visitors: 40, sessions: 40, exits: 40 });
     } finally {
       await clickhouse.close();
     }

@@ -104,7 +104,7 @@ function valueOf(dimension: string, v: Visitor, hit: Hit): string | undefined {
   }
 }
 
-type Row = { value: string; count: number; visitors: number };
+type Row = { value: string; count: number; visitors: number | null };
 
 function rowsOf(counts: Map<string, { count: number; visitors: Set<Visitor> }>): Row[] {
   return [...counts.entries()]
@@ -131,7 +131,8 @@ function expectedBreakdown(dimension: string): Row[] {
       for (const hit of v.hits) tally(counts, valueOf(dimension, v, hit), v);
     }
   }
-  return rowsOf(counts);
+  // exit pages count sessions only
+  return dimension === 'exitPage' ? rowsOf(counts).map((r) => ({ ...r, visitors: null })) : rowsOf(counts);
 }
 
 const EXPECTED = {

@@ -210,7 +210,8 @@ describe(`${EVENTS} events through kill -9 of the aggregator (3x) and ingest (1x
       const [raw] = await query<Record<string, string>>(
         `SELECT count() AS rows, uniqExact(client_event_id) AS ids, uniqExact(event_id) AS eventIds,
                 countIf(type = 'pageview' AND NOT is_bot) AS pageviews, countIf(type = 'event' AND NOT is_bot) AS customEvents,
-                countIf(is_bot) AS bots, countIf(NOT is_bot AND session_id != '') AS sessionEvents
+                countIf(is_bot) AS bots, countIf(NOT is_bot AND session_start) AS sessions,
+                uniqExactIf(session_id, NOT is_bot AND type = 'pageview') AS sessionsWithPageviews
          FROM ${db}.events_raw`,
       );
       const [rollups] = await query<Record<string, string>>(
@@ -218,7 +219,9 @@ describe(`${EVENTS} events through kill -9 of the aggregator (3x) and ingest (1x
                 (SELECT sum(custom_events) FROM ${db}.rollup_1m) AS customEvents,
                 (SELECT sum(bot_events) FROM ${db}.rollup_1m) AS bots,
                 (SELECT sum(pageviews) FROM ${db}.pageviews_1s) AS secondPageviews,
-                (SELECT sum(events) FROM ${db}.sessions) AS sessionEvents,
+                (SELECT sum(sessions) FROM ${db}.sessions_1m WHERE dimension = '') AS sessions,
+                (SELECT sum(sessions) FROM ${db}.sessions_1m WHERE dimension = 'entryPage') AS entries,
+                (SELECT sum(sessions) FROM ${db}.sessions_1m WHERE dimension = 'exitPage') AS exits,
                 (SELECT sum(events) FROM ${db}.breakdown_1m WHERE dimension = 'page') AS pagePageviews`,
       );
       const missing = [...acked].filter((e) => !stored.has(e));
@@ -257,7 +260,9 @@ describe(`${EVENTS} events through kill -9 of the aggregator (3x) and ingest (1x
         customEvents: raw!['customEvents'],
         bots: raw!['bots'],
         secondPageviews: raw!['pageviews'],
-        sessionEvents: raw!['sessionEvents'],
+        sessions: raw!['sessions'],
+        entries: raw!['sessionsWithPageviews'],
+        exits: raw!['sessionsWithPageviews'],
         pagePageviews: raw!['pageviews'],
       });
     } finally {

@@ -10,10 +10,16 @@ const figures = (table: string, bucket: string): string =>
           sum(sessions) AS sessions, sum(late_events) AS late_events, uniqCombinedMerge(visitors) AS visitors
    FROM ${table} GROUP BY site, ${bucket} ORDER BY site, ${bucket}`;
 
+/** A session table's figures per site, dimension, value and bucket of session start, merged. */
+const sessionFigures = (table: string, bucket: string): string =>
+  `SELECT site, dimension, value, toString(${bucket}) AS ${bucket}, sum(sessions) AS sessions, sum(bounces) AS bounces,
+          sum(duration_ms) AS duration_ms, uniqCombinedMerge(visitors) AS visitors
+   FROM ${table} GROUP BY site, dimension, value, ${bucket} ORDER BY site, dimension, value, ${bucket}`;
+
 /**
  * Everything the aggregator derived, finalized and in a fixed order: what a replay must
- * reproduce exactly (sums, sketch-merged uniques, sessions with entry and exit pages, and
- * the session and lateness facts stored on each raw event).
+ * reproduce exactly (sums, sketch-merged uniques, session figures with entry and exit pages,
+ * and the session and lateness facts stored on each raw event).
  */
 export async function rollupSnapshot(clickhouse: ClickHouseClient, db: string): Promise<Record<string, Record<string, unknown>[]>> {
   return {
@@ -23,19 +29,14 @@ export async function rollupSnapshot(clickhouse: ClickHouseClient, db: string): 
       `SELECT site, dimension, value, sum(events) AS events, uniqCombinedMerge(visitors) AS visitors
        FROM ${db}.breakdown_1m GROUP BY site, dimension, value ORDER BY site, dimension, value`,
     ),
-    sessions: await rows(
-      clickhouse,
-      `SELECT site, session_id, any(visitor_id) AS visitor, toString(min(started)) AS started, toString(max(ended)) AS ended,
-              sum(pageviews) AS pageviews, sum(events) AS events, argMinMerge(entry_page) AS entry, argMaxMerge(exit_page) AS exit
-       FROM ${db}.sessions GROUP BY site, session_id ORDER BY site, session_id`,
-    ),
+    sessions: await rows(clickhouse, sessionFigures(`${db}.sessions_1m`, 'minute')),
     hours: await rows(clickhouse, figures(`${db}.rollup_1h`, 'hour')),
     dailyBreakdowns: await rows(
       clickhouse,
       `SELECT site, dimension, toString(day) AS day, value, sum(events) AS events, uniqCombinedMerge(visitors) AS visitors
        FROM ${db}.breakdown_1d GROUP BY site, dimension, day, value ORDER BY site, dimension, day, value`,
     ),
-    sessionStarts: await rows(clickhouse, `SELECT site, session_id, toString(min(started)) AS started FROM ${db}.session_starts GROUP BY site, session_id ORDER BY site, session_id`),
+    dailySessions: await rows(clickhouse, sessionFigures(`${db}.sessions_1d`, 'day')),
     hourlyPageviews: await rows(clickhouse, `SELECT site, toString(hour) AS hour, sum(pageviews) AS pageviews FROM ${db}.pageviews_1h GROUP BY site, hour ORDER BY site, hour`),
     seconds: await rows(
       clickhouse,
@@ -44,7 +45,8 @@ export async function rollupSnapshot(clickhouse: ClickHouseClient, db: string): 
     ),
     raw: await rows(
       clickhouse,
-      `SELECT kafka_partition, kafka_offset, toString(event_id) AS id, session_id, session_start, is_late
+      `SELECT kafka_partition, kafka_offset, toString(event_id) AS id, session_id, session_start, toString(session_started) AS session_started,
+              session_pageviews, previous_exit, duration_added_ms, is_late
        FROM ${db}.events_raw ORDER BY kafka_partition, kafka_offset`,
     ),
   };

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '@clickstream/logger';
 import { createClickHouseClient, type ClickHouseClient } from './clickhouse-client.js';
-import { applyRawRetention, migrate, MIGRATIONS, ROLLUP_TABLES } from './migrations.js';
+import { applyRawRetention, CURRENT_ROLLUP_TABLES, migrate, MIGRATIONS } from './migrations.js';
 
 describe('migrations on the real ClickHouse engine', () => {
   let dir: string;
@@ -30,7 +30,7 @@ describe('migrations on the real ClickHouse engine', () => {
   it('applies every version once, and a second run applies nothing', async () => {
     expect(await migrate(clickhouse, 'm', logger)).toEqual(MIGRATIONS.map((m) => m.version));
     expect(await migrate(clickhouse, 'm', logger)).toEqual([]);
-    for (const t of ROLLUP_TABLES) expect(await engineOf(t.table), t.table).toContain('non_replicated_deduplication_window = 10000');
+    for (const t of CURRENT_ROLLUP_TABLES) expect(await engineOf(t.table), t.table).toContain('non_replicated_deduplication_window = 10000');
     expect(await engineOf('events_raw')).toMatch(/PARTITION BY toDate\(event_time\) ORDER BY \(site, event_time, event_id\)/);
   });
 
@@ -47,7 +47,7 @@ describe('migrations on the real ClickHouse engine', () => {
     });
     // v6 ran but was not recorded (a crash before the record): the next start runs it again
     for (const statement of MIGRATIONS.find((m) => m.version === 6)!.statements(db)) await clickhouse.command({ query: statement });
-    expect(await migrate(clickhouse, db, logger)).toEqual([6]);
+    expect(await migrate(clickhouse, db, logger, MIGRATIONS.filter((m) => m.version <= 6))).toEqual([6]);
     const same = async (coarse: string, fine: string): Promise<void> => {
       const [a, b] = await Promise.all([coarse, fine].map(async (q) => (await clickhouse.query({ query: q, format: 'JSONEachRow' })).json()));
       expect(a, coarse).toEqual(b);
@@ -69,6 +69,34 @@ describe('migrations on the real ClickHouse engine', () => {
       `SELECT session_id, toString(min(started)) FROM ${db}.session_starts GROUP BY session_id ORDER BY session_id`,
       `SELECT session_id, toString(min(started)) FROM ${db}.sessions GROUP BY session_id ORDER BY session_id`,
     );
+  });
+
+  it('fills the session figures from the per-session table it replaces, then drops that table; a repeated run counts nothing twice', async () => {
+    const db = 'upgraded'; // where the test above left it: events stored at version 6
+    const perSession = `SELECT d.1 AS dimension, toString(toStartOfMinute(started)) AS minute, d.2 AS value,
+                               count() AS sessions, sum(d.3) AS bounces, sum(d.4) AS duration_ms, uniqCombined(visitor_id) AS visitors
+                        FROM (SELECT visitor_id, min(started) AS started, max(ended) AS ended, sum(pageviews) AS pv,
+                                     argMinMerge(entry_page) AS entry, argMaxMerge(exit_page) AS exit
+                              FROM ${db}.sessions GROUP BY session_id, visitor_id)
+                        ARRAY JOIN [('', '', toInt64(pv <= 1), toInt64(dateDiff('millisecond', started, ended))), ('entryPage', entry, 0, 0), ('exitPage', exit, 0, 0)] AS d
+                        WHERE d.1 = '' OR d.2 != ''
+                        GROUP BY dimension, minute, value ORDER BY dimension, minute, value`;
+    const read = async (query: string): Promise<string[]> =>
+      (await (await clickhouse.query({ query, format: 'JSONEachRow' })).json<Record<string, unknown>>()).map((r) => Object.values(r).map(String).join(' '));
+    const before = await read(perSession);
+    expect(before.length).toBeGreaterThan(100);
+    // 7 ran but was not recorded: the next start runs it again
+    for (const statement of MIGRATIONS.find((m) => m.version === 7)!.statements(db)) await clickhouse.command({ query: statement });
+    expect(await migrate(clickhouse, db, logger)).toEqual([7, 8]);
+    // visitors are kept for entry pages alone
+    const after = await read(`SELECT dimension, toString(minute) AS minute, value, sum(sessions) AS sessions, sum(bounces) AS bounces, sum(duration_ms) AS duration_ms,
+                                     if(dimension = 'entryPage', uniqCombinedMerge(visitors), NULL) AS visitors
+                              FROM ${db}.sessions_1m GROUP BY dimension, minute, value ORDER BY dimension, minute, value`);
+    expect(after).toEqual(before.map((r) => (r.startsWith('entryPage ') ? r : r.replace(/ \d+$/, ' null'))));
+    const [tables] = await (
+      await clickhouse.query({ query: `SELECT groupArray(name) AS names FROM system.tables WHERE database = {db:String} AND name LIKE 'session%'`, query_params: { db }, format: 'JSONEachRow' })
+    ).json<{ names: string[] }>();
+    expect(tables!.names.sort()).toEqual(['sessions_1d', 'sessions_1d_mv', 'sessions_1m', 'sessions_1m_mv']);
   });
 
   it('sets, changes and removes the raw events TTL from the configured days', async () => {

@@ -13,6 +13,8 @@ export interface RollupTable {
   table: string;
   /** The migration that created it and its view. */
   since: number;
+  /** The migration that dropped it, if one did: a replay no longer rebuilds it. */
+  until?: number;
   create: (db: string) => string;
   /** The SELECT over events_raw that fills it; the view and the rebuild both use it. */
   select: (db: string) => string;
@@ -64,6 +66,60 @@ const breakdownTable = (db: string, table: string, bucket: string, orderBy: stri
        PARTITION BY toYYYYMM(${bucket})
        ORDER BY (${orderBy})
        ${DEDUP}${settings}`;
+
+/**
+ * A table of session figures filed under the time bucket the session started in: totals under
+ * dimension '' (sessions, bounces, summed duration) and sessions per entry and exit page.
+ * Every column is a sum of what each event changed in its session (see the Sessionizer), so the
+ * figures are exact whatever insert holds which event, and never need a session merged per row.
+ */
+const sessionTable = (db: string, table: string, bucket: string, orderBy: string, settings = ''): string => `CREATE TABLE IF NOT EXISTS ${db}.${table} (
+         site LowCardinality(String),
+         dimension LowCardinality(String),
+         ${bucket} DateTime('UTC'),
+         value String,
+         sessions SimpleAggregateFunction(sum, Int64),
+         bounces SimpleAggregateFunction(sum, Int64),
+         duration_ms SimpleAggregateFunction(sum, Int64),
+         visitors AggregateFunction(uniqCombined, String)
+       ) ENGINE = AggregatingMergeTree
+       PARTITION BY toYYYYMM(${bucket})
+       ORDER BY (${orderBy})
+       ${DEDUP}${settings}`;
+
+/**
+ * What each event changes in its session's figures:
+ * - totals: a session counts when its first event arrives, as a bounce until its second page
+ *   view, and its duration grows by how far each event moved its newest event time;
+ * - the entry page (the first page view) gains a session and a visitor;
+ * - each page view makes its page the exit page, taking the session from the page it replaces.
+ * A visitor can leave no exit page's sketch, so exit pages count sessions only.
+ * Rows stored before the sessions' state was kept (session_started 0) are left out: migration
+ * 7 filled the tables for them from the per-session table it replaced.
+ */
+const sessionSelect = (db: string, toStartOf: string, bucket: string): string => `SELECT site, d.1 AS dimension, ${toStartOf}(session_started) AS ${bucket}, d.2 AS value,
+              sum(d.3) AS sessions, sum(d.4) AS bounces, sum(d.5) AS duration_ms, uniqCombinedStateIf(visitor_id, d.1 = 'entryPage') AS visitors
+       FROM ${db}.events_raw
+       ARRAY JOIN [
+         ('', '', toInt64(session_start), toInt64(session_start) - toInt64(type = 'pageview' AND session_pageviews = 2), toInt64(duration_added_ms)),
+         ('entryPage', if(type = 'pageview' AND session_pageviews = 1, path, ''), 1, 0, 0),
+         ('exitPage', if(type = 'pageview', path, ''), 1, 0, 0),
+         ('exitPage', if(type = 'pageview', previous_exit, ''), -1, 0, 0)
+       ] AS d
+       WHERE NOT is_bot AND session_id != '' AND session_started > toDateTime64(0, 3, 'UTC')
+         AND if(d.1 = '', d.3 != 0 OR d.4 != 0 OR d.5 != 0, d.2 != '')
+       GROUP BY site, dimension, ${bucket}, value`;
+
+/** The same figures from the per-session table migration 7 replaced, for the events stored before it. */
+const sessionBackfill = (db: string, table: string, toStartOf: string, bucket: string): string => `INSERT INTO ${db}.${table} (site, dimension, ${bucket}, value, sessions, bounces, duration_ms, visitors)
+       SELECT site, d.1 AS dimension, ${toStartOf}(started) AS ${bucket}, d.2 AS value,
+              count() AS sessions, sum(d.3) AS bounces, sum(d.4) AS duration_ms, uniqCombinedStateIf(visitor_id, d.1 = 'entryPage') AS visitors
+       FROM (SELECT site, visitor_id, started, pageviews, dateDiff('millisecond', started, ended) AS duration,
+                    finalizeAggregation(entry_page) AS entry, finalizeAggregation(exit_page) AS exit
+             FROM ${db}.sessions FINAL)
+       ARRAY JOIN [('', '', toInt64(pageviews <= 1), toInt64(duration)), ('entryPage', entry, 0, 0), ('exitPage', exit, 0, 0)] AS d
+       WHERE d.1 = '' OR d.2 != ''
+       GROUP BY site, dimension, ${bucket}, value`;
 
 // page views per page, referrer, UTM, country, browser, OS, device; custom events per name
 const breakdownSelect = (db: string, toStartOf: string, bucket: string): string => `SELECT site, d.1 AS dimension, ${toStartOf}(event_time) AS ${bucket}, d.2 AS value,
@@ -145,6 +201,7 @@ export const ROLLUP_TABLES: readonly RollupTable[] = [
   {
     table: 'sessions',
     since: 3,
+    until: 7,
     create: (db) => `CREATE TABLE IF NOT EXISTS ${db}.sessions (
          site LowCardinality(String),
          session_id String,
@@ -208,6 +265,7 @@ export const ROLLUP_TABLES: readonly RollupTable[] = [
   {
     table: 'session_starts',
     since: 6,
+    until: 7,
     // one row per session per insert that stored some of it: the row of the insert holding the
     // session's earliest event carries its start, so a range's sessions are found by time
     create: (db) => `CREATE TABLE IF NOT EXISTS ${db}.session_starts (
@@ -225,7 +283,24 @@ export const ROLLUP_TABLES: readonly RollupTable[] = [
     backfill: (db) => `INSERT INTO ${db}.session_starts (site, started, session_id)
        SELECT site, min(started), session_id FROM ${db}.sessions GROUP BY site, session_id`,
   },
+  {
+    table: 'sessions_1m',
+    since: 7,
+    create: (db) => sessionTable(db, 'sessions_1m', 'minute', 'site, dimension, minute, value'),
+    select: (db) => sessionSelect(db, 'toStartOfMinute', 'minute'),
+    backfill: (db) => sessionBackfill(db, 'sessions_1m', 'toStartOfMinute', 'minute'),
+  },
+  {
+    table: 'sessions_1d',
+    since: 7,
+    create: (db) => sessionTable(db, 'sessions_1d', 'day', 'site, dimension, value, day', ', index_granularity = 128'),
+    select: (db) => sessionSelect(db, 'toStartOfDay', 'day'),
+    backfill: (db) => sessionBackfill(db, 'sessions_1d', 'toStartOfDay', 'day'),
+  },
 ];
+
+/** The derived tables a current install has: a replay rebuilds these. */
+export const CURRENT_ROLLUP_TABLES: readonly RollupTable[] = ROLLUP_TABLES.filter((t) => t.until === undefined);
 
 const rollupTablesOf = (version: number): RollupTable[] => ROLLUP_TABLES.filter((t) => t.since === version);
 
@@ -392,6 +467,30 @@ export const MIGRATIONS: readonly Migration[] = [
       // rebuilds every derived table). Emptying first makes a repeated run count nothing twice.
       ...rollupTablesOf(6).flatMap((t) => [t.create(db), createView(db, t), `TRUNCATE TABLE ${db}.${t.table}`, ...(t.backfill ? [t.backfill(db)] : [])]),
     ],
+  },
+  {
+    version: 7,
+    name: 'session figures summed from what each event changed, per minute and day of the session start',
+    statements: (db) => [
+      ...[
+        `session_started DateTime64(3, 'UTC') DEFAULT toDateTime64(0, 3, 'UTC')`,
+        `session_pageviews UInt32 DEFAULT 0`,
+        `previous_exit String DEFAULT ''`,
+        `duration_added_ms UInt64 DEFAULT 0`,
+      ].map((column) => `ALTER TABLE ${db}.events_raw ADD COLUMN IF NOT EXISTS ${column}`),
+      // the per-session tables stop being filled first: from then on they hold exactly the
+      // events stored before, which the new tables take from them (emptied first, so a repeated
+      // run counts nothing twice); events stored from then on carry their session's state
+      `DROP VIEW IF EXISTS ${db}.sessions_mv`,
+      `DROP VIEW IF EXISTS ${db}.session_starts_mv`,
+      ...rollupTablesOf(7).flatMap((t) => [t.create(db), `TRUNCATE TABLE ${db}.${t.table}`, ...(t.backfill ? [t.backfill(db)] : []), createView(db, t)]),
+    ],
+  },
+  {
+    version: 8,
+    name: 'drop the per-session tables migration 7 replaced',
+    // apart from 7, so a repeated run of 7 still finds what it fills the new tables from
+    statements: (db) => [`DROP TABLE IF EXISTS ${db}.sessions`, `DROP TABLE IF EXISTS ${db}.session_starts`],
   },
 ];
 

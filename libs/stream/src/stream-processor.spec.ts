@@ -164,6 +164,24 @@ describe('StreamProcessor sessions', () => {
     expect(a.sessionStart).toBe(true);
   });
 
+  it("carries what each event changed in its session: start, page views so far, the exit page it replaced, the time it added", () => {
+    const d = new StreamDriver();
+    const pushed = [
+      d.push(streamEvent(T0, { type: 'event', name: 'open', path: '/ignored' })),
+      d.push(streamEvent(T0 + 1000, { path: '/a' })),
+      d.push(streamEvent(T0 + 5000, { path: '/b' })),
+      d.push(streamEvent(T0 + 2000, { path: '/c' })), // older than the newest: adds no time, still the latest page view
+      d.push(streamEvent(T0 + 9000, { type: 'event', name: 'buy' })),
+    ].map((f) => [f!.sessionStart, f!.sessionStarted - T0, f!.sessionPageviews, f!.previousExit, f!.durationAddedMs]);
+    expect(pushed).toEqual([
+      [true, 0, 0, '', 0],
+      [false, 0, 1, '', 1000],
+      [false, 0, 2, '/a', 4000],
+      [false, 0, 3, '/b', 0],
+      [false, 0, 3, '/c', 4000],
+    ]);
+  });
+
   it('counts sessions in the window where they start', () => {
     const d = new StreamDriver({ windowSizesMs: [MINUTE] });
     d.push(streamEvent(T0, { visitorId: 'a' }));
@@ -176,9 +194,24 @@ describe('StreamProcessor sessions', () => {
 });
 
 describe('StreamProcessor restore and merge', () => {
+  it('rebuilds a session from the restored events alone when they were stored without its state (before migration 7)', () => {
+    const whole = new StreamDriver();
+    const events = [streamEvent(T0, { path: '/a' }), streamEvent(T0 + 1000, { type: 'event', name: 'x' }), streamEvent(T0 + 2000, { path: '/b' })];
+    for (const e of events) whole.push(e);
+    const restarted = new StreamDriver();
+    restarted.core.open(0, 2n);
+    for (const p of whole.pushed) {
+      const { sessionId, sessionStart, late } = p.facts;
+      restarted.core.restore(0, p.offset, p.event, { sessionId, sessionStart, late, sessionStarted: 0, sessionPageviews: 0, previousExit: '', durationAddedMs: 0 });
+    }
+    const next = streamEvent(T0 + 5000, { path: '/c' });
+    expect(restarted.push(next)).toEqual(whole.push({ ...next }));
+    expect(whole.pushed.at(-1)!.facts).toMatchObject({ sessionStarted: T0, sessionPageviews: 3, previousExit: '/b', durationAddedMs: 3000 });
+  });
+
   it('continues after a restore from stored events exactly as an uninterrupted run', () => {
     const events = Array.from({ length: 400 }, (_, i) =>
-      streamEvent(T0 + i * 7_000 + (i % 5 === 0 ? -9_000 : 0), { visitorId: `v${i % 9}`, path: `/p${i % 4}`, isBot: i % 31 === 0 }),
+      streamEvent(T0 + i * 7_000 + (i % 5 === 0 ? -9_000 : 0), { visitorId: `v${i % 9}`, path: `/p${i % 4}`, isBot: i % 31 === 0, type: i % 7 === 3 ? 'event' : 'pageview' }),
     );
     const whole = new StreamDriver();
     for (const e of events) whole.push(e);

@@ -139,7 +139,7 @@ export class StreamProcessor {
     const state = this.state(partition);
     if (offset <= state.lastOffset) return undefined;
     const late = Number.isFinite(state.maxEventTime) && event.eventTime < state.maxEventTime - this.options.allowedLatenessMs;
-    const session = state.sessions.assign(event.site, event.visitorId, event.id, event.eventTime);
+    const session = state.sessions.assign(event.site, event.visitorId, event.id, event.eventTime, pageOf(event));
     const facts = { ...session, late };
     this.count(state, partition, offset, event, facts);
     return facts;
@@ -148,7 +148,7 @@ export class StreamProcessor {
   /** Replays a stored event with the facts it was stored with (rebuilding a partition after a restart or takeover). */
   restore(partition: number, offset: bigint, event: StreamEvent, facts: EventFacts): void {
     const state = this.state(partition);
-    state.sessions.restore(event.site, event.visitorId, event.eventTime, facts);
+    state.sessions.restore(event.site, event.visitorId, event.eventTime, pageOf(event), facts);
     this.count(state, partition, offset, event, facts);
   }
 
@@ -255,5 +255,7 @@ export class StreamProcessor {
     }
   }
 }
+
+const pageOf = (event: StreamEvent): string | null => (event.type === 'pageview' ? event.path : null);
 
 const key = (sizeMs: number, windowStart: number, site: string): string => `${sizeMs}|${windowStart}|${site}`;

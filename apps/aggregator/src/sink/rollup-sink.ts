@@ -56,6 +56,10 @@ const RAW_COLUMNS = [
   'received_at',
   'session_id',
   'session_start',
+  'session_started',
+  'session_pageviews',
+  'previous_exit',
+  'duration_added_ms',
   'is_late',
   'kafka_topic',
   'kafka_partition',
@@ -102,6 +106,10 @@ export function storedEvent(event: TrackedEvent, facts: EventFacts, topic: strin
     toDateTime64(e.receivedAt),
     facts.sessionId,
     facts.sessionStart,
+    toDateTime64(facts.sessionStarted),
+    facts.sessionPageviews,
+    facts.previousExit,
+    facts.durationAddedMs,
     facts.late,
     topic,
     partition,
@@ -235,7 +243,8 @@ export class RollupSink {
     const result = await this.clickhouse.query({
       query: `SELECT toString(event_id) AS id, type, name, site, path, referrer_domain, utm_source, utm_medium, utm_campaign,
                      country, browser, os, device, is_bot, visitor_id, toUnixTimestamp64Milli(event_time) AS event_time,
-                     toUnixTimestamp64Milli(received_at) AS received_at, session_id, session_start, is_late, kafka_offset
+                     toUnixTimestamp64Milli(received_at) AS received_at, session_id, session_start,
+                     toUnixTimestamp64Milli(session_started) AS session_started, session_pageviews, previous_exit, duration_added_ms, is_late, kafka_offset
               FROM ${this.db}.events_raw
               WHERE kafka_topic = {topic:String} AND kafka_partition = {partition:UInt16}
                 AND received_at >= (SELECT max(received_at) FROM ${this.db}.events_raw WHERE kafka_topic = {topic:String} AND kafka_partition = {partition:UInt16})
@@ -248,12 +257,21 @@ export class RollupSink {
       id: string; type: 'pageview' | 'event'; name: string; site: string; path: string; referrer_domain: string | null;
       utm_source: string | null; utm_medium: string | null; utm_campaign: string | null; country: string | null; browser: string | null;
       os: string | null; device: string; is_bot: boolean; visitor_id: string; event_time: number | string; received_at: number | string;
-      session_id: string; session_start: boolean; is_late: boolean; kafka_offset: number | string;
+      session_id: string; session_start: boolean; session_started: number | string; session_pageviews: number | string; previous_exit: string;
+      duration_added_ms: number | string; is_late: boolean; kafka_offset: number | string;
     };
     // newest first so a limit keeps the newest; replayed oldest first
     return (await result.json<Row>()).reverse().map((r) => ({
       offset: BigInt(r.kafka_offset),
-      facts: { sessionId: r.session_id, sessionStart: r.session_start, late: r.is_late },
+      facts: {
+        sessionId: r.session_id,
+        sessionStart: r.session_start,
+        sessionStarted: Number(r.session_started),
+        sessionPageviews: Number(r.session_pageviews),
+        previousExit: r.previous_exit,
+        durationAddedMs: Number(r.duration_added_ms),
+        late: r.is_late,
+      },
       event: {
         v: 2,
         id: r.id,

@@ -156,7 +156,7 @@ async function clickhouseChecks(config: AppConfig, seenByAggregator: 'up' | 'dow
   try {
     const result = await client.query({
       query: `SELECT (SELECT count() FROM ${db}.events_raw) AS events_raw, (SELECT count() FROM ${db}.rollup_1m) AS rollup_1m,
-                     (SELECT count() FROM ${db}.sessions) AS sessions, (SELECT count() FROM ${db}.sites FINAL WHERE NOT deleted) AS sites`,
+                     (SELECT count() FROM ${db}.sessions_1m) AS sessions_1m, (SELECT count() FROM ${db}.sites FINAL WHERE NOT deleted) AS sites`,
       format: 'JSONEachRow',
       abort_signal: AbortSignal.timeout(HTTP_TIMEOUT_MS * 2),
     });

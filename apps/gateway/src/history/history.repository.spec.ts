@@ -10,6 +10,8 @@ import type { Interval, SessionDimension, TimeRange } from './history-params.js'
 import { HistoryRepository, type BreakdownRow, type RollupTotals, type SessionTotals, type TimeseriesRow } from './history.repository.js';
 
 const DB = 'h';
+/** Session figures come from events stored with their session state (version 7 on): a database of their own. */
+const SESSIONS_DB = 'hs';
 const SITE = 'shop';
 const MIN = 60_000;
 const HOUR = 3_600_000;
@@ -48,6 +50,11 @@ interface RawEvent {
   received_at: string;
   session_id: string;
   session_start: boolean;
+  /** What the event changed in its session, as the aggregator's Sessionizer stores it (set after arrival order is known). */
+  session_started: string;
+  session_pageviews: number;
+  previous_exit: string;
+  duration_added_ms: number;
   kafka_topic: string;
   kafka_partition: number;
   kafka_offset: number;
@@ -60,15 +67,16 @@ const PAGES = ['/', '/pricing', '/blog', '/docs', '/checkout', ...Array.from({ l
 /**
  * Sessions of one to six events over the four days, some across an hour or midnight; a burst of
  * one-page sessions on one day (enough visitors that the day's sketches leave exact counting);
- * and one session whose earliest event arrives hours after its first one (out of order), so it
- * started before the event flagged as its start.
+ * and one session whose earliest event arrives hours after its first one (out of order): it is
+ * still filed under its first event's time, with its first page view as entry page.
+ * A session is a bot's or a human's as a whole, as a visitor is.
  */
 function generate(): { events: RawEvent[]; lateSessionStart: number } {
   const rnd = random(7);
   const events: RawEvent[] = [];
   let n = 0;
   /** `path` given: a human page view of that path. */
-  const add = (session: string, start: boolean, time: number, visitor: string, arrival: number, path?: string): void => {
+  const add = (session: string, bot: boolean, time: number, visitor: string, arrival: number, path?: string): void => {
     const pageview = path !== undefined || rnd() < 0.85;
     events.push({
       event_id: `00000000-0000-4000-8000-${(n++).toString(16).padStart(12, '0')}`,
@@ -82,12 +90,16 @@ function generate(): { events: RawEvent[]; lateSessionStart: number } {
       country: [null, 'DE', 'IN', 'NP', 'US', 'CA'][Math.floor(rnd() * 6)]!,
       browser: ['Chrome', 'Firefox', 'Safari'][Math.floor(rnd() * 3)]!,
       device: ['desktop', 'mobile'][Math.floor(rnd() * 2)]!,
-      is_bot: path === undefined && rnd() < 0.04,
+      is_bot: bot,
       visitor_id: visitor,
       event_time: toDateTime64(time),
       received_at: toDateTime64(arrival),
       session_id: session,
-      session_start: start,
+      session_start: false,
+      session_started: '',
+      session_pageviews: 0,
+      previous_exit: '',
+      duration_added_ms: 0,
       kafka_topic: 'events',
       kafka_partition: 0,
       kafka_offset: 0,
@@ -98,24 +110,41 @@ function generate(): { events: RawEvent[]; lateSessionStart: number } {
     const visitor = `v${Math.floor(rnd() * 4000)}`;
     let time = START + Math.floor(rnd() * (END - START - HOUR));
     const count = 1 + Math.floor(rnd() * 6);
+    const bot = rnd() < 0.04;
     for (let i = 0; i < count; i++) {
-      add(`s${s}`, i === 0, time, visitor, time + Math.floor(rnd() * 20_000));
+      add(`s${s}`, bot, time, visitor, time + Math.floor(rnd() * 20_000));
       time += Math.floor(rnd() * 25 * MIN);
     }
   }
   for (let s = 0; s < 12_000; s++) {
     const time = BUSY_DAY + Math.floor(rnd() * DAY);
-    add(`b${s}`, true, time, `w${s}`, time + 1000, '/');
+    add(`b${s}`, false, time, `w${s}`, time + 1000, '/');
   }
   const lateSessionStart = START + 2 * DAY + 13 * HOUR + 17 * MIN + 5000;
-  add('late', true, lateSessionStart + 3 * HOUR, 'v-late', lateSessionStart + 3 * HOUR, '/pricing');
+  add('late', false, lateSessionStart + 3 * HOUR, 'v-late', lateSessionStart + 3 * HOUR, '/pricing');
   add('late', false, lateSessionStart, 'v-late', lateSessionStart + 30 * HOUR, '/docs');
   events.sort((a, b) => a.arrival - b.arrival);
   events.forEach((e, i) => (e.kafka_offset = i));
+  const sessions = new Map<string, { started: string; newest: number; pageviews: number; exit: string }>();
+  for (const e of events) {
+    const time = Date.parse(`${e.event_time.replace(' ', 'T')}Z`);
+    let state = sessions.get(e.session_id);
+    e.session_start = state === undefined;
+    if (!state) sessions.set(e.session_id, (state = { started: e.event_time, newest: time, pageviews: 0, exit: '' }));
+    e.session_started = state.started;
+    e.previous_exit = state.exit;
+    e.duration_added_ms = Math.max(0, time - state.newest);
+    state.newest = Math.max(state.newest, time);
+    if (e.type === 'pageview') {
+      state.pageviews += 1;
+      state.exit = e.path;
+    }
+    e.session_pageviews = state.pageviews;
+  }
   return { events, lateSessionStart };
 }
 
-/** What the history API answered before the hourly and daily tables: the minute, second and sessions tables alone. */
+/** What the history API answered before the hourly and daily tables: the minute and second tables alone. */
 class MinuteReads {
   constructor(private readonly clickhouse: ClickHouseClient) {}
 
@@ -160,19 +189,6 @@ class MinuteReads {
     return rows.map((r) => ({ value: String(r['value']), count: Number(r['count']), visitors: Number(r['visitors']) }));
   }
 
-  async sessionBreakdown(dimension: SessionDimension, range: TimeRange, limit: number): Promise<BreakdownRow[]> {
-    const page = dimension === 'entryPage' ? 'argMinMerge(entry_page)' : 'argMaxMerge(exit_page)';
-    const rows = await this.rows<Record<string, string | number>>(
-      `SELECT page AS value, count() AS count, uniqCombined(visitor) AS visitors FROM (
-         SELECT session_id, any(visitor_id) AS visitor, min(started) AS session_started, ${page} AS page FROM ${DB}.sessions
-         WHERE site = {site:String} GROUP BY session_id
-         HAVING session_started >= fromUnixTimestamp64Milli({from:Int64}, 'UTC') AND session_started < fromUnixTimestamp64Milli({to:Int64}, 'UTC')
-       ) WHERE page != '' GROUP BY value ORDER BY count DESC, value ASC LIMIT {limit:UInt32}`,
-      { site: SITE, from: range.from, to: range.to, limit },
-    );
-    return rows.map((r) => ({ value: String(r['value']), count: Number(r['count']), visitors: Number(r['visitors']) }));
-  }
-
   async rollupTotals(range: TimeRange): Promise<RollupTotals> {
     const [row] = await this.rows<Record<string, string | number>>(
       `SELECT sum(pageviews) AS pageviews, uniqCombinedMerge(visitors) AS visitors, sum(custom_events) AS custom_events FROM ${DB}.rollup_1m
@@ -181,15 +197,47 @@ class MinuteReads {
     );
     return { pageviews: Number(row?.['pageviews'] ?? 0), visitors: Number(row?.['visitors'] ?? 0), customEvents: Number(row?.['custom_events'] ?? 0) };
   }
+}
+
+/**
+ * Session figures straight from the raw events of `db`, each session taken whole: filed under the
+ * minute of its first event to arrive, its page views, newest event time, and first and last page
+ * views in arrival order.
+ */
+class RawSessionReads {
+  constructor(
+    private readonly clickhouse: ClickHouseClient,
+    private readonly db: string,
+  ) {}
+
+  private sessions(range: TimeRange): string {
+    return `SELECT any(visitor_id) AS visitor, argMin(event_time, kafka_offset) AS started, max(event_time) AS newest, countIf(type = 'pageview') AS pv,
+                   argMinIf(path, kafka_offset, type = 'pageview') AS entry, argMaxIf(path, kafka_offset, type = 'pageview') AS exit
+            FROM ${this.db}.events_raw WHERE site = {site:String} AND NOT is_bot GROUP BY session_id
+            HAVING toStartOfMinute(started) >= fromUnixTimestamp64Milli({from:Int64}, 'UTC') AND toStartOfMinute(started) < fromUnixTimestamp64Milli({to:Int64}, 'UTC')`;
+  }
+
+  async sessionBreakdown(dimension: SessionDimension, range: TimeRange, limit: number): Promise<BreakdownRow[]> {
+    const page = dimension === 'entryPage' ? 'entry' : 'exit';
+    const rows = (await (
+      await this.clickhouse.query({
+        query: `SELECT ${page} AS value, count() AS count, uniqCombined(visitor) AS visitors FROM (${this.sessions(range)})
+                WHERE value != '' GROUP BY value ORDER BY count DESC, value ASC LIMIT {limit:UInt32}`,
+        query_params: { site: SITE, from: range.from, to: range.to, limit },
+        format: 'JSONEachRow',
+      })
+    ).json<Record<string, string | number>>());
+    return rows.map((r) => ({ value: String(r['value']), count: Number(r['count']), visitors: dimension === 'entryPage' ? Number(r['visitors']) : null }));
+  }
 
   async sessionTotals(range: TimeRange): Promise<SessionTotals> {
-    const [row] = await this.rows<Record<string, string | number>>(
-      `SELECT count() AS sessions, countIf(session_pageviews <= 1) AS bounces, sum(dateDiff('millisecond', session_started, session_ended)) AS duration_ms FROM (
-         SELECT session_id, min(started) AS session_started, max(ended) AS session_ended, sum(pageviews) AS session_pageviews FROM ${DB}.sessions
-         WHERE site = {site:String} GROUP BY session_id
-         HAVING session_started >= fromUnixTimestamp64Milli({from:Int64}, 'UTC') AND session_started < fromUnixTimestamp64Milli({to:Int64}, 'UTC'))`,
-      { site: SITE, from: range.from, to: range.to },
-    );
+    const [row] = await (
+      await this.clickhouse.query({
+        query: `SELECT count() AS sessions, countIf(pv <= 1) AS bounces, sum(dateDiff('millisecond', started, newest)) AS duration_ms FROM (${this.sessions(range)})`,
+        query_params: { site: SITE, from: range.from, to: range.to },
+        format: 'JSONEachRow',
+      })
+    ).json<Record<string, string | number>>();
     return { sessions: Number(row?.['sessions'] ?? 0), bounces: Number(row?.['bounces'] ?? 0), durationMs: Number(row?.['duration_ms'] ?? 0) };
   }
 }
@@ -219,7 +267,9 @@ describe('the history reads over hourly and daily tables, on the real ClickHouse
   let dir: string;
   let clickhouse: ClickHouseClient;
   let repository: HistoryRepository;
+  let sessionRepository: HistoryRepository;
   let minutes: MinuteReads;
+  let rawSessions: RawSessionReads;
   let lateSessionStart: number;
   let events: RawEvent[];
   const logger = createLogger('silent');
@@ -229,19 +279,26 @@ describe('the history reads over hourly and daily tables, on the real ClickHouse
     clickhouse = createClickHouseClient({ mode: 'embedded', path: dir, database: DB });
     repository = new HistoryRepository(clickhouse, { clickhouse: { database: DB } } as AppConfig);
     minutes = new MinuteReads(clickhouse);
+    sessionRepository = new HistoryRepository(clickhouse, { clickhouse: { database: SESSIONS_DB } } as AppConfig);
+    rawSessions = new RawSessionReads(clickhouse, SESSIONS_DB);
     const generated = generate();
     lateSessionStart = generated.lateSessionStart;
     events = generated.events;
     // half the events stored before the hourly and daily tables exist (they are backfilled), half after (their views fill them)
     await migrate(clickhouse, DB, logger, MIGRATIONS.filter((m) => m.version < 6));
-    // sessions keep the pieces of every insert apart, as before a background merge: reads must merge them
-    await clickhouse.command({ query: `SYSTEM STOP MERGES ${DB}.sessions` });
+    await migrate(clickhouse, SESSIONS_DB, logger);
+    // session figures keep the pieces of every insert apart, as before a background merge: reads must merge them
+    for (const table of ['sessions_1m', 'sessions_1d']) await clickhouse.command({ query: `SYSTEM STOP MERGES ${SESSIONS_DB}.${table}` });
     const inserts = 16;
     const size = Math.ceil(generated.events.length / inserts);
     for (let i = 0; i < inserts; i++) {
-      if (i === inserts / 2) expect(await migrate(clickhouse, DB, logger)).toEqual([6]);
-      const values = generated.events.slice(i * size, (i + 1) * size).map(({ arrival: _, ...row }) => row);
-      await clickhouse.insert({ table: `${DB}.events_raw`, values, format: 'JSONEachRow', clickhouse_settings: { insert_deduplication_token: `spec-${i}` } });
+      if (i === inserts / 2) expect(await migrate(clickhouse, DB, logger)).toEqual([6, 7, 8]);
+      const rows = generated.events.slice(i * size, (i + 1) * size).map(({ arrival: _, ...row }) => row);
+      const settings = { insert_deduplication_token: `spec-${i}` };
+      await clickhouse.insert({ table: `${SESSIONS_DB}.events_raw`, values: rows, format: 'JSONEachRow', clickhouse_settings: settings });
+      // before version 7 the raw table has no session state
+      const values = i < inserts / 2 ? rows.map(({ session_started: _a, session_pageviews: _b, previous_exit: _c, duration_added_ms: _d, ...row }) => row) : rows;
+      await clickhouse.insert({ table: `${DB}.events_raw`, values, format: 'JSONEachRow', clickhouse_settings: settings });
     }
   });
 
@@ -253,20 +310,19 @@ describe('the history reads over hourly and daily tables, on the real ClickHouse
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('fills the hourly and daily tables, with day sketches past exact counting, and keeps sessions in pieces', async () => {
+  it('fills the hourly and daily tables, with day sketches past exact counting, and keeps session figures in pieces', async () => {
     const [row] = await (
       await clickhouse.query({
         query: `SELECT (SELECT count() FROM ${DB}.rollup_1h) AS hours, (SELECT count() FROM ${DB}.pageviews_1h) AS pv_hours,
-                       (SELECT count() FROM ${DB}.breakdown_1d) AS days, (SELECT count() FROM ${DB}.session_starts) AS starts,
+                       (SELECT count() FROM ${DB}.breakdown_1d) AS days,
                        (SELECT max(finalizeAggregation(visitors)) FROM ${DB}.breakdown_1d) AS most_visitors,
-                       (SELECT count() - uniqExact(session_id) FROM ${DB}.sessions) AS session_pieces`,
+                       (SELECT count() - uniqExact(dimension, value, day) FROM ${SESSIONS_DB}.sessions_1d) AS session_pieces`,
         format: 'JSONEachRow',
       })
     ).json<Record<string, number>>();
     expect(Number(row?.['hours'])).toBeGreaterThanOrEqual(96);
     expect(Number(row?.['pv_hours'])).toBeGreaterThanOrEqual(96);
     expect(Number(row?.['days'])).toBeGreaterThan(100);
-    expect(Number(row?.['starts'])).toBeGreaterThanOrEqual(humanSessions().size);
     expect(Number(row?.['most_visitors'])).toBeGreaterThan(10_000);
     expect(Number(row?.['session_pieces'])).toBeGreaterThan(100);
   });
@@ -288,22 +344,32 @@ describe('the history reads over hourly and daily tables, on the real ClickHouse
     expect(await repository.pageviews(SITE, 0, END + DAY)).toBe(events.filter((e) => e.type === 'pageview' && !e.is_bot).length);
   });
 
-  it('gives the same totals and sessions as the minute and sessions tables, short and long ranges alike', async () => {
+  it('gives the same totals as the minute table, and the same session figures as the raw events, short and long ranges alike', async () => {
     for (const range of ranges()) {
       const label = `${new Date(range.from).toISOString()}..${new Date(range.to).toISOString()}`;
       expect(await repository.rollupTotals(SITE, range), label).toEqual(await minutes.rollupTotals(range));
-      expect(await repository.sessionTotals(SITE, range), label).toEqual(await minutes.sessionTotals(range));
+      expect(await sessionRepository.sessionTotals(SITE, range), label).toEqual(await rawSessions.sessionTotals(range));
     }
-    expect((await repository.sessionTotals(SITE, { from: START, to: END })).sessions).toBe(humanSessions().size);
+    const all = await sessionRepository.sessionTotals(SITE, { from: START, to: END });
+    expect(all.sessions).toBe(humanSessions().size);
+    expect(all.bounces).toBeGreaterThan(12_000);
+    expect(all.durationMs).toBeGreaterThan(0);
   });
 
-  it('counts a session from its earliest event, even one that arrived after the event flagged as its start', async () => {
+  it('files a session under its first event to arrive, with that page view as entry, even when an older event arrives later', async () => {
     const flagged = lateSessionStart + 3 * HOUR;
     const around = { from: Math.floor(flagged / MIN) * MIN - 30 * MIN, to: Math.floor(flagged / MIN) * MIN + 30 * MIN };
-    const atStart = { from: Math.floor(lateSessionStart / MIN) * MIN, to: Math.floor(lateSessionStart / MIN) * MIN + MIN };
-    for (const range of [around, atStart]) expect(await repository.sessionTotals(SITE, range)).toEqual(await minutes.sessionTotals(range));
-    const rows = async (range: TimeRange) => (await repository.sessionBreakdown(SITE, 'entryPage', range, 1000)).find((r) => r.value === '/docs');
-    expect(await rows(atStart)).toEqual({ value: '/docs', count: 1, visitors: 1 });
+    const atOlderEvent = { from: Math.floor(lateSessionStart / MIN) * MIN, to: Math.floor(lateSessionStart / MIN) * MIN + MIN };
+    for (const range of [around, atOlderEvent]) expect(await sessionRepository.sessionTotals(SITE, range)).toEqual(await rawSessions.sessionTotals(range));
+    const atFirst = { from: Math.floor(flagged / MIN) * MIN, to: Math.floor(flagged / MIN) * MIN + MIN };
+    for (const range of [atFirst, atOlderEvent]) {
+      for (const dimension of ['entryPage', 'exitPage'] as const) {
+        expect(await sessionRepository.sessionBreakdown(SITE, dimension, range, 1000)).toEqual(await rawSessions.sessionBreakdown(dimension, range, 1000));
+      }
+    }
+    const pages = async (dimension: SessionDimension) => (await sessionRepository.sessionBreakdown(SITE, dimension, atFirst, 1000)).map((r) => r.value);
+    expect(await pages('entryPage')).toContain('/pricing');
+    expect(await pages('exitPage')).toContain('/docs');
   });
 
   it('gives the same breakdowns as the minute table, top rows and ties included, for every limit', async () => {
@@ -319,10 +385,14 @@ describe('the history reads over hourly and daily tables, on the real ClickHouse
     expect(top!.visitors).toBeGreaterThan(12_000 * 0.98);
   });
 
-  it('gives the same entry and exit pages as the sessions table', async () => {
+  it('gives the same entry and exit pages as the raw events, top rows and ties included', async () => {
     for (const range of ranges()) {
       for (const dimension of ['entryPage', 'exitPage'] as const) {
-        expect(await repository.sessionBreakdown(SITE, dimension, range, 10), `${dimension} ${range.from}..${range.to}`).toEqual(await minutes.sessionBreakdown(dimension, range, 10));
+        for (const limit of [1, 10]) {
+          expect(await sessionRepository.sessionBreakdown(SITE, dimension, range, limit), `${dimension} ${limit} ${range.from}..${range.to}`).toEqual(
+            await rawSessions.sessionBreakdown(dimension, range, limit),
+          );
+        }
       }
     }
   });

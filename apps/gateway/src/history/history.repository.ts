@@ -18,7 +18,8 @@ export interface TimeseriesRow {
 export interface BreakdownRow {
   value: string;
   count: number;
-  visitors: number;
+  /** null for exit pages, which count sessions only. */
+  visitors: number | null;
 }
 
 export interface RollupTotals {
@@ -31,13 +32,12 @@ export interface SessionTotals {
   sessions: number;
   /** Sessions with at most one page view. */
   bounces: number;
-  /** Sum of (ended - started) over the sessions, milliseconds. */
+  /** Sum of the sessions' durations (newest event time - first event's time), milliseconds. */
   durationMs: number;
 }
 
 // Fixed SQL per interval: the interval is one of three validated names, never user text in SQL.
 const STEP: Readonly<Record<Interval, string>> = { minute: 'INTERVAL 1 MINUTE', hour: 'INTERVAL 1 HOUR', day: 'INTERVAL 1 DAY' };
-const PAGE_OF: Readonly<Record<SessionDimension, string>> = { entryPage: 'entry_page', exitPage: 'exit_page' };
 
 const instant = (param: string): string => `fromUnixTimestamp64Milli({${param}:Int64}, 'UTC')`;
 const FROM = instant('from');
@@ -60,28 +60,14 @@ const inOneBucket = (hour: string, step: string): string =>
    AND timeZoneOffset(toTimeZone(${hour}, {timezone:String})) = timeZoneOffset(toTimeZone(${hour} + INTERVAL 59 MINUTE, {timezone:String}))`;
 
 /**
- * Up to this length a session query merges only the sessions that may have started in the range,
- * found by time in session_starts; that list costs per session, and from about four days of a
- * busy site merging every session of the site is as cheap (measured with 2.5 million sessions).
- */
-const SESSION_INDEX_MAX_MS = 3 * DAY_MS;
-
-/**
- * FINAL merges each session's pieces (rows of different inserts) before WHERE: a condition on
- * its start or page count must see the merged row, so none may move ahead of the merge (PREWHERE).
- * Conditions on the sorting key (site, session_id) are safe either way.
- */
-const AFTER_FINAL = { optimize_move_to_prewhere_if_final: 0 } as const;
-
-/**
  * Parameterized reads of the rollups for the history API: per-minute figures (rollup_1m) with
  * their hourly sums (rollup_1h), per-minute breakdowns (breakdown_1m) with their daily sums
- * (breakdown_1d), sessions (merged per session with FINAL), and the per-second pageviews with
- * their hourly sums (pageviews_1h).
+ * (breakdown_1d), session figures per minute and day of their start (sessions_1m, sessions_1d),
+ * and the per-second pageviews with their hourly sums (pageviews_1h).
  * A range reads the coarse table for its whole hours or days and the fine one for the rest, so
  * answers equal those of the fine table alone: sums add up, and the visitor sketches merge to
  * the same state whatever the grouping.
- * Rows of the aggregating tables are merged (sum, *Merge, GROUP BY, FINAL) before use: parts
+ * Rows of the aggregating tables are merged (sum, *Merge, GROUP BY) before use: parts
  * not merged yet hold partial rows of the same key.
  */
 @Injectable()
@@ -185,24 +171,36 @@ export class HistoryRepository {
     return toBreakdownRows(await result.json<RawBreakdownRow>());
   }
 
-  /** Sessions that started in the range, and their visitors, per entry or exit page; sessions without a page view are left out. */
+  /**
+   * Sessions that started in the range per entry or exit page, most first; visitors for entry
+   * pages only (a visitor cannot leave the sketch of a page that stopped being their exit page).
+   */
   async sessionBreakdown(site: string, dimension: SessionDimension, range: TimeRange, limit: number): Promise<BreakdownRow[]> {
+    const whole = wholeUnits(range, DAY_MS);
+    const rows = (columns: string): string => `
+      SELECT ${columns} FROM ${this.db}.sessions_1d
+      WHERE site = {site:String} AND dimension = {dimension:String} AND day >= ${WHOLE_FROM} AND day < ${WHOLE_TO}
+      UNION ALL
+      SELECT ${columns} FROM ${this.db}.sessions_1m
+      WHERE site = {site:String} AND dimension = {dimension:String} AND ${edges('minute')}`;
+    // an exit page a session moved on from sums to 0 for it: only pages that hold sessions are listed
     const result = await this.clickhouse.query({
-      query: `SELECT page AS value, count() AS count, uniqCombined(visitor_id) AS visitors
-              FROM (
-                SELECT visitor_id, finalizeAggregation(${PAGE_OF[dimension]}) AS page
-                FROM ${this.db}.sessions FINAL
-                WHERE ${this.sessionsStartedIn(range)}
+      query: `SELECT value, sum(sessions) AS count, uniqCombinedMerge(visitors) AS visitors
+              FROM (${rows('value, sessions, visitors')})
+              WHERE value IN (
+                SELECT value FROM (${rows('value, sessions')})
+                GROUP BY value
+                HAVING sum(sessions) > 0
+                ORDER BY sum(sessions) DESC, value ASC
+                LIMIT {limit:UInt32}
               )
-              WHERE page != ''
               GROUP BY value
-              ORDER BY count DESC, value ASC
-              LIMIT {limit:UInt32}`,
-      query_params: { site, from: range.from, to: range.to, limit },
+              ORDER BY count DESC, value ASC`,
+      query_params: { site, dimension, from: range.from, to: range.to, wholeFrom: whole.from, wholeTo: whole.to, limit },
       format: 'JSONEachRow',
-      clickhouse_settings: AFTER_FINAL,
     });
-    return toBreakdownRows(await result.json<RawBreakdownRow>());
+    const found = toBreakdownRows(await result.json<RawBreakdownRow>());
+    return dimension === 'exitPage' ? found.map((r) => ({ ...r, visitors: null })) : found;
   }
 
   async rollupTotals(site: string, range: TimeRange): Promise<RollupTotals> {
@@ -225,29 +223,21 @@ export class HistoryRepository {
 
   /** Sessions that started in the range: how many, how many bounced, and their summed duration. */
   async sessionTotals(site: string, range: TimeRange): Promise<SessionTotals> {
+    const whole = wholeUnits(range, DAY_MS);
     const result = await this.clickhouse.query({
-      query: `SELECT count() AS sessions, countIf(pageviews <= 1) AS bounces, sum(dateDiff('millisecond', started, ended)) AS duration_ms
-              FROM ${this.db}.sessions FINAL
-              WHERE ${this.sessionsStartedIn(range)}`,
-      query_params: { site, from: range.from, to: range.to },
+      query: `SELECT sum(sessions) AS sessions, sum(bounces) AS bounces, sum(duration_ms) AS duration_ms
+              FROM (
+                SELECT sessions, bounces, duration_ms FROM ${this.db}.sessions_1d
+                WHERE site = {site:String} AND dimension = '' AND value = '' AND day >= ${WHOLE_FROM} AND day < ${WHOLE_TO}
+                UNION ALL
+                SELECT sessions, bounces, duration_ms FROM ${this.db}.sessions_1m
+                WHERE site = {site:String} AND dimension = '' AND value = '' AND ${edges('minute')}
+              )`,
+      query_params: { site, from: range.from, to: range.to, wholeFrom: whole.from, wholeTo: whole.to },
       format: 'JSONEachRow',
-      clickhouse_settings: AFTER_FINAL,
     });
     const [row] = await result.json<{ sessions: number | string; bounces: number | string; duration_ms: number | string }>();
     return { sessions: Number(row?.sessions ?? 0), bounces: Number(row?.bounces ?? 0), durationMs: Number(row?.duration_ms ?? 0) };
-  }
-
-  /**
-   * The sessions of the site whose merged start is in the range. For a short range, only those
-   * with a stored piece that started in it are merged: the piece holding a session's earliest
-   * event is one, so no session that started in the range is left out.
-   */
-  private sessionsStartedIn(range: TimeRange): string {
-    const candidates =
-      range.to - range.from > SESSION_INDEX_MAX_MS
-        ? ''
-        : `AND session_id IN (SELECT session_id FROM ${this.db}.session_starts WHERE site = {site:String} AND started >= ${FROM} AND started < ${TO})`;
-    return `site = {site:String} ${candidates} AND started >= ${FROM} AND started < ${TO}`;
   }
 }
 
