@@ -12,7 +12,7 @@ import { percentiles, sleep, type Percentiles } from '../support/stats.js';
  * materialized views fill the rollups as live inserts do; the history endpoints are then read
  * one request at a time, idle otherwise, with the site's dashboard token.
  */
-export const EVENT_TABLES = ['events_raw', 'pageviews_1s', 'pageviews_1h', 'partition_progress', 'rollup_1m', 'rollup_1h', 'breakdown_1m', 'breakdown_1d', 'sessions', 'session_starts'] as const;
+export const EVENT_TABLES = ['events_raw', 'pageviews_1s', 'pageviews_1h', 'partition_progress', 'rollup_1m', 'rollup_1h', 'breakdown_1m', 'breakdown_1d', 'sessions_1m', 'sessions_1d'] as const;
 
 export interface HistoryEndpoint {
   name: string;
@@ -42,8 +42,16 @@ const CHUNK = 1_000_000;
  * inside the client's timeout). Each chunk names its own deduplication token in the statement:
  * on the embedded engine, settings passed with a query persist in the shared session, so an
  * insert without one would inherit the aggregator's last token and ClickHouse would drop its
- * blocks as repeats (in the month-partitioned rollups and the sessions table).
+ * blocks as repeats (in the month-partitioned rollups).
+ * A session is four consecutive numbers of one visitor; each row carries what it changed in its
+ * session as the aggregator's Sessionizer would store it (start, page views so far, the exit
+ * page it replaced, the time it added), so the session tables fill as from live inserts.
  */
+/** The page of synthetic event `k`, skewed: a few pages take most views. */
+const pathOf = (k: string): string => `if(cityHash64(${k}) % 5 = 0, '/', concat('/page/', toString(toUInt32(pow((cityHash64(${k}) % 1000) / 1000, 3) * 200))))`;
+/** The event time of synthetic event `k`: evenly over the span before the end. */
+const timeOf = (k: string): string => `fromUnixTimestamp64Milli(toInt64({end:Int64} - ({total:UInt64} - (${k})) * {span:UInt64} / {total:UInt64}), 'UTC')`;
+
 async function loadRows(ctx: BenchContext, site: string, rows: number, end: number): Promise<number> {
   const db = ctx.system.config.clickhouse.database;
   const started = performance.now();
@@ -52,25 +60,31 @@ async function loadRows(ctx: BenchContext, site: string, rows: number, end: numb
     const token = `bench-history-${site}-${offset}`;
     await ctx.system.clickhouse.command({
       query: `INSERT INTO ${db}.events_raw (event_id, site, type, name, url, hostname, path, referrer_domain, browser, os, device, is_bot, country,
-                visitor_id, event_time, received_at, session_id, session_start, kafka_topic, kafka_partition, kafka_offset)
+                visitor_id, event_time, received_at, session_id, session_start, session_started, session_pageviews, previous_exit, duration_added_ms,
+                kafka_topic, kafka_partition, kafka_offset)
               SETTINGS insert_deduplication_token = '${token}'
               SELECT generateUUIDv4(number) AS event_id, {site:String} AS site,
                 if(number % 10 = 9, 'event', 'pageview') AS type,
                 if(number % 10 = 9, ['signup', 'download', 'play-video', 'add-to-cart'][number % 4 + 1], '') AS name,
                 concat('https://', {site:String}, '.example', path) AS url, concat({site:String}, '.example') AS hostname,
-                if(h % 5 = 0, '/', concat('/page/', toString(toUInt32(pow((h % 1000) / 1000, 3) * 200)))) AS path,
+                ${pathOf('number')} AS path,
                 [NULL, NULL, 'google.com', 'news.ycombinator.com', 't.co', 'reddit.com', 'duckduckgo.com'][h % 7 + 1] AS referrer_domain,
                 ['Chrome', 'Safari', 'Firefox', 'Edge'][h % 4 + 1] AS browser,
                 ['Windows', 'macOS', 'Linux', 'iOS', 'Android'][intDiv(h, 7) % 5 + 1] AS os,
                 ['desktop', 'mobile', 'tablet'][intDiv(h, 11) % 3 + 1] AS device,
-                h % 20 = 0 AS is_bot,
+                cityHash64(intDiv(number, 4)) % 20 = 0 AS is_bot,
                 ['US', 'DE', 'FR', 'GB', 'IN', NULL][intDiv(h, 13) % 6 + 1] AS country,
                 toString(intDiv(number, 4) % 500000) AS visitor_id,
-                fromUnixTimestamp64Milli(toInt64({end:Int64} - ({total:UInt64} - number) * {span:UInt64} / {total:UInt64}), 'UTC') AS event_time,
+                ${timeOf('number')} AS event_time,
                 event_time AS received_at,
-                concat('s', toString(intDiv(number, 4))) AS session_id, number % 4 = 0 AS session_start,
+                concat('s', toString(intDiv(number, 4))) AS session_id, j = 0 AS session_start,
+                ${timeOf('number - j')} AS session_started,
+                -- number - (number + 1) % 10 is the nearest custom event at or before number
+                j + 1 - toUInt32((number + 1) % 10 <= j) AS session_pageviews,
+                multiIf(j = 0, '', (number - 1) % 10 != 9, ${pathOf('number - 1')}, j >= 2, ${pathOf('number - 2')}, '') AS previous_exit,
+                if(j = 0, 0, toUInt64(toUnixTimestamp64Milli(event_time) - toUnixTimestamp64Milli(${timeOf('number - 1')}))) AS duration_added_ms,
                 'bench.history' AS kafka_topic, toUInt16(number % 6) AS kafka_partition, intDiv(number, 6) AS kafka_offset
-              FROM (SELECT number, cityHash64(number) AS h FROM numbers({offset:UInt64}, {n:UInt64}))`,
+              FROM (SELECT number, cityHash64(number) AS h, number % 4 AS j FROM numbers({offset:UInt64}, {n:UInt64}))`,
       query_params: { site, end, total: rows, span: 30 * DAY, offset, n },
     });
     if (rows > CHUNK) ctx.log(`clickhouse: ${offset + n} of ${rows} rows loaded`);
@@ -119,9 +133,10 @@ export async function runClickHouse(ctx: BenchContext): Promise<ClickHouseResult
     { name: 'breakdown by page, 30 days', path: `/breakdown?${q({ dimension: 'page', ...month })}`, reads: 'breakdown_1d, breakdown_1m' },
     { name: 'breakdown by referrer, 30 days', path: `/breakdown?${q({ dimension: 'referrer', ...month })}`, reads: 'breakdown_1d, breakdown_1m' },
     { name: 'breakdown by custom event, 30 days', path: `/breakdown?${q({ dimension: 'event', ...month })}`, reads: 'breakdown_1d, breakdown_1m' },
-    { name: 'breakdown by entry page, 30 days', path: `/breakdown?${q({ dimension: 'entryPage', ...month })}`, reads: 'sessions' },
-    { name: 'totals, today', path: '/totals', reads: 'rollup_1h, rollup_1m, session_starts, sessions' },
-    { name: 'totals, 30 days', path: `/totals?${q(month)}`, reads: 'rollup_1h, rollup_1m, sessions' },
+    { name: 'breakdown by entry page, 30 days', path: `/breakdown?${q({ dimension: 'entryPage', ...month })}`, reads: 'sessions_1d, sessions_1m' },
+    { name: 'breakdown by exit page, 30 days', path: `/breakdown?${q({ dimension: 'exitPage', ...month })}`, reads: 'sessions_1d, sessions_1m' },
+    { name: 'totals, today', path: '/totals', reads: 'rollup_1h, rollup_1m, sessions_1d, sessions_1m' },
+    { name: 'totals, 30 days', path: `/totals?${q(month)}`, reads: 'rollup_1h, rollup_1m, sessions_1d, sessions_1m' },
   ];
   const rounds = ctx.quick ? 3 : 20;
   const latencies = new Map<string, number[]>(paths.map((p) => [p.name, []]));
