@@ -54,38 +54,31 @@ const rollupSelect = (db: string, toStartOf: string, bucket: string): string => 
        FROM ${db}.events_raw
        GROUP BY site, ${bucket}`;
 
-/** A table of per-site counts and visitor sketches per dimension value and time bucket, in the given order. */
-const breakdownTable = (db: string, table: string, bucket: string, orderBy: string, settings = ''): string => `CREATE TABLE IF NOT EXISTS ${db}.${table} (
+/** A table of per-site sums (name: type) and a visitor sketch per dimension value and time bucket, in the given order. */
+const dimensionTable = (db: string, table: string, bucket: string, orderBy: string, sums: Readonly<Record<string, string>>, settings = ''): string => `CREATE TABLE IF NOT EXISTS ${db}.${table} (
          site LowCardinality(String),
          dimension LowCardinality(String),
          ${bucket} DateTime('UTC'),
          value String,
-         events SimpleAggregateFunction(sum, UInt64),
+         ${Object.entries(sums).map(([name, type]) => `${name} SimpleAggregateFunction(sum, ${type}),`).join('\n         ')}
          visitors AggregateFunction(uniqCombined, String)
        ) ENGINE = AggregatingMergeTree
        PARTITION BY toYYYYMM(${bucket})
        ORDER BY (${orderBy})
        ${DEDUP}${settings}`;
 
+/** Page views (custom events for `event`) per dimension value. */
+const breakdownTable = (db: string, table: string, bucket: string, orderBy: string, settings = ''): string =>
+  dimensionTable(db, table, bucket, orderBy, { events: 'UInt64' }, settings);
+
 /**
- * A table of session figures filed under the time bucket the session started in: totals under
- * dimension '' (sessions, bounces, summed duration) and sessions per entry and exit page.
- * Every column is a sum of what each event changed in its session (see the Sessionizer), so the
- * figures are exact whatever insert holds which event, and never need a session merged per row.
+ * Session figures filed under the time bucket the session started in: totals under dimension ''
+ * (sessions, bounces, summed duration) and sessions per entry and exit page. Every column is a
+ * sum of what each event changed in its session (see the Sessionizer), so the figures are exact
+ * whatever insert holds which event, and never need a session merged per row.
  */
-const sessionTable = (db: string, table: string, bucket: string, orderBy: string, settings = ''): string => `CREATE TABLE IF NOT EXISTS ${db}.${table} (
-         site LowCardinality(String),
-         dimension LowCardinality(String),
-         ${bucket} DateTime('UTC'),
-         value String,
-         sessions SimpleAggregateFunction(sum, Int64),
-         bounces SimpleAggregateFunction(sum, Int64),
-         duration_ms SimpleAggregateFunction(sum, Int64),
-         visitors AggregateFunction(uniqCombined, String)
-       ) ENGINE = AggregatingMergeTree
-       PARTITION BY toYYYYMM(${bucket})
-       ORDER BY (${orderBy})
-       ${DEDUP}${settings}`;
+const sessionTable = (db: string, table: string, bucket: string, orderBy: string, settings = ''): string =>
+  dimensionTable(db, table, bucket, orderBy, { sessions: 'Int64', bounces: 'Int64', duration_ms: 'Int64' }, settings);
 
 /**
  * What each event changes in its session's figures:

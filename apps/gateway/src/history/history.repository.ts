@@ -141,34 +141,9 @@ export class HistoryRepository {
     }));
   }
 
-  /**
-   * Page views (custom events for 'event') and visitors per value of a dimension, most first.
-   * The top values are chosen by count first; only their visitor sketches are merged.
-   */
+  /** Page views (custom events for 'event') and visitors per value of a dimension, most first. */
   async breakdown(site: string, dimension: Dimension, range: TimeRange, limit: number): Promise<BreakdownRow[]> {
-    const whole = wholeUnits(range, DAY_MS);
-    const rows = (columns: string): string => `
-      SELECT ${columns} FROM ${this.db}.breakdown_1d
-      WHERE site = {site:String} AND dimension = {dimension:String} AND day >= ${WHOLE_FROM} AND day < ${WHOLE_TO}
-      UNION ALL
-      SELECT ${columns} FROM ${this.db}.breakdown_1m
-      WHERE site = {site:String} AND dimension = {dimension:String} AND ${edges('minute')}`;
-    const result = await this.clickhouse.query({
-      query: `SELECT value, sum(events) AS count, uniqCombinedMerge(visitors) AS visitors
-              FROM (${rows('value, events, visitors')})
-              WHERE value IN (
-                SELECT value FROM (${rows('value, events')})
-                GROUP BY value
-                ORDER BY sum(events) DESC, value ASC
-                LIMIT {limit:UInt32}
-              )
-              GROUP BY value
-              ORDER BY count DESC, value ASC
-              LIMIT {limit:UInt32}`,
-      query_params: { site, dimension, from: range.from, to: range.to, wholeFrom: whole.from, wholeTo: whole.to, limit },
-      format: 'JSONEachRow',
-    });
-    return toBreakdownRows(await result.json<RawBreakdownRow>());
+    return this.topValues({ daily: 'breakdown_1d', minutes: 'breakdown_1m', count: 'events' }, site, dimension, range, limit);
   }
 
   /**
@@ -176,22 +151,38 @@ export class HistoryRepository {
    * pages only (a visitor cannot leave the sketch of a page that stopped being their exit page).
    */
   async sessionBreakdown(site: string, dimension: SessionDimension, range: TimeRange, limit: number): Promise<BreakdownRow[]> {
+    const found = await this.topValues({ daily: 'sessions_1d', minutes: 'sessions_1m', count: 'sessions' }, site, dimension, range, limit);
+    return dimension === 'exitPage' ? found.map((r) => ({ ...r, visitors: null })) : found;
+  }
+
+  /**
+   * The values of a dimension with the highest summed `count` in the range, from a table of day
+   * rows for its whole days and one of minute rows for the rest. The top values are chosen by
+   * count first; only their visitor sketches are merged. A value whose count sums to 0 (an exit
+   * page every session moved on from) is not listed.
+   */
+  private async topValues(
+    tables: { daily: string; minutes: string; count: string },
+    site: string,
+    dimension: string,
+    range: TimeRange,
+    limit: number,
+  ): Promise<BreakdownRow[]> {
     const whole = wholeUnits(range, DAY_MS);
     const rows = (columns: string): string => `
-      SELECT ${columns} FROM ${this.db}.sessions_1d
+      SELECT ${columns} FROM ${this.db}.${tables.daily}
       WHERE site = {site:String} AND dimension = {dimension:String} AND day >= ${WHOLE_FROM} AND day < ${WHOLE_TO}
       UNION ALL
-      SELECT ${columns} FROM ${this.db}.sessions_1m
+      SELECT ${columns} FROM ${this.db}.${tables.minutes}
       WHERE site = {site:String} AND dimension = {dimension:String} AND ${edges('minute')}`;
-    // an exit page a session moved on from sums to 0 for it: only pages that hold sessions are listed
     const result = await this.clickhouse.query({
-      query: `SELECT value, sum(sessions) AS count, uniqCombinedMerge(visitors) AS visitors
-              FROM (${rows('value, sessions, visitors')})
+      query: `SELECT value, sum(${tables.count}) AS count, uniqCombinedMerge(visitors) AS visitors
+              FROM (${rows(`value, ${tables.count}, visitors`)})
               WHERE value IN (
-                SELECT value FROM (${rows('value, sessions')})
+                SELECT value FROM (${rows(`value, ${tables.count}`)})
                 GROUP BY value
-                HAVING sum(sessions) > 0
-                ORDER BY sum(sessions) DESC, value ASC
+                HAVING sum(${tables.count}) > 0
+                ORDER BY sum(${tables.count}) DESC, value ASC
                 LIMIT {limit:UInt32}
               )
               GROUP BY value
@@ -199,8 +190,7 @@ export class HistoryRepository {
       query_params: { site, dimension, from: range.from, to: range.to, wholeFrom: whole.from, wholeTo: whole.to, limit },
       format: 'JSONEachRow',
     });
-    const found = toBreakdownRows(await result.json<RawBreakdownRow>());
-    return dimension === 'exitPage' ? found.map((r) => ({ ...r, visitors: null })) : found;
+    return toBreakdownRows(await result.json<RawBreakdownRow>());
   }
 
   async rollupTotals(site: string, range: TimeRange): Promise<RollupTotals> {
