@@ -141,7 +141,7 @@ const breakdownSelect = (db: string, toStartOf: string, bucket: string): string 
  * or days, and a sketch merged from them equals the one merged from the minutes (uniqCombined
  * depends only on the set of hashed values, whatever the grouping).
  */
-export const ROLLUP_TABLES: readonly RollupTable[] = [
+const ROLLUP_TABLES: readonly RollupTable[] = [
   {
     table: 'pageviews_1s',
     since: 3,

@@ -59,6 +59,15 @@ const inOneBucket = (hour: string, step: string): string =>
   `toStartOfInterval(${hour}, ${step}, {timezone:String}) = toStartOfInterval(${hour} + INTERVAL 59 MINUTE, ${step}, {timezone:String})
    AND timeZoneOffset(toTimeZone(${hour}, {timezone:String})) = timeZoneOffset(toTimeZone(${hour} + INTERVAL 59 MINUTE, {timezone:String}))`;
 
+/** A pair of per-dimension tables (day rows and minute rows) and the summed column that ranks their values. */
+interface DimensionTables {
+  daily: string;
+  minutes: string;
+  count: string;
+}
+const BREAKDOWN_TABLES: DimensionTables = { daily: 'breakdown_1d', minutes: 'breakdown_1m', count: 'events' };
+const SESSION_TABLES: DimensionTables = { daily: 'sessions_1d', minutes: 'sessions_1m', count: 'sessions' };
+
 /**
  * Parameterized reads of the rollups for the history API: per-minute figures (rollup_1m) with
  * their hourly sums (rollup_1h), per-minute breakdowns (breakdown_1m) with their daily sums
@@ -143,7 +152,7 @@ export class HistoryRepository {
 
   /** Page views (custom events for 'event') and visitors per value of a dimension, most first. */
   async breakdown(site: string, dimension: Dimension, range: TimeRange, limit: number): Promise<BreakdownRow[]> {
-    return this.topValues({ daily: 'breakdown_1d', minutes: 'breakdown_1m', count: 'events' }, site, dimension, range, limit);
+    return this.topValues(BREAKDOWN_TABLES, site, dimension, range, limit);
   }
 
   /**
@@ -151,7 +160,7 @@ export class HistoryRepository {
    * pages only (a visitor cannot leave the sketch of a page that stopped being their exit page).
    */
   async sessionBreakdown(site: string, dimension: SessionDimension, range: TimeRange, limit: number): Promise<BreakdownRow[]> {
-    const found = await this.topValues({ daily: 'sessions_1d', minutes: 'sessions_1m', count: 'sessions' }, site, dimension, range, limit);
+    const found = await this.topValues(SESSION_TABLES, site, dimension, range, limit);
     return dimension === 'exitPage' ? found.map((r) => ({ ...r, visitors: null })) : found;
   }
 
@@ -161,25 +170,13 @@ export class HistoryRepository {
    * count first; only their visitor sketches are merged. A value whose count sums to 0 (an exit
    * page every session moved on from) is not listed.
    */
-  private async topValues(
-    tables: { daily: string; minutes: string; count: string },
-    site: string,
-    dimension: string,
-    range: TimeRange,
-    limit: number,
-  ): Promise<BreakdownRow[]> {
+  private async topValues(tables: DimensionTables, site: string, dimension: string, range: TimeRange, limit: number): Promise<BreakdownRow[]> {
     const whole = wholeUnits(range, DAY_MS);
-    const rows = (columns: string): string => `
-      SELECT ${columns} FROM ${this.db}.${tables.daily}
-      WHERE site = {site:String} AND dimension = {dimension:String} AND day >= ${WHOLE_FROM} AND day < ${WHOLE_TO}
-      UNION ALL
-      SELECT ${columns} FROM ${this.db}.${tables.minutes}
-      WHERE site = {site:String} AND dimension = {dimension:String} AND ${edges('minute')}`;
     const result = await this.clickhouse.query({
       query: `SELECT value, sum(${tables.count}) AS count, uniqCombinedMerge(visitors) AS visitors
-              FROM (${rows(`value, ${tables.count}, visitors`)})
+              FROM (${this.daysAndEdges(tables, `value, ${tables.count}, visitors`)})
               WHERE value IN (
-                SELECT value FROM (${rows(`value, ${tables.count}`)})
+                SELECT value FROM (${this.daysAndEdges(tables, `value, ${tables.count}`)})
                 GROUP BY value
                 HAVING sum(${tables.count}) > 0
                 ORDER BY sum(${tables.count}) DESC, value ASC
@@ -191,6 +188,19 @@ export class HistoryRepository {
       format: 'JSONEachRow',
     });
     return toBreakdownRows(await result.json<RawBreakdownRow>());
+  }
+
+  /**
+   * The rows of one dimension ({dimension:String}) of a day table for the whole days of the range
+   * and of its minute table for the rest, with the given columns.
+   */
+  private daysAndEdges(tables: DimensionTables, columns: string): string {
+    return `
+      SELECT ${columns} FROM ${this.db}.${tables.daily}
+      WHERE site = {site:String} AND dimension = {dimension:String} AND day >= ${WHOLE_FROM} AND day < ${WHOLE_TO}
+      UNION ALL
+      SELECT ${columns} FROM ${this.db}.${tables.minutes}
+      WHERE site = {site:String} AND dimension = {dimension:String} AND ${edges('minute')}`;
   }
 
   async rollupTotals(site: string, range: TimeRange): Promise<RollupTotals> {
@@ -214,16 +224,11 @@ export class HistoryRepository {
   /** Sessions that started in the range: how many, how many bounced, and their summed duration. */
   async sessionTotals(site: string, range: TimeRange): Promise<SessionTotals> {
     const whole = wholeUnits(range, DAY_MS);
+    // the totals are the rows of dimension '' (whose value is always '')
     const result = await this.clickhouse.query({
       query: `SELECT sum(sessions) AS sessions, sum(bounces) AS bounces, sum(duration_ms) AS duration_ms
-              FROM (
-                SELECT sessions, bounces, duration_ms FROM ${this.db}.sessions_1d
-                WHERE site = {site:String} AND dimension = '' AND value = '' AND day >= ${WHOLE_FROM} AND day < ${WHOLE_TO}
-                UNION ALL
-                SELECT sessions, bounces, duration_ms FROM ${this.db}.sessions_1m
-                WHERE site = {site:String} AND dimension = '' AND value = '' AND ${edges('minute')}
-              )`,
-      query_params: { site, from: range.from, to: range.to, wholeFrom: whole.from, wholeTo: whole.to },
+              FROM (${this.daysAndEdges(SESSION_TABLES, 'sessions, bounces, duration_ms')})`,
+      query_params: { site, dimension: '', from: range.from, to: range.to, wholeFrom: whole.from, wholeTo: whole.to },
       format: 'JSONEachRow',
     });
     const [row] = await result.json<{ sessions: number | string; bounces: number | string; duration_ms: number | string }>();

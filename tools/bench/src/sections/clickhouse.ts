@@ -37,6 +37,11 @@ export interface ClickHouseResult {
 const DAY = 86_400_000;
 const CHUNK = 1_000_000;
 
+/** The page of synthetic event `k`, skewed: a few pages take most views. */
+const pathOf = (k: string): string => `if(cityHash64(${k}) % 5 = 0, '/', concat('/page/', toString(toUInt32(pow((cityHash64(${k}) % 1000) / 1000, 3) * 200))))`;
+/** The event time of synthetic event `k`: evenly over the span before the end. */
+const timeOf = (k: string): string => `fromUnixTimestamp64Milli(toInt64({end:Int64} - ({total:UInt64} - (${k})) * {span:UInt64} / {total:UInt64}), 'UTC')`;
+
 /**
  * N synthetic events of `site` over the 30 days before `end`, in chunks (each INSERT stays well
  * inside the client's timeout). Each chunk names its own deduplication token in the statement:
@@ -47,11 +52,6 @@ const CHUNK = 1_000_000;
  * session as the aggregator's Sessionizer would store it (start, page views so far, the exit
  * page it replaced, the time it added), so the session tables fill as from live inserts.
  */
-/** The page of synthetic event `k`, skewed: a few pages take most views. */
-const pathOf = (k: string): string => `if(cityHash64(${k}) % 5 = 0, '/', concat('/page/', toString(toUInt32(pow((cityHash64(${k}) % 1000) / 1000, 3) * 200))))`;
-/** The event time of synthetic event `k`: evenly over the span before the end. */
-const timeOf = (k: string): string => `fromUnixTimestamp64Milli(toInt64({end:Int64} - ({total:UInt64} - (${k})) * {span:UInt64} / {total:UInt64}), 'UTC')`;
-
 async function loadRows(ctx: BenchContext, site: string, rows: number, end: number): Promise<number> {
   const db = ctx.system.config.clickhouse.database;
   const started = performance.now();
