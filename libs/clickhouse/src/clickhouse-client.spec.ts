@@ -74,6 +74,21 @@ describe('inserting encoded rows on the real ClickHouse engine', () => {
     }
   });
 
+  it('keeps a statement\'s settings to that statement: a token given to one insert does not make a later insert a repeat', async () => {
+    await clickhouse.command({ query: `CREATE TABLE t.sticky (id UInt32) ENGINE = MergeTree ORDER BY id SETTINGS non_replicated_deduplication_window = 100` });
+    const ids = async (): Promise<number[]> => (await (await clickhouse.query({ query: 'SELECT id FROM t.sticky ORDER BY id', format: 'JSONEachRow' })).json<{ id: number }>()).map((r) => r.id);
+    await clickhouse.insert({ table: 't.sticky', values: [{ id: 1 }], format: 'JSONEachRow', clickhouse_settings: { insert_deduplication_token: 'once' } });
+    // chDB applies settings to its session: kept, the token would make this insert a repeat of the first
+    await clickhouse.command({ query: 'INSERT INTO t.sticky SELECT 2' });
+    await clickhouse.insert({ table: 't.sticky', values: [{ id: 3 }], format: 'JSONEachRow' });
+    // a repeat under the same token is still skipped, and a statement with bound parameters runs after a reset
+    await clickhouse.insert({ table: 't.sticky', values: [{ id: 4 }], format: 'JSONEachRow', clickhouse_settings: { insert_deduplication_token: 'once' } });
+    const [row] = await (
+      await clickhouse.query({ query: 'SELECT count() AS n FROM t.sticky WHERE id >= {from:UInt32}', query_params: { from: 1 }, format: 'JSONEachRow' })
+    ).json<{ n: number }>();
+    expect({ ids: await ids(), n: Number(row?.n) }).toEqual({ ids: [1, 2, 3], n: 3 });
+  });
+
   it('rejects a malformed body with the engine parse error, storing nothing, on both paths', async () => {
     const bad = insert('direct', 'four', [[6, 'x', 'not a time', {}]]);
     await expect(insertEncoded(clickhouse, bad)).rejects.toThrow(/DateTime/);

@@ -53,11 +53,48 @@ export function createClickHouseClient(config: ClickHouseConfig): ClickHouseClie
   const connection: ChdbConnection = createChdbConnection({ path });
   // chdb types its connection against @clickhouse/client-common, which @clickhouse/client
   // now bundles as its own copy: same shape, two declarations.
-  const client = createClient({ connection: connection as unknown as ClientConnection, clickhouse_settings: COMMON_SETTINGS });
+  const client = createClient({ connection: settingsPerStatement(connection) as unknown as ClientConnection, clickhouse_settings: COMMON_SETTINGS });
   embeddedInserters.set(client, async ({ table, columns, format, body, settings }) => {
     await connection.chdb.rawInsert({ table, columns, format, values: body, settings: { ...COMMON_SETTINGS, ...settings } });
   });
   return client;
+}
+
+interface StatementParams {
+  query: string;
+  clickhouse_settings?: Record<string, unknown>;
+}
+
+/**
+ * chDB's connection applies a statement's settings as SET statements on its one session, where
+ * they would stay for every later statement, as they never do on a server: an insert's
+ * deduplication token, kept, makes a later insert into a table that saw it pass for a repeat and
+ * vanish. So each statement first puts back to their defaults the settings the one before it
+ * changed and does not set itself, in the same request.
+ */
+function settingsPerStatement(connection: ChdbConnection): ChdbConnection {
+  let changed = new Set<string>();
+  const scoped = <P extends StatementParams>(params: P): P => {
+    const own = new Set(Object.keys(params.clickhouse_settings ?? {}).filter((name) => !(name in COMMON_SETTINGS) && params.clickhouse_settings?.[name] !== undefined));
+    const resets = [...changed].filter((name) => !own.has(name)).map((name) => `SET ${name} = DEFAULT; `);
+    changed = own;
+    return resets.length === 0 ? params : { ...params, query: resets.join('') + params.query };
+  };
+  const statements: Partial<Record<keyof ChdbConnection, (params: StatementParams) => unknown>> = {
+    query: (params) => connection.query(scoped(params) as Parameters<ChdbConnection['query']>[0]),
+    exec: (params) => connection.exec(scoped(params) as Parameters<ChdbConnection['exec']>[0]),
+    command: (params) => connection.command(scoped(params) as Parameters<ChdbConnection['command']>[0]),
+    insert: (params) => connection.insert(scoped(params) as Parameters<ChdbConnection['insert']>[0]),
+  };
+  return new Proxy(connection, {
+    get(target, property) {
+      const statement = statements[property as keyof ChdbConnection];
+      if (statement) return statement;
+      // its methods read private fields: they must run on the connection itself
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
 }
 
 /**
