@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ClickHouseClient } from '@clickstream/clickhouse';
+import { VISITOR_SKETCH, type ClickHouseClient } from '@clickstream/clickhouse';
 import type { AppConfig } from '@clickstream/config';
 import { createKafka } from '@clickstream/kafka';
 import { createLogger } from '@clickstream/logger';
@@ -78,7 +78,7 @@ describe('the aggregator on real Kafka and the ClickHouse engine', () => {
     expect(await scalar(system!.clickhouse, `SELECT uniqExact(kafka_partition, kafka_offset) AS n FROM ${db}.events_raw`)).toBe(total);
     const [minute] = await (
       await system!.clickhouse.query({
-        query: `SELECT sum(pageviews) AS pageviews, sum(custom_events) AS events, sum(bot_events) AS bots, sum(sessions) AS sessions, uniqCombinedMerge(visitors) AS visitors
+        query: `SELECT sum(pageviews) AS pageviews, sum(custom_events) AS events, sum(bot_events) AS bots, sum(sessions) AS sessions, ${VISITOR_SKETCH.merge}(visitors) AS visitors
                 FROM ${db}.rollup_1m WHERE site = 'shop'`,
         format: 'JSONEachRow',
       })
@@ -116,7 +116,7 @@ describe('the aggregator on real Kafka and the ClickHouse engine', () => {
       await system!.clickhouse.query({
         query: `SELECT sumIf(sessions, dimension = '') AS started, sumIf(bounces, dimension = '') AS bounced,
                        sumIf(sessions, dimension = 'entryPage') AS entries, sumIf(sessions, dimension = 'exitPage') AS exits,
-                       uniqCombinedMergeIf(visitors, dimension = 'entryPage') AS entryVisitors
+                       ${VISITOR_SKETCH.mergeIf}(visitors, dimension = 'entryPage') AS entryVisitors
                 FROM ${db}.sessions_1m WHERE site = 'shop'`,
         format: 'JSONEachRow',
       })

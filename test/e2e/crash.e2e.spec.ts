@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createClickHouseClient } from '@clickstream/clickhouse';
+import { createClickHouseClient, VISITOR_SKETCH } from '@clickstream/clickhouse';
 import { loadConfig } from '@clickstream/config';
 import { encodeEvent, type TrackedEvent } from '@clickstream/events';
 import { projectTopics, TopicAdmin } from '@clickstream/kafka';
@@ -121,7 +121,7 @@ describe('an aggregator killed between its ClickHouse insert and its Kafka commi
                          (SELECT sum(pageviews) FROM ${db}.rollup_1m) AS minute_pageviews,
                          (SELECT sum(pageviews) FROM ${db}.pageviews_1s) AS second_pageviews,
                          (SELECT sum(sessions) FROM ${db}.sessions_1m WHERE dimension = 'entryPage') AS entries,
-                         (SELECT uniqCombinedMerge(visitors) FROM ${db}.rollup_1m) AS visitors,
+                         (SELECT ${VISITOR_SKETCH.merge}(visitors) FROM ${db}.rollup_1m) AS visitors,
                          (SELECT sum(sessions) FROM ${db}.sessions_1m WHERE dimension = '') AS sessions,
                          (SELECT sum(sessions) FROM ${db}.sessions_1m WHERE dimension = 'exitPage') AS exits`,
           format: 'JSONEachRow',

@@ -1,4 +1,4 @@
-import type { ClickHouseClient } from '@clickstream/clickhouse';
+import { VISITOR_SKETCH, type ClickHouseClient } from '@clickstream/clickhouse';
 
 async function rows(clickhouse: ClickHouseClient, query: string): Promise<Record<string, unknown>[]> {
   return (await clickhouse.query({ query, format: 'JSONEachRow' })).json<Record<string, unknown>>();
@@ -7,13 +7,13 @@ async function rows(clickhouse: ClickHouseClient, query: string): Promise<Record
 /** A rollup table's figures per site and bucket, merged. */
 const figures = (table: string, bucket: string): string =>
   `SELECT site, toString(${bucket}) AS ${bucket}, sum(pageviews) AS pageviews, sum(custom_events) AS custom_events, sum(bot_events) AS bot_events,
-          sum(sessions) AS sessions, sum(late_events) AS late_events, uniqCombinedMerge(visitors) AS visitors
+          sum(sessions) AS sessions, sum(late_events) AS late_events, ${VISITOR_SKETCH.merge}(visitors) AS visitors
    FROM ${table} GROUP BY site, ${bucket} ORDER BY site, ${bucket}`;
 
 /** A session table's figures per site, dimension, value and bucket of session start, merged. */
 const sessionFigures = (table: string, bucket: string): string =>
   `SELECT site, dimension, value, toString(${bucket}) AS ${bucket}, sum(sessions) AS sessions, sum(bounces) AS bounces,
-          sum(duration_ms) AS duration_ms, uniqCombinedMerge(visitors) AS visitors
+          sum(duration_ms) AS duration_ms, ${VISITOR_SKETCH.merge}(visitors) AS visitors
    FROM ${table} GROUP BY site, dimension, value, ${bucket} ORDER BY site, dimension, value, ${bucket}`;
 
 /**
@@ -26,14 +26,14 @@ export async function rollupSnapshot(clickhouse: ClickHouseClient, db: string): 
     minutes: await rows(clickhouse, figures(`${db}.rollup_1m`, 'minute')),
     breakdowns: await rows(
       clickhouse,
-      `SELECT site, dimension, value, sum(events) AS events, uniqCombinedMerge(visitors) AS visitors
+      `SELECT site, dimension, value, sum(events) AS events, ${VISITOR_SKETCH.merge}(visitors) AS visitors
        FROM ${db}.breakdown_1m GROUP BY site, dimension, value ORDER BY site, dimension, value`,
     ),
     sessions: await rows(clickhouse, sessionFigures(`${db}.sessions_1m`, 'minute')),
     hours: await rows(clickhouse, figures(`${db}.rollup_1h`, 'hour')),
     dailyBreakdowns: await rows(
       clickhouse,
-      `SELECT site, dimension, toString(day) AS day, value, sum(events) AS events, uniqCombinedMerge(visitors) AS visitors
+      `SELECT site, dimension, toString(day) AS day, value, sum(events) AS events, ${VISITOR_SKETCH.merge}(visitors) AS visitors
        FROM ${db}.breakdown_1d GROUP BY site, dimension, day, value ORDER BY site, dimension, day, value`,
     ),
     dailySessions: await rows(clickhouse, sessionFigures(`${db}.sessions_1d`, 'day')),

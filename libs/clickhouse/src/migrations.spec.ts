@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '@clickstream/logger';
 import { createClickHouseClient, type ClickHouseClient } from './clickhouse-client.js';
-import { applyRawRetention, CURRENT_ROLLUP_TABLES, migrate, MIGRATIONS } from './migrations.js';
+import { applyRawRetention, CURRENT_ROLLUP_TABLES, migrate, MIGRATIONS, VISITOR_SKETCH } from './migrations.js';
 
 describe('migrations on the real ClickHouse engine', () => {
   let dir: string;
@@ -87,7 +87,7 @@ describe('migrations on the real ClickHouse engine', () => {
     expect(before.length).toBeGreaterThan(100);
     // 7 ran but was not recorded: the next start runs it again
     for (const statement of MIGRATIONS.find((m) => m.version === 7)!.statements(db)) await clickhouse.command({ query: statement });
-    expect(await migrate(clickhouse, db, logger)).toEqual([7, 8]);
+    expect(await migrate(clickhouse, db, logger, MIGRATIONS.filter((m) => m.version <= 8))).toEqual([7, 8]);
     // visitors are kept for entry pages alone
     const after = await read(`SELECT dimension, toString(minute) AS minute, value, sum(sessions) AS sessions, sum(bounces) AS bounces, sum(duration_ms) AS duration_ms,
                                      if(dimension = 'entryPage', uniqCombinedMerge(visitors), NULL) AS visitors
@@ -97,6 +97,62 @@ describe('migrations on the real ClickHouse engine', () => {
       await clickhouse.query({ query: `SELECT groupArray(name) AS names FROM system.tables WHERE database = {db:String} AND name LIKE 'session%'`, query_params: { db }, format: 'JSONEachRow' })
     ).json<{ names: string[] }>();
     expect(tables!.names.sort()).toEqual(['sessions_1d', 'sessions_1d_mv', 'sessions_1m', 'sessions_1m_mv']);
+  });
+
+  it('rebuilds every visitor sketch at 2^14 registers, from the raw events where they are kept, and a repeated run changes nothing', async () => {
+    const db = 'upgraded'; // where the test above left it: version 8, sessions stored before version 7
+    const tables = CURRENT_ROLLUP_TABLES.map((t) => t.table).filter((t) => /^(rollup|breakdown|sessions)_/.test(t));
+    const columnsOf = async (table: string): Promise<Map<string, string>> =>
+      new Map(
+        (
+          await (
+            await clickhouse.query({
+              query: `SELECT name, type FROM system.columns WHERE database = {db:String} AND table = {table:String} ORDER BY position`,
+              query_params: { db, table },
+              format: 'JSONEachRow',
+            })
+          ).json<{ name: string; type: string }>()
+        ).map((c) => [c.name, c.type]),
+      );
+    /** Every bucket of a table: its keys, its sums and the visitors its sketch counts. */
+    const buckets = async (table: string, merge: string): Promise<string[]> => {
+      const columns = [...(await columnsOf(table))];
+      const keys = columns.filter(([n, type]) => n !== 'visitors' && !type.startsWith('SimpleAggregateFunction')).map(([n]) => `toString(${n})`);
+      const sums = columns.filter(([, type]) => type.startsWith('SimpleAggregateFunction')).map(([n]) => `sum(${n})`);
+      const rows = await (
+        await clickhouse.query({ query: `SELECT ${[...keys, ...sums, `${merge}(visitors)`].join(', ')} FROM ${db}.${table} GROUP BY ALL ORDER BY ALL`, format: 'JSONEachRow' })
+      ).json<Record<string, unknown>>();
+      return rows.map((r) => Object.values(r).map(String).join(' '));
+    };
+    const before = new Map<string, string[]>();
+    for (const table of tables) {
+      expect((await columnsOf(table)).get('visitors'), table).toBe('AggregateFunction(uniqCombined, String)');
+      before.set(table, await buckets(table, 'uniqCombinedMerge'));
+    }
+    // a retention TTL removed a day of raw events: its buckets keep their counts through placeholders
+    await clickhouse.command({ query: `ALTER TABLE ${db}.events_raw DELETE WHERE toDate(event_time) = '2026-03-02'`, clickhouse_settings: { mutations_sync: '2' } });
+    // 9 ran but was not recorded: the next start runs it again
+    await MIGRATIONS.find((m) => m.version === 9)!.run!(clickhouse, db, logger);
+    expect(await migrate(clickhouse, db, logger)).toEqual([9]);
+    for (const table of tables) {
+      expect((await columnsOf(table)).get('visitors'), table).toBe(VISITOR_SKETCH.type);
+      const after = await buckets(table, VISITOR_SKETCH.merge);
+      expect(after.length, table).toBeGreaterThan(20);
+      expect(after, table).toEqual(before.get(table));
+    }
+    // rebuilt from the raw events, not from the counts: a range over buckets the raw events cover counts each visitor once
+    const reference = async (query: string): Promise<number> => Number((await (await clickhouse.query({ query, format: 'JSONEachRow' })).json<{ n: string }>())[0]!.n);
+    const covered = `site = 's' AND minute >= '2026-03-03 00:00:00'`;
+    expect(await reference(`SELECT ${VISITOR_SKETCH.merge}(visitors) AS n FROM ${db}.rollup_1m WHERE ${covered}`)).toBe(
+      await reference(`SELECT uniqExactIf(visitor_id, NOT is_bot) AS n FROM ${db}.events_raw WHERE site = 's' AND event_time >= '2026-03-03 00:00:00'`),
+    );
+    // the views fill the new sketches
+    await clickhouse.command({
+      query: `INSERT INTO ${db}.events_raw (event_id, site, type, path, visitor_id, event_time, received_at, kafka_topic, kafka_partition, kafka_offset)
+              SELECT generateUUIDv4(number), 'after', 'pageview', '/', toString(number % 7), toDateTime64('2026-04-01 00:00:00', 3, 'UTC'), now64(3), 'events', 0, 100000 + number
+              FROM numbers(30)`,
+    });
+    expect(await reference(`SELECT ${VISITOR_SKETCH.merge}(visitors) AS n FROM ${db}.breakdown_1d WHERE site = 'after' AND dimension = 'page'`)).toBe(7);
   });
 
   it('sets, changes and removes the raw events TTL from the configured days', async () => {

@@ -6,7 +6,44 @@ export interface Migration {
   name: string;
   /** Statements for the given database; each is idempotent (IF NOT EXISTS) so a half-applied run can be repeated. */
   statements: (db: string) => string[];
+  /** Work that depends on what the database holds, run after the statements; repeatable like them. */
+  run?: (client: ClickHouseClient, db: string, logger: Logger) => Promise<void>;
 }
+
+/** The functions and column type of a visitor sketch: ClickHouse's uniqCombined at one precision. */
+export interface VisitorSketch {
+  type: string;
+  /** The plain aggregate: the same count straight from raw rows. */
+  count: string;
+  state: string;
+  stateIf: string;
+  mergeState: string;
+  merge: string;
+  mergeIf: string;
+}
+
+/** A state names its precision in its type, and only a merge naming the same one reads it. */
+const sketchOf = (precision?: number): VisitorSketch => {
+  const p = precision === undefined ? '' : `(${precision})`;
+  return {
+    type: `AggregateFunction(uniqCombined${p}, String)`,
+    count: `uniqCombined${p}`,
+    state: `uniqCombinedState${p}`,
+    stateIf: `uniqCombinedStateIf${p}`,
+    mergeState: `uniqCombinedMergeState${p}`,
+    merge: `uniqCombinedMerge${p}`,
+    mergeIf: `uniqCombinedMergeIf${p}`,
+  };
+};
+
+/**
+ * The visitor sketch of every table since migration 9: exact up to about 1000 visitors, then
+ * a HyperLogLog of 2^14 registers (about 0.8 % standard error, as the live view's sketch). The
+ * versions before used the function's default, 2^17 registers: eight times the bytes in every busy
+ * bucket, which a 30-day read merges one per day and value.
+ */
+export const VISITOR_SKETCH: VisitorSketch = sketchOf(14);
+const SKETCH_BEFORE_V9: VisitorSketch = sketchOf();
 
 /** A table filled from the raw events by a materialized view, and rebuilt from them by a replay. */
 export interface RollupTable {
@@ -15,21 +52,22 @@ export interface RollupTable {
   since: number;
   /** The migration that dropped it, if one did: a replay no longer rebuilds it. */
   until?: number;
-  create: (db: string) => string;
+  /** Its CREATE, with visitor sketches of the given kind (the current one unless a migration before 9 creates it). */
+  create: (db: string, sketch?: VisitorSketch) => string;
   /** The SELECT over events_raw that fills it; the view and the rebuild both use it. */
-  select: (db: string) => string;
+  select: (db: string, sketch?: VisitorSketch) => string;
   /**
    * For a table added after data was stored: the INSERT ... SELECT that fills it from the finer
    * table it summarizes (not from events_raw, which a retention TTL may have emptied), so both
    * answer the same for any range.
    */
-  backfill?: (db: string) => string;
+  backfill?: (db: string, sketch?: VisitorSketch) => string;
 }
 
 const DEDUP = 'SETTINGS non_replicated_deduplication_window = 10000';
 
 /** A table of per-site figures per time bucket (`bucket` names its column), summed or sketch-merged. */
-const rollupTable = (db: string, table: string, bucket: string): string => `CREATE TABLE IF NOT EXISTS ${db}.${table} (
+const rollupTable = (db: string, table: string, bucket: string, sketch: VisitorSketch): string => `CREATE TABLE IF NOT EXISTS ${db}.${table} (
          site LowCardinality(String),
          ${bucket} DateTime('UTC'),
          pageviews SimpleAggregateFunction(sum, UInt64),
@@ -37,39 +75,47 @@ const rollupTable = (db: string, table: string, bucket: string): string => `CREA
          bot_events SimpleAggregateFunction(sum, UInt64),
          sessions SimpleAggregateFunction(sum, UInt64),
          late_events SimpleAggregateFunction(sum, UInt64),
-         visitors AggregateFunction(uniqCombined, String)
+         visitors ${sketch.type}
        ) ENGINE = AggregatingMergeTree
        PARTITION BY toYYYYMM(${bucket})
        ORDER BY (site, ${bucket})
        ${DEDUP}`;
 
 /** Per-site figures of the raw events per time bucket (`toStartOf` names the bucket function, `bucket` its column). */
-const rollupSelect = (db: string, toStartOf: string, bucket: string): string => `SELECT site, ${toStartOf}(event_time) AS ${bucket},
+const rollupSelect = (db: string, toStartOf: string, bucket: string, sketch: VisitorSketch): string => `SELECT site, ${toStartOf}(event_time) AS ${bucket},
               countIf(type = 'pageview' AND NOT is_bot) AS pageviews,
               countIf(type = 'event' AND NOT is_bot) AS custom_events,
               countIf(is_bot) AS bot_events,
               countIf(session_start AND NOT is_bot) AS sessions,
               countIf(is_late) AS late_events,
-              uniqCombinedStateIf(visitor_id, NOT is_bot) AS visitors
+              ${sketch.stateIf}(visitor_id, NOT is_bot) AS visitors
        FROM ${db}.events_raw
        GROUP BY site, ${bucket}`;
 
 /** A table of per-site sums (name: type) and a visitor sketch per dimension value and time bucket, in the given order. */
-const dimensionTable = (db: string, table: string, bucket: string, orderBy: string, sums: Readonly<Record<string, string>>, settings = ''): string => `CREATE TABLE IF NOT EXISTS ${db}.${table} (
+const dimensionTable = (
+  db: string,
+  table: string,
+  bucket: string,
+  orderBy: string,
+  sums: Readonly<Record<string, string>>,
+  sketch: VisitorSketch,
+  settings = '',
+): string => `CREATE TABLE IF NOT EXISTS ${db}.${table} (
          site LowCardinality(String),
          dimension LowCardinality(String),
          ${bucket} DateTime('UTC'),
          value String,
          ${Object.entries(sums).map(([name, type]) => `${name} SimpleAggregateFunction(sum, ${type}),`).join('\n         ')}
-         visitors AggregateFunction(uniqCombined, String)
+         visitors ${sketch.type}
        ) ENGINE = AggregatingMergeTree
        PARTITION BY toYYYYMM(${bucket})
        ORDER BY (${orderBy})
        ${DEDUP}${settings}`;
 
 /** Page views (custom events for `event`) per dimension value. */
-const breakdownTable = (db: string, table: string, bucket: string, orderBy: string, settings = ''): string =>
-  dimensionTable(db, table, bucket, orderBy, { events: 'UInt64' }, settings);
+const breakdownTable = (db: string, table: string, bucket: string, orderBy: string, sketch: VisitorSketch, settings = ''): string =>
+  dimensionTable(db, table, bucket, orderBy, { events: 'UInt64' }, sketch, settings);
 
 /**
  * Session figures filed under the time bucket the session started in: totals under dimension ''
@@ -77,8 +123,8 @@ const breakdownTable = (db: string, table: string, bucket: string, orderBy: stri
  * sum of what each event changed in its session (see the Sessionizer), so the figures are exact
  * whatever insert holds which event, and never need a session merged per row.
  */
-const sessionTable = (db: string, table: string, bucket: string, orderBy: string, settings = ''): string =>
-  dimensionTable(db, table, bucket, orderBy, { sessions: 'Int64', bounces: 'Int64', duration_ms: 'Int64' }, settings);
+const sessionTable = (db: string, table: string, bucket: string, orderBy: string, sketch: VisitorSketch, settings = ''): string =>
+  dimensionTable(db, table, bucket, orderBy, { sessions: 'Int64', bounces: 'Int64', duration_ms: 'Int64' }, sketch, settings);
 
 /**
  * What each event changes in its session's figures:
@@ -90,8 +136,8 @@ const sessionTable = (db: string, table: string, bucket: string, orderBy: string
  * Rows stored before the sessions' state was kept (session_started 0) are left out: migration
  * 7 filled the tables for them from the per-session table it replaced.
  */
-const sessionSelect = (db: string, toStartOf: string, bucket: string): string => `SELECT site, d.1 AS dimension, ${toStartOf}(session_started) AS ${bucket}, d.2 AS value,
-              sum(d.3) AS sessions, sum(d.4) AS bounces, sum(d.5) AS duration_ms, uniqCombinedStateIf(visitor_id, d.1 = 'entryPage') AS visitors
+const sessionSelect = (db: string, toStartOf: string, bucket: string, sketch: VisitorSketch): string => `SELECT site, d.1 AS dimension, ${toStartOf}(session_started) AS ${bucket}, d.2 AS value,
+              sum(d.3) AS sessions, sum(d.4) AS bounces, sum(d.5) AS duration_ms, ${sketch.stateIf}(visitor_id, d.1 = 'entryPage') AS visitors
        FROM ${db}.events_raw
        ARRAY JOIN [
          ('', '', toInt64(session_start), toInt64(session_start) - toInt64(type = 'pageview' AND session_pageviews = 2), toInt64(duration_added_ms)),
@@ -104,9 +150,9 @@ const sessionSelect = (db: string, toStartOf: string, bucket: string): string =>
        GROUP BY site, dimension, ${bucket}, value`;
 
 /** The same figures from the per-session table migration 7 replaced, for the events stored before it. */
-const sessionBackfill = (db: string, table: string, toStartOf: string, bucket: string): string => `INSERT INTO ${db}.${table} (site, dimension, ${bucket}, value, sessions, bounces, duration_ms, visitors)
+const sessionBackfill = (db: string, table: string, toStartOf: string, bucket: string, sketch: VisitorSketch): string => `INSERT INTO ${db}.${table} (site, dimension, ${bucket}, value, sessions, bounces, duration_ms, visitors)
        SELECT site, d.1 AS dimension, ${toStartOf}(started) AS ${bucket}, d.2 AS value,
-              count() AS sessions, sum(d.3) AS bounces, sum(d.4) AS duration_ms, uniqCombinedStateIf(visitor_id, d.1 = 'entryPage') AS visitors
+              count() AS sessions, sum(d.3) AS bounces, sum(d.4) AS duration_ms, ${sketch.stateIf}(visitor_id, d.1 = 'entryPage') AS visitors
        FROM (SELECT site, visitor_id, started, pageviews, dateDiff('millisecond', started, ended) AS duration,
                     finalizeAggregation(entry_page) AS entry, finalizeAggregation(exit_page) AS exit
              FROM ${db}.sessions FINAL)
@@ -115,8 +161,8 @@ const sessionBackfill = (db: string, table: string, toStartOf: string, bucket: s
        GROUP BY site, dimension, ${bucket}, value`;
 
 // page views per page, referrer, UTM, country, browser, OS, device; custom events per name
-const breakdownSelect = (db: string, toStartOf: string, bucket: string): string => `SELECT site, d.1 AS dimension, ${toStartOf}(event_time) AS ${bucket}, d.2 AS value,
-              count() AS events, uniqCombinedState(visitor_id) AS visitors
+const breakdownSelect = (db: string, toStartOf: string, bucket: string, sketch: VisitorSketch): string => `SELECT site, d.1 AS dimension, ${toStartOf}(event_time) AS ${bucket}, d.2 AS value,
+              count() AS events, ${sketch.state}(visitor_id) AS visitors
        FROM ${db}.events_raw
        ARRAY JOIN [
          ('page', if(type = 'pageview', path, '')),
@@ -182,14 +228,14 @@ const ROLLUP_TABLES: readonly RollupTable[] = [
   {
     table: 'rollup_1m',
     since: 3,
-    create: (db) => rollupTable(db, 'rollup_1m', 'minute'),
-    select: (db) => rollupSelect(db, 'toStartOfMinute', 'minute'),
+    create: (db, sketch = VISITOR_SKETCH) => rollupTable(db, 'rollup_1m', 'minute', sketch),
+    select: (db, sketch = VISITOR_SKETCH) => rollupSelect(db, 'toStartOfMinute', 'minute', sketch),
   },
   {
     table: 'breakdown_1m',
     since: 3,
-    create: (db) => breakdownTable(db, 'breakdown_1m', 'minute', 'site, dimension, minute, value'),
-    select: (db) => breakdownSelect(db, 'toStartOfMinute', 'minute'),
+    create: (db, sketch = VISITOR_SKETCH) => breakdownTable(db, 'breakdown_1m', 'minute', 'site, dimension, minute, value', sketch),
+    select: (db, sketch = VISITOR_SKETCH) => breakdownSelect(db, 'toStartOfMinute', 'minute', sketch),
   },
   {
     table: 'sessions',
@@ -237,11 +283,11 @@ const ROLLUP_TABLES: readonly RollupTable[] = [
   {
     table: 'rollup_1h',
     since: 6,
-    create: (db) => rollupTable(db, 'rollup_1h', 'hour'),
-    select: (db) => rollupSelect(db, 'toStartOfHour', 'hour'),
-    backfill: (db) => `INSERT INTO ${db}.rollup_1h (site, hour, pageviews, custom_events, bot_events, sessions, late_events, visitors)
+    create: (db, sketch = VISITOR_SKETCH) => rollupTable(db, 'rollup_1h', 'hour', sketch),
+    select: (db, sketch = VISITOR_SKETCH) => rollupSelect(db, 'toStartOfHour', 'hour', sketch),
+    backfill: (db, sketch = VISITOR_SKETCH) => `INSERT INTO ${db}.rollup_1h (site, hour, pageviews, custom_events, bot_events, sessions, late_events, visitors)
        SELECT site, toStartOfHour(minute) AS hour, sum(pageviews), sum(custom_events), sum(bot_events), sum(sessions), sum(late_events),
-              uniqCombinedMergeState(visitors)
+              ${sketch.mergeState}(visitors)
        FROM ${db}.rollup_1m GROUP BY site, hour`,
   },
   {
@@ -249,10 +295,10 @@ const ROLLUP_TABLES: readonly RollupTable[] = [
     since: 6,
     // value before day: the visitors of the top values alone are merged, and small granules let
     // the other values' sketches go unread
-    create: (db) => breakdownTable(db, 'breakdown_1d', 'day', 'site, dimension, value, day', ', index_granularity = 128'),
-    select: (db) => breakdownSelect(db, 'toStartOfDay', 'day'),
-    backfill: (db) => `INSERT INTO ${db}.breakdown_1d (site, dimension, day, value, events, visitors)
-       SELECT site, dimension, toStartOfDay(minute) AS day, value, sum(events), uniqCombinedMergeState(visitors)
+    create: (db, sketch = VISITOR_SKETCH) => breakdownTable(db, 'breakdown_1d', 'day', 'site, dimension, value, day', sketch, ', index_granularity = 128'),
+    select: (db, sketch = VISITOR_SKETCH) => breakdownSelect(db, 'toStartOfDay', 'day', sketch),
+    backfill: (db, sketch = VISITOR_SKETCH) => `INSERT INTO ${db}.breakdown_1d (site, dimension, day, value, events, visitors)
+       SELECT site, dimension, toStartOfDay(minute) AS day, value, sum(events), ${sketch.mergeState}(visitors)
        FROM ${db}.breakdown_1m GROUP BY site, dimension, day, value`,
   },
   {
@@ -279,16 +325,16 @@ const ROLLUP_TABLES: readonly RollupTable[] = [
   {
     table: 'sessions_1m',
     since: 7,
-    create: (db) => sessionTable(db, 'sessions_1m', 'minute', 'site, dimension, minute, value'),
-    select: (db) => sessionSelect(db, 'toStartOfMinute', 'minute'),
-    backfill: (db) => sessionBackfill(db, 'sessions_1m', 'toStartOfMinute', 'minute'),
+    create: (db, sketch = VISITOR_SKETCH) => sessionTable(db, 'sessions_1m', 'minute', 'site, dimension, minute, value', sketch),
+    select: (db, sketch = VISITOR_SKETCH) => sessionSelect(db, 'toStartOfMinute', 'minute', sketch),
+    backfill: (db, sketch = VISITOR_SKETCH) => sessionBackfill(db, 'sessions_1m', 'toStartOfMinute', 'minute', sketch),
   },
   {
     table: 'sessions_1d',
     since: 7,
-    create: (db) => sessionTable(db, 'sessions_1d', 'day', 'site, dimension, value, day', ', index_granularity = 128'),
-    select: (db) => sessionSelect(db, 'toStartOfDay', 'day'),
-    backfill: (db) => sessionBackfill(db, 'sessions_1d', 'toStartOfDay', 'day'),
+    create: (db, sketch = VISITOR_SKETCH) => sessionTable(db, 'sessions_1d', 'day', 'site, dimension, value, day', sketch, ', index_granularity = 128'),
+    select: (db, sketch = VISITOR_SKETCH) => sessionSelect(db, 'toStartOfDay', 'day', sketch),
+    backfill: (db, sketch = VISITOR_SKETCH) => sessionBackfill(db, 'sessions_1d', 'toStartOfDay', 'day', sketch),
   },
 ];
 
@@ -297,7 +343,8 @@ export const CURRENT_ROLLUP_TABLES: readonly RollupTable[] = ROLLUP_TABLES.filte
 
 const rollupTablesOf = (version: number): RollupTable[] => ROLLUP_TABLES.filter((t) => t.since === version);
 
-const createView = (db: string, t: RollupTable): string => `CREATE MATERIALIZED VIEW IF NOT EXISTS ${db}.${t.table}_mv TO ${db}.${t.table} AS ${t.select(db)}`;
+const createView = (db: string, t: RollupTable, sketch = VISITOR_SKETCH): string =>
+  `CREATE MATERIALIZED VIEW IF NOT EXISTS ${db}.${t.table}_mv TO ${db}.${t.table} AS ${t.select(db, sketch)}`;
 
 /**
  * Version 1: raw events, per-second pageview rollups per Kafka partition, and the
@@ -416,7 +463,7 @@ export const MIGRATIONS: readonly Migration[] = [
       `ALTER TABLE ${db}.events_raw ADD COLUMN IF NOT EXISTS session_id String DEFAULT ''`,
       `ALTER TABLE ${db}.events_raw ADD COLUMN IF NOT EXISTS session_start Bool DEFAULT false`,
       `ALTER TABLE ${db}.events_raw ADD COLUMN IF NOT EXISTS is_late Bool DEFAULT false`,
-      ...rollupTablesOf(3).flatMap((t) => [t.create(db), createView(db, t)]),
+      ...rollupTablesOf(3).flatMap((t) => [t.create(db, SKETCH_BEFORE_V9), createView(db, t, SKETCH_BEFORE_V9)]),
       // a replay deletes stored rows and inserts the same offset ranges again: the epoch is part of
       // each insert's deduplication token, so those inserts are not mistaken for repeats
       `CREATE TABLE IF NOT EXISTS ${db}.replay_epochs (
@@ -458,7 +505,12 @@ export const MIGRATIONS: readonly Migration[] = [
       // live insert adds between the view and the truncation are in the finer table, so counted once;
       // only an insert landing between TRUNCATE and the INSERT's snapshot would count twice (a replay
       // rebuilds every derived table). Emptying first makes a repeated run count nothing twice.
-      ...rollupTablesOf(6).flatMap((t) => [t.create(db), createView(db, t), `TRUNCATE TABLE ${db}.${t.table}`, ...(t.backfill ? [t.backfill(db)] : [])]),
+      ...rollupTablesOf(6).flatMap((t) => [
+        t.create(db, SKETCH_BEFORE_V9),
+        createView(db, t, SKETCH_BEFORE_V9),
+        `TRUNCATE TABLE ${db}.${t.table}`,
+        ...(t.backfill ? [t.backfill(db, SKETCH_BEFORE_V9)] : []),
+      ]),
     ],
   },
   {
@@ -476,7 +528,12 @@ export const MIGRATIONS: readonly Migration[] = [
       // run counts nothing twice); events stored from then on carry their session's state
       `DROP VIEW IF EXISTS ${db}.sessions_mv`,
       `DROP VIEW IF EXISTS ${db}.session_starts_mv`,
-      ...rollupTablesOf(7).flatMap((t) => [t.create(db), `TRUNCATE TABLE ${db}.${t.table}`, ...(t.backfill ? [t.backfill(db)] : []), createView(db, t)]),
+      ...rollupTablesOf(7).flatMap((t) => [
+        t.create(db, SKETCH_BEFORE_V9),
+        `TRUNCATE TABLE ${db}.${t.table}`,
+        ...(t.backfill ? [t.backfill(db, SKETCH_BEFORE_V9)] : []),
+        createView(db, t, SKETCH_BEFORE_V9),
+      ]),
     ],
   },
   {
@@ -485,7 +542,83 @@ export const MIGRATIONS: readonly Migration[] = [
     // apart from 7, so a repeated run of 7 still finds what it fills the new tables from
     statements: (db) => [`DROP TABLE IF EXISTS ${db}.sessions`, `DROP TABLE IF EXISTS ${db}.session_starts`],
   },
+  {
+    version: 9,
+    name: 'visitor sketches of 2^14 registers, rebuilt from the raw events',
+    statements: () => [],
+    run: resketch,
+  },
 ];
+
+/**
+ * Migration 9, table by table: a sketch cannot change its precision, so each visitor column is
+ * rebuilt beside the old one from the raw events, by the SELECT of the table's view, then takes
+ * its place. The sums stay as they are, and so does each table's memory of recent insert tokens
+ * (the crash repair resends an insert under its token, see RollupSink). Buckets the raw events no
+ * longer cover (RAW_EVENTS_TTL_DAYS removed them; entry pages of sessions stored before migration
+ * 7) get a sketch of as many placeholder visitors as the old one counted: each such bucket keeps
+ * its count, and a range over several of them adds theirs up. Every step can run again: a sketch
+ * merged with itself is unchanged, and a bucket with a rebuilt sketch gets no placeholders.
+ */
+async function resketch(client: ClickHouseClient, db: string, logger: Logger): Promise<void> {
+  const sync = { mutations_sync: '2' } as const;
+  for (const t of CURRENT_ROLLUP_TABLES) {
+    const table = `${db}.${t.table}`;
+    const columns = new Map(
+      (
+        await (
+          await client.query({
+            query: `SELECT name, type FROM system.columns WHERE database = {db:String} AND table = {table:String} ORDER BY position`,
+            query_params: { db, table: t.table },
+            format: 'JSONEachRow',
+          })
+        ).json<{ name: string; type: string }>()
+      ).map((c) => [c.name, c.type]),
+    );
+    if (!columns.has('visitors') && !columns.has('visitors_next')) continue;
+    await client.command({ query: `DROP VIEW IF EXISTS ${table}_mv` });
+    if (columns.get('visitors') !== VISITOR_SKETCH.type) {
+      if (columns.has('visitors')) {
+        const keys = [...columns]
+          .filter(([name, type]) => !name.startsWith('visitors') && !type.startsWith('SimpleAggregateFunction'))
+          .map(([name]) => name)
+          .join(', ');
+        await client.command({ query: `ALTER TABLE ${table} ADD COLUMN IF NOT EXISTS visitors_next ${VISITOR_SKETCH.type}`, clickhouse_settings: sync });
+        await client.command({
+          query: `INSERT INTO ${table} (${keys}, visitors_next) SELECT ${keys}, visitors FROM (${t.select(db)})`,
+          clickhouse_settings: { insert_deduplicate: 0 },
+        });
+        const [uncovered] = await (
+          await client.query({
+            query: `SELECT count() AS buckets, sum(old) AS visitors FROM (${uncoveredBuckets(table, keys)})`,
+            format: 'JSONEachRow',
+          })
+        ).json<{ buckets: string; visitors: string }>();
+        if (Number(uncovered?.buckets ?? 0) > 0) {
+          await client.command({
+            query: `INSERT INTO ${table} (${keys}, visitors_next)
+                    SELECT ${keys}, ${VISITOR_SKETCH.state}(concat('v9:', toString(cityHash64(${keys})), ':', toString(i)))
+                    FROM (${uncoveredBuckets(table, keys)}) ARRAY JOIN range(old) AS i
+                    GROUP BY ${keys}`,
+            clickhouse_settings: { insert_deduplicate: 0 },
+          });
+          logger.warn(
+            { table: t.table, buckets: Number(uncovered!.buckets), visitors: Number(uncovered!.visitors) },
+            'visitor sketches of buckets without raw events rebuilt from their counts: a range over several such buckets adds their visitors up',
+          );
+        }
+        await client.command({ query: `ALTER TABLE ${table} DROP COLUMN visitors`, clickhouse_settings: sync });
+      }
+      await client.command({ query: `ALTER TABLE ${table} RENAME COLUMN visitors_next TO visitors`, clickhouse_settings: sync });
+    }
+    await client.command({ query: createView(db, t) });
+  }
+}
+
+/** The buckets of a table whose old sketch counts visitors and whose new one none: what the raw events no longer cover. */
+const uncoveredBuckets = (table: string, keys: string): string => `SELECT ${keys}, ${SKETCH_BEFORE_V9.merge}(visitors) AS old
+       FROM ${table} GROUP BY ${keys}
+       HAVING old > 0 AND ${VISITOR_SKETCH.merge}(visitors_next) = 0`;
 
 /** Applies the migrations not yet recorded in `<db>.schema_migrations`, in order. */
 export async function migrate(client: ClickHouseClient, database: string, logger: Logger, migrations: readonly Migration[] = MIGRATIONS): Promise<number[]> {
@@ -500,6 +633,7 @@ export async function migrate(client: ClickHouseClient, database: string, logger
   for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
     if (applied.has(m.version)) continue;
     for (const statement of m.statements(database)) await client.command({ query: statement });
+    await m.run?.(client, database, logger);
     await client.insert({ table: `${database}.schema_migrations`, values: [{ version: m.version, name: m.name }], format: 'JSONEachRow' });
     logger.info({ version: m.version, migration: m.name }, 'ClickHouse migration applied');
     done.push(m.version);

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { AppConfig } from '@clickstream/config';
-import type { ClickHouseClient } from '@clickstream/clickhouse';
+import { VISITOR_SKETCH, type ClickHouseClient } from '@clickstream/clickhouse';
 import { APP_CONFIG, CLICKHOUSE } from '@clickstream/platform';
 import type { Dimension } from '@clickstream/stream';
 import type { Interval, SessionDimension, TimeRange } from './history-params.js';
@@ -120,7 +120,7 @@ export class HistoryRepository {
       query: `SELECT toUnixTimestamp(bucket) * 1000 AS t, pageviews, visitors, sessions, custom_events
               FROM (
                 SELECT toStartOfInterval(at, ${step}, {timezone:String}) AS bucket,
-                       sum(pageviews) AS pageviews, uniqCombinedMerge(visitors) AS visitors,
+                       sum(pageviews) AS pageviews, ${VISITOR_SKETCH.merge}(visitors) AS visitors,
                        sum(sessions) AS sessions, sum(custom_events) AS custom_events
                 FROM (
                   SELECT hour AS at, ${columns} FROM ${this.db}.rollup_1h
@@ -173,7 +173,7 @@ export class HistoryRepository {
   private async topValues(tables: DimensionTables, site: string, dimension: string, range: TimeRange, limit: number): Promise<BreakdownRow[]> {
     const whole = wholeUnits(range, DAY_MS);
     const result = await this.clickhouse.query({
-      query: `SELECT value, sum(${tables.count}) AS count, uniqCombinedMerge(visitors) AS visitors
+      query: `SELECT value, sum(${tables.count}) AS count, ${VISITOR_SKETCH.merge}(visitors) AS visitors
               FROM (${this.daysAndEdges(tables, `value, ${tables.count}, visitors`)})
               WHERE value IN (
                 SELECT value FROM (${this.daysAndEdges(tables, `value, ${tables.count}`)})
@@ -206,7 +206,7 @@ export class HistoryRepository {
   async rollupTotals(site: string, range: TimeRange): Promise<RollupTotals> {
     const whole = wholeUnits(range, HOUR_MS);
     const result = await this.clickhouse.query({
-      query: `SELECT sum(pageviews) AS pageviews, uniqCombinedMerge(visitors) AS visitors, sum(custom_events) AS custom_events
+      query: `SELECT sum(pageviews) AS pageviews, ${VISITOR_SKETCH.merge}(visitors) AS visitors, sum(custom_events) AS custom_events
               FROM (
                 SELECT pageviews, visitors, custom_events FROM ${this.db}.rollup_1h
                 WHERE site = {site:String} AND hour >= ${WHOLE_FROM} AND hour < ${WHOLE_TO}

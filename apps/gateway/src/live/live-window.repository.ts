@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { AppConfig } from '@clickstream/config';
-import { toDateTime64, type ClickHouseClient } from '@clickstream/clickhouse';
+import { toDateTime64, VISITOR_SKETCH, type ClickHouseClient } from '@clickstream/clickhouse';
 import { APP_CONFIG, CLICKHOUSE } from '@clickstream/platform';
 import type { LiveSnapshot } from './live.events.js';
 
@@ -49,7 +49,7 @@ export class LiveWindowRepository {
     const params = { site, dayStart: toDateTime64(dayStart), topN };
     const [totals] = await (
       await this.clickhouse.query({
-        query: `SELECT sum(pageviews) AS pageviews, uniqCombinedMerge(visitors) AS visitors, sum(sessions) AS sessions, sum(custom_events) AS customEvents
+        query: `SELECT sum(pageviews) AS pageviews, ${VISITOR_SKETCH.merge}(visitors) AS visitors, sum(sessions) AS sessions, sum(custom_events) AS customEvents
                 FROM ${this.db}.rollup_1m WHERE site = {site:String} AND minute >= toStartOfMinute(toDateTime({dayStart:DateTime64(3, 'UTC')}))`,
         query_params: params,
         format: 'JSONEachRow',
