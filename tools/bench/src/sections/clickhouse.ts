@@ -44,10 +44,8 @@ const timeOf = (k: string): string => `fromUnixTimestamp64Milli(toInt64({end:Int
 
 /**
  * N synthetic events of `site` over the 30 days before `end`, in chunks (each INSERT stays well
- * inside the client's timeout). Each chunk names its own deduplication token in the statement:
- * on the embedded engine, settings passed with a query persist in the shared session, so an
- * insert without one would inherit the aggregator's last token and ClickHouse would drop its
- * blocks as repeats (in the month-partitioned rollups).
+ * inside the client's timeout). Each chunk names its own deduplication token in the statement,
+ * as the aggregator's inserts do.
  * A session is four consecutive numbers of one visitor; each row carries what it changed in its
  * session as the aggregator's Sessionizer would store it (start, page views so far, the exit
  * page it replaced, the time it added), so the session tables fill as from live inserts.
