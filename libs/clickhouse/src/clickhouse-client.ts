@@ -70,7 +70,9 @@ interface StatementParams {
  * they would stay for every later statement, as they never do on a server: an insert's
  * deduplication token, kept, makes a later insert into a table that saw it pass for a repeat and
  * vanish. So each statement first puts back to their defaults the settings the one before it
- * changed and does not set itself, in the same request.
+ * changed and does not set itself, in the same request. chDB runs statements side by side,
+ * though: a setting one insert must have while other statements run (a deduplication token)
+ * goes in the statement itself, as `insertEncoded` sends its settings, not in the session.
  */
 function settingsPerStatement(connection: ChdbConnection): ChdbConnection {
   let changed = new Set<string>();

@@ -223,11 +223,15 @@ export class RollupSink {
           format: 'JSONEachRow',
         })
       ).json<Record<string, unknown>>();
-      await this.clickhouse.insert({
+      if (rows.length === 0) continue;
+      // the token goes with this statement alone (the embedded engine runs other statements at
+      // the same time, and a setting given through its session could reach them, or theirs this one)
+      await insertEncoded(this.clickhouse, {
         table: `${this.db}.events_raw`,
+        columns: [...Object.keys(rows[0]!), 'insert_token'],
         format: 'JSONEachRow',
-        values: rows.map((r) => ({ ...r, insert_token: token })),
-        clickhouse_settings: insertSettings(token),
+        body: Buffer.from(rows.map((r) => JSON.stringify({ ...r, insert_token: token })).join('\n')),
+        settings: insertSettings(token),
       });
       this.completed.add(token);
     }
