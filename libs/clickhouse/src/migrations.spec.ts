@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '@clickstream/logger';
 import { createClickHouseClient, type ClickHouseClient } from './clickhouse-client.js';
-import { applyRawRetention, CURRENT_ROLLUP_TABLES, migrate, MIGRATIONS, VISITOR_SKETCH } from './migrations.js';
+import { applyRawRetention, columnTypes, CURRENT_ROLLUP_TABLES, migrate, MIGRATIONS, VISITOR_SKETCH } from './migrations.js';
 
 describe('migrations on the real ClickHouse engine', () => {
   let dir: string;
@@ -102,18 +102,7 @@ describe('migrations on the real ClickHouse engine', () => {
   it('rebuilds every visitor sketch at 2^14 registers, from the raw events where they are kept, and a repeated run changes nothing', async () => {
     const db = 'upgraded'; // where the test above left it: version 8, sessions stored before version 7
     const tables = CURRENT_ROLLUP_TABLES.map((t) => t.table).filter((t) => /^(rollup|breakdown|sessions)_/.test(t));
-    const columnsOf = async (table: string): Promise<Map<string, string>> =>
-      new Map(
-        (
-          await (
-            await clickhouse.query({
-              query: `SELECT name, type FROM system.columns WHERE database = {db:String} AND table = {table:String} ORDER BY position`,
-              query_params: { db, table },
-              format: 'JSONEachRow',
-            })
-          ).json<{ name: string; type: string }>()
-        ).map((c) => [c.name, c.type]),
-      );
+    const columnsOf = (table: string): Promise<Map<string, string>> => columnTypes(clickhouse, db, table);
     /** Every bucket of a table: its keys, its sums and the visitors its sketch counts. */
     const buckets = async (table: string, merge: string): Promise<string[]> => {
       const columns = [...(await columnsOf(table))];

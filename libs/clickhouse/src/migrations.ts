@@ -52,16 +52,16 @@ export interface RollupTable {
   since: number;
   /** The migration that dropped it, if one did: a replay no longer rebuilds it. */
   until?: number;
-  /** Its CREATE, with visitor sketches of the given kind (the current one unless a migration before 9 creates it). */
-  create: (db: string, sketch?: VisitorSketch) => string;
+  /** Its CREATE, with visitor sketches of the given kind (VISITOR_SKETCH but in the migrations before 9). */
+  create: (db: string, sketch: VisitorSketch) => string;
   /** The SELECT over events_raw that fills it; the view and the rebuild both use it. */
-  select: (db: string, sketch?: VisitorSketch) => string;
+  select: (db: string, sketch: VisitorSketch) => string;
   /**
    * For a table added after data was stored: the INSERT ... SELECT that fills it from the finer
    * table it summarizes (not from events_raw, which a retention TTL may have emptied), so both
    * answer the same for any range.
    */
-  backfill?: (db: string, sketch?: VisitorSketch) => string;
+  backfill?: (db: string, sketch: VisitorSketch) => string;
 }
 
 const DEDUP = 'SETTINGS non_replicated_deduplication_window = 10000';
@@ -228,14 +228,14 @@ const ROLLUP_TABLES: readonly RollupTable[] = [
   {
     table: 'rollup_1m',
     since: 3,
-    create: (db, sketch = VISITOR_SKETCH) => rollupTable(db, 'rollup_1m', 'minute', sketch),
-    select: (db, sketch = VISITOR_SKETCH) => rollupSelect(db, 'toStartOfMinute', 'minute', sketch),
+    create: (db, sketch) => rollupTable(db, 'rollup_1m', 'minute', sketch),
+    select: (db, sketch) => rollupSelect(db, 'toStartOfMinute', 'minute', sketch),
   },
   {
     table: 'breakdown_1m',
     since: 3,
-    create: (db, sketch = VISITOR_SKETCH) => breakdownTable(db, 'breakdown_1m', 'minute', 'site, dimension, minute, value', sketch),
-    select: (db, sketch = VISITOR_SKETCH) => breakdownSelect(db, 'toStartOfMinute', 'minute', sketch),
+    create: (db, sketch) => breakdownTable(db, 'breakdown_1m', 'minute', 'site, dimension, minute, value', sketch),
+    select: (db, sketch) => breakdownSelect(db, 'toStartOfMinute', 'minute', sketch),
   },
   {
     table: 'sessions',
@@ -283,9 +283,9 @@ const ROLLUP_TABLES: readonly RollupTable[] = [
   {
     table: 'rollup_1h',
     since: 6,
-    create: (db, sketch = VISITOR_SKETCH) => rollupTable(db, 'rollup_1h', 'hour', sketch),
-    select: (db, sketch = VISITOR_SKETCH) => rollupSelect(db, 'toStartOfHour', 'hour', sketch),
-    backfill: (db, sketch = VISITOR_SKETCH) => `INSERT INTO ${db}.rollup_1h (site, hour, pageviews, custom_events, bot_events, sessions, late_events, visitors)
+    create: (db, sketch) => rollupTable(db, 'rollup_1h', 'hour', sketch),
+    select: (db, sketch) => rollupSelect(db, 'toStartOfHour', 'hour', sketch),
+    backfill: (db, sketch) => `INSERT INTO ${db}.rollup_1h (site, hour, pageviews, custom_events, bot_events, sessions, late_events, visitors)
        SELECT site, toStartOfHour(minute) AS hour, sum(pageviews), sum(custom_events), sum(bot_events), sum(sessions), sum(late_events),
               ${sketch.mergeState}(visitors)
        FROM ${db}.rollup_1m GROUP BY site, hour`,
@@ -295,9 +295,9 @@ const ROLLUP_TABLES: readonly RollupTable[] = [
     since: 6,
     // value before day: the visitors of the top values alone are merged, and small granules let
     // the other values' sketches go unread
-    create: (db, sketch = VISITOR_SKETCH) => breakdownTable(db, 'breakdown_1d', 'day', 'site, dimension, value, day', sketch, ', index_granularity = 128'),
-    select: (db, sketch = VISITOR_SKETCH) => breakdownSelect(db, 'toStartOfDay', 'day', sketch),
-    backfill: (db, sketch = VISITOR_SKETCH) => `INSERT INTO ${db}.breakdown_1d (site, dimension, day, value, events, visitors)
+    create: (db, sketch) => breakdownTable(db, 'breakdown_1d', 'day', 'site, dimension, value, day', sketch, ', index_granularity = 128'),
+    select: (db, sketch) => breakdownSelect(db, 'toStartOfDay', 'day', sketch),
+    backfill: (db, sketch) => `INSERT INTO ${db}.breakdown_1d (site, dimension, day, value, events, visitors)
        SELECT site, dimension, toStartOfDay(minute) AS day, value, sum(events), ${sketch.mergeState}(visitors)
        FROM ${db}.breakdown_1m GROUP BY site, dimension, day, value`,
   },
@@ -325,16 +325,16 @@ const ROLLUP_TABLES: readonly RollupTable[] = [
   {
     table: 'sessions_1m',
     since: 7,
-    create: (db, sketch = VISITOR_SKETCH) => sessionTable(db, 'sessions_1m', 'minute', 'site, dimension, minute, value', sketch),
-    select: (db, sketch = VISITOR_SKETCH) => sessionSelect(db, 'toStartOfMinute', 'minute', sketch),
-    backfill: (db, sketch = VISITOR_SKETCH) => sessionBackfill(db, 'sessions_1m', 'toStartOfMinute', 'minute', sketch),
+    create: (db, sketch) => sessionTable(db, 'sessions_1m', 'minute', 'site, dimension, minute, value', sketch),
+    select: (db, sketch) => sessionSelect(db, 'toStartOfMinute', 'minute', sketch),
+    backfill: (db, sketch) => sessionBackfill(db, 'sessions_1m', 'toStartOfMinute', 'minute', sketch),
   },
   {
     table: 'sessions_1d',
     since: 7,
-    create: (db, sketch = VISITOR_SKETCH) => sessionTable(db, 'sessions_1d', 'day', 'site, dimension, value, day', sketch, ', index_granularity = 128'),
-    select: (db, sketch = VISITOR_SKETCH) => sessionSelect(db, 'toStartOfDay', 'day', sketch),
-    backfill: (db, sketch = VISITOR_SKETCH) => sessionBackfill(db, 'sessions_1d', 'toStartOfDay', 'day', sketch),
+    create: (db, sketch) => sessionTable(db, 'sessions_1d', 'day', 'site, dimension, value, day', sketch, ', index_granularity = 128'),
+    select: (db, sketch) => sessionSelect(db, 'toStartOfDay', 'day', sketch),
+    backfill: (db, sketch) => sessionBackfill(db, 'sessions_1d', 'toStartOfDay', 'day', sketch),
   },
 ];
 
@@ -343,7 +343,7 @@ export const CURRENT_ROLLUP_TABLES: readonly RollupTable[] = ROLLUP_TABLES.filte
 
 const rollupTablesOf = (version: number): RollupTable[] => ROLLUP_TABLES.filter((t) => t.since === version);
 
-const createView = (db: string, t: RollupTable, sketch = VISITOR_SKETCH): string =>
+const createView = (db: string, t: RollupTable, sketch: VisitorSketch): string =>
   `CREATE MATERIALIZED VIEW IF NOT EXISTS ${db}.${t.table}_mv TO ${db}.${t.table} AS ${t.select(db, sketch)}`;
 
 /**
@@ -564,17 +564,7 @@ async function resketch(client: ClickHouseClient, db: string, logger: Logger): P
   const sync = { mutations_sync: '2' } as const;
   for (const t of CURRENT_ROLLUP_TABLES) {
     const table = `${db}.${t.table}`;
-    const columns = new Map(
-      (
-        await (
-          await client.query({
-            query: `SELECT name, type FROM system.columns WHERE database = {db:String} AND table = {table:String} ORDER BY position`,
-            query_params: { db, table: t.table },
-            format: 'JSONEachRow',
-          })
-        ).json<{ name: string; type: string }>()
-      ).map((c) => [c.name, c.type]),
-    );
+    const columns = await columnTypes(client, db, t.table);
     if (!columns.has('visitors') && !columns.has('visitors_next')) continue;
     await client.command({ query: `DROP VIEW IF EXISTS ${table}_mv` });
     if (columns.get('visitors') !== VISITOR_SKETCH.type) {
@@ -585,7 +575,7 @@ async function resketch(client: ClickHouseClient, db: string, logger: Logger): P
           .join(', ');
         await client.command({ query: `ALTER TABLE ${table} ADD COLUMN IF NOT EXISTS visitors_next ${VISITOR_SKETCH.type}`, clickhouse_settings: sync });
         await client.command({
-          query: `INSERT INTO ${table} (${keys}, visitors_next) SELECT ${keys}, visitors FROM (${t.select(db)})`,
+          query: `INSERT INTO ${table} (${keys}, visitors_next) SELECT ${keys}, visitors FROM (${t.select(db, VISITOR_SKETCH)})`,
           clickhouse_settings: { insert_deduplicate: 0 },
         });
         const [uncovered] = await (
@@ -611,8 +601,18 @@ async function resketch(client: ClickHouseClient, db: string, logger: Logger): P
       }
       await client.command({ query: `ALTER TABLE ${table} RENAME COLUMN visitors_next TO visitors`, clickhouse_settings: sync });
     }
-    await client.command({ query: createView(db, t) });
+    await client.command({ query: createView(db, t, VISITOR_SKETCH) });
   }
+}
+
+/** A table's columns and their types, in order. */
+export async function columnTypes(client: ClickHouseClient, db: string, table: string): Promise<Map<string, string>> {
+  const result = await client.query({
+    query: `SELECT name, type FROM system.columns WHERE database = {db:String} AND table = {table:String} ORDER BY position`,
+    query_params: { db, table },
+    format: 'JSONEachRow',
+  });
+  return new Map((await result.json<{ name: string; type: string }>()).map((c) => [c.name, c.type]));
 }
 
 /** The buckets of a table whose old sketch counts visitors and whose new one none: what the raw events no longer cover. */

@@ -1,5 +1,5 @@
 import type { Kafka } from 'kafkajs';
-import { CURRENT_ROLLUP_TABLES, type ClickHouseClient } from '@clickstream/clickhouse';
+import { CURRENT_ROLLUP_TABLES, VISITOR_SKETCH, type ClickHouseClient } from '@clickstream/clickhouse';
 import type { AppConfig } from '@clickstream/config';
 import type { Logger } from '@clickstream/logger';
 
@@ -96,7 +96,7 @@ export class ReplayService {
   /** Every derived table, emptied and filled again from the raw events by the same SELECT its view runs. */
   private async rebuildRollups(): Promise<void> {
     for (const t of CURRENT_ROLLUP_TABLES) {
-      const select = t.select(this.db);
+      const select = t.select(this.db, VISITOR_SKETCH);
       // INSERT ... SELECT matches columns by position, a view by name: name them
       const described = await (await this.clickhouse.query({ query: `DESCRIBE (${select})`, format: 'JSONEachRow' })).json<{ name: string }>();
       const columns = described.map((c) => c.name).join(', ');
