@@ -76,6 +76,8 @@ describe('npm run bench -- --quick', () => {
         for (const step of [...m.steps, ...m.confirmations]) expect(step.passed).toBe(step.reasons.length === 0);
         expect(m.bottleneck).not.toBe('');
       }
+      // and judged against the issue's goals, 15,000 single events/s and 30,000 in batches of 20
+      expect(s.capacity!.goals.map((g) => [g.name, g.goal, g.value])).toEqual(s.capacity!.modes.map((m) => [`capacity, ${m.batch === 1 ? 'single events' : `batches of ${m.batch}`}`, m.batch === 1 ? 15_000 : 30_000, m.sustained]));
       // malformed events were refused while good ones were accepted
       for (const r of s.malformed!.rows) {
         expect(r.clean.every((b) => (b.acceptedEvents ?? 0) > 0)).toBe(true);
@@ -85,12 +87,14 @@ describe('npm run bench -- --quick', () => {
 
       // every goal is judged, and the page and charts were written
       const goals = Object.values(s).flatMap((section) => (section as { goals?: { met: unknown; goal: unknown }[] }).goals ?? []);
-      expect(goals.length).toBeGreaterThanOrEqual(14);
+      expect(goals.length).toBeGreaterThanOrEqual(16);
       for (const g of goals) expect([typeof g.met, typeof g.goal]).toEqual(['boolean', 'number']);
       const page = readFileSync(join(dir, 'bench.md'), 'utf8');
       for (const heading of ['## Goals', '## 1. Ingest', '## 2. Producer path', '## 3. Aggregator', '## 4. Freshness', '## 5. ClickHouse', '## 6. Gateway', '## 7. Tracker', '## 8. Capacity', '## 5% malformed events']) {
         expect(page).toContain(heading);
       }
+      expect(page).toMatch(/^\| 8 \| capacity, single events \| [^|]+ \| ≥ 15,000 events\/s \| (met|\*\*missed\*\*) \|$/m);
+      expect(page).toMatch(/^\| 8 \| capacity, batches of 20 \| [^|]+ \| ≥ 30,000 events\/s \| (met|\*\*missed\*\*) \|$/m);
       for (const chart of ['bench-throughput.svg', 'bench-latency.svg']) {
         const svg = readFileSync(join(dir, chart), 'utf8');
         expect(svg).toMatch(/^<svg [^>]*>[\s\S]*<polyline[\s\S]*<\/svg>\n$/);

@@ -1,6 +1,6 @@
 import type { BenchReport, ReportSections, SectionName, SectionRun } from '../report.js';
 import { SECTIONS } from '../report.js';
-import { verdict as levelVerdict, type CapacityStep } from '../sections/capacity.js';
+import { heldStep, modeName, verdict as levelVerdict, type CapacityMode, type CapacityStep } from '../sections/capacity.js';
 import { EVENT_TABLES } from '../sections/clickhouse.js';
 import { levelName } from '../sections/freshness.js';
 import type { ProfileSummary } from '../support/cpu-profile.js';
@@ -75,7 +75,7 @@ function profileLines(p: ProfileSummary | undefined, what: string): string[] {
 }
 
 function allGoals(s: ReportSections): { section: SectionName; goal: Goal }[] {
-  const order: SectionName[] = ['ingest', 'producer', 'aggregator', 'freshness', 'clickhouse', 'gateway', 'tracker', 'malformed'];
+  const order: SectionName[] = ['ingest', 'producer', 'aggregator', 'freshness', 'clickhouse', 'gateway', 'tracker', 'capacity', 'malformed'];
   return order.flatMap((name) => ((s[name] as { goals?: Goal[] } | undefined)?.goals ?? []).map((goal) => ({ section: name, goal })));
 }
 
@@ -412,7 +412,31 @@ function capacity(s: ReportSections): string[] {
       '',
       `Limit: ${m.bottleneck}.`,
       '',
+      ...capacityBound(m, r.goals.find((g) => g.name === `capacity, ${modeName(m.batch)}`)),
     ]),
+  ];
+}
+
+/**
+ * How far a missed capacity goal is, from the CPU each event took at the level that held: what
+ * the main thread's one core and the machine's cores could carry at that cost, against the goal.
+ */
+function capacityBound(m: CapacityMode, g: Goal | undefined): string[] {
+  const held = heldStep(m);
+  if (!g || g.met || !held) return g && !g.met ? [`Goal ${n(g.goal)} events/s: **missed**, no level held.`, ''] : [];
+  const c = held.cpu;
+  const perEvent = (share: number | null): number => Math.round(((share ?? 0) * 10_000) / held.rate);
+  const carries = (share: number | null, ceiling: number): number => Math.round((held.rate * ceiling) / Math.max(share ?? 0, 1e-3) / 50) * 50;
+  const ceiling = c.cores * 100;
+  const withoutLoad = c.machine - held.loadClientCpu;
+  return [
+    `Goal ${n(g.goal)} events/s: **missed**, ${(g.goal / held.rate).toFixed(1)} times the ${m.sustained === null ? 'best probe' : 'level sustained'}. CPU per event at ${n(held.rate)} events/s, in µs of one core:`,
+    `main thread ${perEvent(c.nodeMain)}, Node helpers ${perEvent(c.nodeHelpers)}, ClickHouse ${perEvent(c.clickhouse)}, Kafka broker ${perEvent(c.kafka)}, load generator ${perEvent(held.loadClientCpu)};`,
+    `the whole machine ${perEvent(c.machine)}. At that cost the main thread's one core carries at most ${n(carries(c.nodeMain, 100))} events/s and the machine's`,
+    `${ceiling}% at most ${n(carries(c.machine, ceiling))} (${n(carries(withoutLoad, ceiling))} with the load generator elsewhere), against the goal's ${n(g.goal)}: the goal needs`,
+    `the CPU per event cut ${((g.goal * c.nodeMain) / (held.rate * 100)).toFixed(1)} times on the main thread and ${((g.goal * withoutLoad) / (held.rate * ceiling)).toFixed(1)} times on the machine without the load generator.`,
+    'Sections 1 and 3 profile where that CPU goes (ingest and the aggregator) and the bound of each.',
+    '',
   ];
 }
 
@@ -467,9 +491,6 @@ export function renderMarkdown(r: BenchReport, sectionDurations: boolean): strin
     '| # | Measurement | Figure | Goal | |',
     '| --- | --- | --- | --- | --- |',
     ...goals.map(({ section, goal }) => `| ${NUMBERS[section]} | ${goal.name} | ${goalValue(goal)} | ${goalTarget(goal)} | ${verdict(goal)} |`),
-    ...(s.capacity
-      ? s.capacity.modes.map((m) => `| 8 | capacity, ${m.batch === 1 ? 'single events' : `batches of ${m.batch}`} | ${m.sustained === null ? 'none confirmed' : `${n(m.sustained)} events/s`} | (no goal) | |`)
-      : []),
     ...(r.failures.length > 0 ? ['', `Sections that failed in the last run (no figures): ${r.failures.map((f) => `${f.section} (${f.error})`).join('; ')}.`] : []),
     '',
     ...(s.capacity || s.freshness

@@ -1,4 +1,5 @@
 import type { BenchContext } from '../support/bench-context.js';
+import { goal, type Goal } from '../support/goals.js';
 import { runPhase, type PhaseResult } from '../support/load-phase.js';
 
 /**
@@ -34,6 +35,26 @@ export interface CapacityResult {
   probeSeconds: number;
   confirmSeconds: number;
   modes: CapacityMode[];
+  goals: Goal[];
+}
+
+/** The issue's goals: events per second the whole system sustains, by events per request. */
+export const CAPACITY_GOALS: Readonly<Record<number, number>> = { 1: 15_000, 20: 30_000 };
+
+export const modeName = (batch: number): string => (batch === 1 ? 'single events' : `batches of ${batch}`);
+
+export function capacityGoals(modes: readonly CapacityMode[]): Goal[] {
+  return modes.flatMap((m) => {
+    const target = CAPACITY_GOALS[m.batch];
+    return target === undefined ? [] : [goal(`capacity, ${modeName(m.batch)}`, m.sustained, '>=', target, 'events/s')];
+  });
+}
+
+/** The level a mode's figures come from: its confirmed rate, else its best passing probe. */
+export function heldStep(mode: Pick<CapacityMode, 'steps' | 'confirmations' | 'sustained'>): CapacityStep | undefined {
+  return [...mode.steps, ...mode.confirmations]
+    .filter((s) => s.passed && (mode.sustained === null || s.rate === mode.sustained))
+    .sort((a, b) => b.rate - a.rate || b.durationSeconds - a.durationSeconds)[0];
 }
 
 /** A backlog longer than this many seconds of traffic means the aggregator fell behind. */
@@ -162,9 +183,9 @@ export async function runCapacity(ctx: BenchContext): Promise<CapacityResult> {
     }
     // the highest level that held (confirmed, else the best probe) and the lowest failing one above it
     const all = [...steps, ...confirmations];
-    const held = all.filter((s) => s.passed && (sustained === null || s.rate === sustained)).sort((a, b) => b.rate - a.rate || b.durationSeconds - a.durationSeconds)[0];
+    const held = heldStep({ steps, confirmations, sustained });
     const over = all.filter((s) => !s.passed && s.rate > (held?.rate ?? 0)).sort((a, b) => a.rate - b.rate)[0];
     modes.push({ batch, steps, confirmations, sustained, bottleneck: bottleneckOf(held, over) });
   }
-  return { probeSeconds, confirmSeconds, modes };
+  return { probeSeconds, confirmSeconds, modes, goals: capacityGoals(modes) };
 }
