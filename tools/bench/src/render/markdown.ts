@@ -1,6 +1,6 @@
 import type { BenchReport, ReportSections, SectionName, SectionRun } from '../report.js';
 import { SECTIONS } from '../report.js';
-import { heldStep, modeName, verdict as levelVerdict, type CapacityMode, type CapacityStep } from '../sections/capacity.js';
+import { capacityGoals, heldStep, verdict as levelVerdict, type CapacityMode, type CapacityStep } from '../sections/capacity.js';
 import { EVENT_TABLES } from '../sections/clickhouse.js';
 import { levelName } from '../sections/freshness.js';
 import type { ProfileSummary } from '../support/cpu-profile.js';
@@ -76,7 +76,13 @@ function profileLines(p: ProfileSummary | undefined, what: string): string[] {
 
 function allGoals(s: ReportSections): { section: SectionName; goal: Goal }[] {
   const order: SectionName[] = ['ingest', 'producer', 'aggregator', 'freshness', 'clickhouse', 'gateway', 'tracker', 'capacity', 'malformed'];
-  return order.flatMap((name) => ((s[name] as { goals?: Goal[] } | undefined)?.goals ?? []).map((goal) => ({ section: name, goal })));
+  return order.flatMap((name) => sectionGoals(s, name).map((goal) => ({ section: name, goal })));
+}
+
+/** A section's judged goals; capacity's are judged again from its modes, so a report stored before they were kept renders them too. */
+function sectionGoals(s: ReportSections, name: SectionName): Goal[] {
+  if (name === 'capacity') return s.capacity ? capacityGoals(s.capacity.modes) : [];
+  return (s[name] as { goals?: Goal[] } | undefined)?.goals ?? [];
 }
 
 function ingest(s: ReportSections): string[] {
@@ -412,7 +418,7 @@ function capacity(s: ReportSections): string[] {
       '',
       `Limit: ${m.bottleneck}.`,
       '',
-      ...capacityBound(m, r.goals.find((g) => g.name === `capacity, ${modeName(m.batch)}`)),
+      ...capacityBound(m, capacityGoals([m])[0]),
     ]),
   ];
 }
@@ -435,7 +441,9 @@ function capacityBound(m: CapacityMode, g: Goal | undefined): string[] {
     `the whole machine ${perEvent(c.machine)}. At that cost the main thread's one core carries at most ${n(carries(c.nodeMain, 100))} events/s and the machine's`,
     `${ceiling}% at most ${n(carries(c.machine, ceiling))} (${n(carries(withoutLoad, ceiling))} with the load generator elsewhere), against the goal's ${n(g.goal)}: the goal needs`,
     `the CPU per event cut ${((g.goal * c.nodeMain) / (held.rate * 100)).toFixed(1)} times on the main thread and ${((g.goal * withoutLoad) / (held.rate * ceiling)).toFixed(1)} times on the machine without the load generator.`,
-    'Sections 1 and 3 profile where that CPU goes (ingest and the aggregator) and the bound of each.',
+    "The main thread's bound is the embedded mode's (one chDB folder belongs to one process, so ingest, aggregator and",
+    "gateway share one event loop); with a ClickHouse server (docker-compose.yml) each app runs as a process of its own,",
+    "but the machine's bound stays. Sections 1 and 3 profile where the CPU goes (ingest and the aggregator) and the bound of each.",
     '',
   ];
 }
@@ -477,7 +485,10 @@ export function renderMarkdown(r: BenchReport, sectionDurations: boolean): strin
     'that checks every section runs and the report is complete.',
     '',
     `- Last command: \`${r.command}\`, ${r.date}, ${duration(r.durationMs)}${r.ran.length < SECTIONS.length ? ` (sections ${r.ran.join(', ')}; the others keep their earlier figures)` : ''}`,
-    `- Machine: ${r.cores} cores, ${r.cpu}, Node ${r.node}`,
+    `- Machine: ${r.cores} cores, ${r.cpu}, Node ${r.node}${s.ingest ? `; its speed, as the bare node:http baseline of section 1: ${n(s.ingest.rows[0]!.bare.requestsPerSecond)} single requests/s (${s.ingest.run.startedAt})` : ''}.`,
+    '  This virtual machine\'s speed varies by the hour (that baseline has measured from about 5,300 to 11,600 requests/s on',
+    '  the same day), which moves absolute figures (freshness, history latency, capacity) more than the ratios;',
+    '  sections measured at different times may have run at different speeds.',
     '- Setup: the whole system in one process as `npm start` runs it (a local Kafka 3.9 broker as a separate',
     '  JVM, embedded ClickHouse (chDB), ingest, aggregator, gateway); load generators, socket clients and',
     '  probes in processes of their own on the same machine. Figures taken while other work ran on the',
