@@ -33,7 +33,7 @@ describe('the dashboard across a network outage', () => {
     await dashboard.waitForSelector('#status[data-state="live"]');
     await pageview('/a');
     await pageview('/b');
-    await expect.poll(() => dashboard.textContent('#today'), { timeout: 2_000 }).toBe('2');
+    await expect.poll(() => dashboard.textContent('#today'), { timeout: 8_000 }).toBe('2');
 
     await context.setOffline(true);
     await expect.poll(() => dashboard.getAttribute('#status', 'data-state')).toBe('reconnecting');
@@ -46,11 +46,11 @@ describe('the dashboard across a network outage', () => {
     await context.setOffline(false);
     await dashboard.waitForSelector('#status[data-state="live"]', { timeout: 10_000 });
     // the snapshot of the new connection replaces the state: no update needed to catch up
-    await expect.poll(() => dashboard.textContent('#today'), { timeout: 2_000 }).toBe(String(await storedPageviews(system, SITE)));
+    await expect.poll(() => dashboard.textContent('#today'), { timeout: 8_000 }).toBe(String(await storedPageviews(system, SITE)));
     expect(await dashboard.textContent('#today')).toBe('5');
     // and the live path works again
     await pageview('/f');
-    await expect.poll(() => dashboard.textContent('#today'), { timeout: 2_000 }).toBe('6');
+    await expect.poll(() => dashboard.textContent('#today'), { timeout: 8_000 }).toBe('6');
     await context.close();
   });
 });

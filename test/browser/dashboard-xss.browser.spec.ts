@@ -48,7 +48,7 @@ describe('the dashboard shows what tracked pages send as text, never as markup',
     ];
     for (const body of sent) expect((await postJson(collect, body)).status).toBe(202);
 
-    await expect.poll(() => dashboard.textContent('#today'), { timeout: 2_000 }).toBe('2');
+    await expect.poll(() => dashboard.textContent('#today'), { timeout: 8_000 }).toBe('2');
     await expect.poll(async () => (await shownValues(dashboard, 'top-pages')).sort(), { timeout: 10_000 }).toEqual([`/${SCRIPT}`, `/${IMG}`].sort());
     await expect.poll(async () => (await shownValues(dashboard, 'top-events')).sort(), { timeout: 10_000 }).toEqual([IMG, SCRIPT].sort());
     await expect.poll(() => shownValues(dashboard, 'top-utm-sources'), { timeout: 10_000 }).toEqual([SCRIPT]);
