@@ -4,7 +4,7 @@ import { capacityGoals, heldStep, verdict as levelVerdict, type CapacityMode, ty
 import { EVENT_TABLES } from '../sections/clickhouse.js';
 import { levelName } from '../sections/freshness.js';
 import type { ProfileSummary } from '../support/cpu-profile.js';
-import type { Goal } from '../support/goals.js';
+import { batchName, type Goal } from '../support/goals.js';
 import type { IngestRow } from '../sections/ingest.js';
 import type { PhaseResult } from '../support/load-phase.js';
 import { otherCpu, type CpuShares } from '../support/proc-cpu.js';
@@ -104,12 +104,12 @@ function ingest(s: ReportSections): string[] {
     '| --- | --- | --- | --- | --- | --- |',
     ...r.rows.map(
       (i) =>
-        `| collect endpoint, ${i.batch === 1 ? 'single events' : `batches of ${i.batch}`} | ${n(i.ours.requestsPerSecond)} req/s = ${n(i.eventsPerSecond)} events/s (p50 ${i.ours.latencyMs.p50} ms, p99 ${i.ours.latencyMs.p99} ms) | ${n(i.bare.requestsPerSecond)} req/s = ${n(i.bareEventsPerSecond)} events/s | **${i.ratio.toFixed(2)}x** | 0.6x, ${verdict(r.goals.find((g) => g.name.endsWith(i.batch === 1 ? 'single events' : `batches of ${i.batch}`))!)} | ${others(i.otherCpu)} |`,
+        `| collect endpoint, ${batchName(i.batch)} | ${n(i.ours.requestsPerSecond)} req/s = ${n(i.eventsPerSecond)} events/s (p50 ${i.ours.latencyMs.p50} ms, p99 ${i.ours.latencyMs.p99} ms) | ${n(i.bare.requestsPerSecond)} req/s = ${n(i.bareEventsPerSecond)} events/s | **${i.ratio.toFixed(2)}x** | 0.6x, ${verdict(r.goals.find((g) => g.name.endsWith(batchName(i.batch)))!)} | ${others(i.otherCpu)} |`,
     ),
     ...(r.goals.some((g) => !g.met)
       ? [
           '',
-          `The goal is missed. During our measurements the system's main thread, which runs ingest, aggregator and gateway, was busy ${r.rows.map((i) => `${i.mainThread ?? '?'}% of a core (${i.batch === 1 ? 'single events' : `batches of ${i.batch}`})`).join(' and ')}; the Kafka broker used ${r.rows.map((i) => pct(i.kafka ?? null)).join(' and ')}.`,
+          `The goal is missed. During our measurements the system's main thread, which runs ingest, aggregator and gateway, was busy ${r.rows.map((i) => `${i.mainThread ?? '?'}% of a core (${batchName(i.batch)})`).join(' and ')}; the Kafka broker used ${r.rows.map((i) => pct(i.kafka ?? null)).join(' and ')}.`,
           ...ingestBounds(r.rows),
           ...profileLines(r.profile, 'a repeat of the single-event measurement (the server side; the client runs on a worker thread)'),
         ]
@@ -126,7 +126,7 @@ function ingestBounds(rows: readonly IngestRow[]): string[] {
   const lines = rows.flatMap((i) => {
     if (i.ratio >= 0.6 || i.ours.requestsPerSecond <= 0) return [];
     const scale = (0.6 * i.bare.requestsPerSecond) / i.ours.requestsPerSecond;
-    const what = i.batch === 1 ? 'single events' : `batches of ${i.batch}`;
+    const what = batchName(i.batch);
     const broker = i.kafka === undefined || i.kafka === null ? '' : `, the Kafka broker ${Math.round(i.kafka * scale)}%`;
     return [`- ${what}: 0.6x is ${n(Math.round(0.6 * i.bare.requestsPerSecond))} req/s, ${scale.toFixed(1)} times what was accepted; at the CPU measured per request the main thread would need ${Math.round((i.mainThread ?? 0) * scale)}% of its one core${broker}, on a machine of 200%.`];
   });
@@ -410,7 +410,7 @@ function capacity(s: ReportSections): string[] {
     'the Kafka broker JVM; the load generator. A freshness probe runs alongside (as in section 4).',
     '',
     ...r.modes.flatMap((m) => [
-      `### ${m.batch === 1 ? 'Single events' : `Batches of ${m.batch}`}: ${m.sustained === null ? '**no level confirmed**' : `**${n(m.sustained)} events/s sustained** for ${r.confirmSeconds} s`}`,
+      `### ${batchName(m.batch).replace(/^./, (c) => c.toUpperCase())}: ${m.sustained === null ? '**no level confirmed**' : `**${n(m.sustained)} events/s sustained** for ${r.confirmSeconds} s`}`,
       '',
       '| Run | Offered/s | Accepted/s | Ack p50 / p99 | Freshness p50 / p99 | Lag max (slope) | Stored / accepted | Inserts/s | CPU | Verdict |',
       '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
@@ -428,8 +428,9 @@ function capacity(s: ReportSections): string[] {
  * the main thread's one core and the machine's cores could carry at that cost, against the goal.
  */
 function capacityBound(m: CapacityMode, g: Goal | undefined): string[] {
+  if (!g || g.met) return [];
   const held = heldStep(m);
-  if (!g || g.met || !held) return g && !g.met ? [`Goal ${n(g.goal)} events/s: **missed**, no level held.`, ''] : [];
+  if (!held) return [`Goal ${n(g.goal)} events/s: **missed**, no level held.`, ''];
   const c = held.cpu;
   const perEvent = (share: number | null): number => Math.round(((share ?? 0) * 10_000) / held.rate);
   const carries = (share: number | null, ceiling: number): number => Math.round((held.rate * ceiling) / Math.max(share ?? 0, 1e-3) / 50) * 50;
@@ -466,9 +467,9 @@ function malformed(s: ReportSections): string[] {
     '| --- | --- | --- | --- | --- | --- |',
     ...r.rows.map(
       (row, i) =>
-        `| ${row.batch === 1 ? 'single events' : `batches of ${row.batch}`} | ${n(row.cleanEventsPerSecond)} good events/s | ${n(row.dirtyEventsPerSecond)} good events/s (${statuses(row.dirty)}) | **${row.ratio.toFixed(2)}x** | 0.95x, ${verdict(r.goals[i]!)} | ${others(row.otherCpu)} |`,
+        `| ${batchName(row.batch)} | ${n(row.cleanEventsPerSecond)} good events/s | ${n(row.dirtyEventsPerSecond)} good events/s (${statuses(row.dirty)}) | **${row.ratio.toFixed(2)}x** | 0.95x, ${verdict(r.goals[i]!)} | ${others(row.otherCpu)} |`,
     ),
-    ...(r.goals.some((g) => !g.met) ? ['', 'The goal is missed.', ...profileLines(r.profile, `a repeat of the ${r.profiledBatch === 1 ? 'single events' : `batches of ${r.profiledBatch}`} with 5% malformed`)] : []),
+    ...(r.goals.some((g) => !g.met) ? ['', 'The goal is missed.', ...profileLines(r.profile, `a repeat of the ${batchName(r.profiledBatch)} with 5% malformed`)] : []),
     '',
   ];
 }

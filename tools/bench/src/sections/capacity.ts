@@ -1,5 +1,5 @@
 import type { BenchContext } from '../support/bench-context.js';
-import { goal, type Goal } from '../support/goals.js';
+import { batchName, goal, type Goal } from '../support/goals.js';
 import { runPhase, type PhaseResult } from '../support/load-phase.js';
 
 /**
@@ -41,12 +41,10 @@ export interface CapacityResult {
 /** The issue's goals: events per second the whole system sustains, by events per request. */
 export const CAPACITY_GOALS: Readonly<Record<number, number>> = { 1: 15_000, 20: 30_000 };
 
-export const modeName = (batch: number): string => (batch === 1 ? 'single events' : `batches of ${batch}`);
-
 export function capacityGoals(modes: readonly CapacityMode[]): Goal[] {
   return modes.flatMap((m) => {
     const target = CAPACITY_GOALS[m.batch];
-    return target === undefined ? [] : [goal(`capacity, ${modeName(m.batch)}`, m.sustained, '>=', target, 'events/s')];
+    return target === undefined ? [] : [goal(`capacity, ${batchName(m.batch)}`, m.sustained, '>=', target, 'events/s')];
   });
 }
 

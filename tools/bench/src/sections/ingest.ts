@@ -4,7 +4,7 @@ import type { BlastResult } from '../http-blast.js';
 import { settled, type BenchContext } from '../support/bench-context.js';
 import { runBlast } from '../support/blast.js';
 import { profiled, type ProfileSummary } from '../support/cpu-profile.js';
-import { goal, type Goal } from '../support/goals.js';
+import { batchName, goal, type Goal } from '../support/goals.js';
 import { otherCpu, withCpu } from '../support/proc-cpu.js';
 import { ratio } from '../support/stats.js';
 
@@ -73,5 +73,5 @@ export async function runIngest(ctx: BenchContext): Promise<IngestResult> {
     await settled(ctx);
     ({ profile } = await profiled(() => runBlast(job), join(ctx.outDir, 'bench-ingest.cpuprofile')));
   }
-  return { rows, profile, goals: rows.map((r) => goal(`collect endpoint vs bare server, ${r.batch === 1 ? 'single events' : `batches of ${r.batch}`}`, r.ratio, '>=', 0.6, 'x')) };
+  return { rows, profile, goals: rows.map((r) => goal(`collect endpoint vs bare server, ${batchName(r.batch)}`, r.ratio, '>=', 0.6, 'x')) };
 }
