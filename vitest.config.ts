@@ -13,8 +13,12 @@ export default defineConfig({
     alias: Object.fromEntries(libs.map((l) => [`@clickstream/${l}`, fileURLToPath(new URL(`./libs/${l}/src/index.ts`, import.meta.url))])),
   },
   test: {
-    include: ['libs/**/*.spec.ts', 'apps/**/*.spec.ts', 'test/**/*.spec.ts', 'tools/**/*.spec.ts'],
     globalSetup: ['test/support/global-setup.ts'],
+    projects: [
+      { extends: true, test: { name: 'suite', include: ['libs/**/*.spec.ts', 'apps/**/*.spec.ts', 'test/**/*.spec.ts', 'tools/**/*.spec.ts'], exclude: ['test/faults/**'], sequence: { groupOrder: 0 } } },
+      // the crash test times recoveries under its own load: it runs once every other file is done
+      { extends: true, test: { name: 'faults', include: ['test/faults/**/*.spec.ts'], sequence: { groupOrder: 1 } } },
+    ],
     // one chDB data folder belongs to one process: every test file gets its own
     pool: 'forks',
     poolOptions: { forks: { maxForks: 2, minForks: 1 } },
