@@ -233,9 +233,10 @@ describe('the clickstream command line against a running Clickstream', () => {
       HOST: http.host,
       AGGREGATOR_PORT: new URL(system.aggregatorUrl).port,
       ADMIN_TOKEN: system.admin.token,
-      ...(clickhouse.mode === 'server'
-        ? { CLICKHOUSE_URL: clickhouse.url, CLICKHOUSE_USER: clickhouse.user, CLICKHOUSE_PASSWORD: clickhouse.password, CLICKHOUSE_DATABASE: clickhouse.database }
-        : {}),
+      CLICKHOUSE_URL: clickhouse.url!,
+      CLICKHOUSE_USER: clickhouse.user,
+      CLICKHOUSE_PASSWORD: clickhouse.password,
+      CLICKHOUSE_DATABASE: clickhouse.database,
     };
   });
 
@@ -315,7 +316,7 @@ describe('the clickstream command line against a running Clickstream', () => {
     expect(out).toMatch(/^ok +ClickHouse /m);
     expect(out).toMatch(/^ok +ingest +\S+: ok, Kafka up for it$/m);
     expect(out).toMatch(/^ok +gateway +\S+: \d+ site\(s\)$/m);
-    expect(out).toMatch(/^-- +counts +events accepted 1 \(records of the events topic\); dead letters \d+; stored by the aggregator since it started 1; ClickHouse row/m);
+    expect(out).toMatch(/^-- +counts +events accepted 1 \(records of the events topic\); dead letters \d+; stored by the aggregator since it started 1; ClickHouse rows: events_raw 1, rollup_1m [1-9]\d*, sessions_1m \d+, sites \d+$/m);
 
     const windows = await clickstream(['tail', 'aggregates', '--from', 'earliest', '--site', 'demo', '--max', '1'], env);
     expect(windows.code, windows.stderr).toBe(0);

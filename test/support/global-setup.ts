@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { loadConfig } from '@clickstream/config';
-import { projectRoot, startLocalKafka, type RunningKafka } from '@clickstream/infra';
+import { projectRoot, startLocalClickHouse, startLocalKafka, type RunningClickHouse, type RunningKafka } from '@clickstream/infra';
 import { createLogger } from '@clickstream/logger';
 
 declare module 'vitest' {
@@ -14,7 +14,7 @@ declare module 'vitest' {
   }
 }
 
-/** What the run's tests reach: brokers, a ClickHouse server URL ('' for the embedded engine), and how to stop them. */
+/** What the run's tests reach: brokers, a ClickHouse server URL, and how to stop them. */
 interface Infra {
   kafkaBrokers: string;
   clickhouseUrl: string;
@@ -44,9 +44,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
 }
 
 /**
- * One Kafka broker for the whole run, on free ports and a throw-away data folder, so the
- * suite passes while a development instance runs. KAFKA_BROKERS points the suite at an
- * existing cluster instead; INFRA=containers starts Kafka and ClickHouse with testcontainers.
+ * One Kafka broker and one ClickHouse server for the whole run, on free ports and throw-away
+ * data folders, so the suite passes while a development instance runs; each test file takes
+ * topics and a database of its own. KAFKA_BROKERS and CLICKHOUSE_URL point the suite at an
+ * existing cluster and server instead; INFRA=containers starts both with testcontainers.
  */
 async function startInfra(): Promise<Infra> {
   // the compiled apps (dist/): tests that run them as processes (crash, bench), the tracker script and
@@ -54,31 +55,39 @@ async function startInfra(): Promise<Infra> {
   execFileSync('npm', ['run', 'build', '--silent'], { cwd: projectRoot(), stdio: ['ignore', 'ignore', 'inherit'] });
   const config = loadConfig();
   const logger = createLogger(config.log.level === 'info' ? 'warn' : config.log.level, 'test-infra');
-  if (config.kafka.brokers) {
-    return { kafkaBrokers: config.kafka.brokers.join(','), clickhouseUrl: config.clickhouse.mode === 'server' ? config.clickhouse.url : '', stop: async () => undefined };
-  }
-  if (config.infra.mode === 'containers') {
+  if (config.infra.mode === 'containers' && (!config.kafka.brokers || !config.clickhouse.url)) {
     const { startContainers } = await import('../../libs/infra/src/containers.js');
     const running = await startContainers(logger);
     return { kafkaBrokers: running.brokers.join(','), clickhouseUrl: running.clickhouseUrl, stop: running.stop };
   }
-  const dataDir = mkdtempSync(join(tmpdir(), 'clickstream-kafka-'));
   const root = projectRoot();
-  const kafka: RunningKafka = await startLocalKafka({
-    projectRoot: root,
-    port: 0,
-    controllerPort: 0,
-    dataDir,
-    cacheDir: join(root, config.kafka.local.cacheDir),
-    logger,
-    heapMb: 768,
-  });
+  const cacheDir = join(root, config.kafka.local.cacheDir);
+  const folders: string[] = [];
+  let kafka: RunningKafka | undefined;
+  let clickhouse: RunningClickHouse | undefined;
+  const stop = async (): Promise<void> => {
+    await clickhouse?.stop();
+    await kafka?.stop();
+    for (const dir of folders) rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    if (!config.kafka.brokers) {
+      const dataDir = mkdtempSync(join(tmpdir(), 'clickstream-kafka-'));
+      folders.push(dataDir);
+      kafka = await startLocalKafka({ projectRoot: root, port: 0, controllerPort: 0, dataDir, cacheDir, logger, heapMb: 768 });
+    }
+    if (!config.clickhouse.url) {
+      const dataDir = mkdtempSync(join(tmpdir(), 'clickstream-clickhouse-'));
+      folders.push(dataDir);
+      clickhouse = await startLocalClickHouse({ projectRoot: root, port: 0, dataDir, cacheDir, logger });
+    }
+  } catch (err) {
+    await stop().catch(() => undefined);
+    throw err;
+  }
   return {
-    kafkaBrokers: kafka.brokers.join(','),
-    clickhouseUrl: config.clickhouse.mode === 'server' ? config.clickhouse.url : '',
-    stop: async () => {
-      await kafka.stop();
-      rmSync(dataDir, { recursive: true, force: true });
-    },
+    kafkaBrokers: (kafka?.brokers ?? config.kafka.brokers ?? []).join(','),
+    clickhouseUrl: clickhouse?.url ?? config.clickhouse.url ?? '',
+    stop,
   };
 }

@@ -1,11 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { inject } from 'vitest';
 import { loadConfig, type AppConfig } from '@clickstream/config';
 import { createLogger } from '@clickstream/logger';
 import { startSystem, type RunningSystem } from '../../apps/standalone/src/system.js';
+import { ownClickHouseEnv } from './own-clickhouse.js';
 
 /** Kafka settings of a test's own: the broker, and topics and a consumer group named `<name>-<...>`. */
 export function ownKafkaEnv(name: string, brokers: string): Record<string, string> {
@@ -20,18 +18,15 @@ export function ownKafkaEnv(name: string, brokers: string): Record<string, strin
 }
 
 /**
- * The test's own configuration: the run's broker, topics and consumer group unique to this
- * file, a fresh chDB folder (or a fresh database on a ClickHouse server), free HTTP ports.
+ * The test's own configuration: the run's broker and ClickHouse server, topics, a consumer group
+ * and a database unique to this test, free HTTP ports.
  */
 export function testConfig(overrides: Record<string, string> = {}): { config: AppConfig; cleanup: () => void } {
   const id = randomUUID().slice(0, 8);
-  const chdbPath = mkdtempSync(join(tmpdir(), 'clickstream-chdb-'));
-  const clickhouseUrl = inject('clickhouseUrl');
   const config = loadConfig({
     LOG_LEVEL: process.env['TEST_LOG_LEVEL'] ?? 'error',
     ...ownKafkaEnv(`test-${id}`, inject('kafkaBrokers')),
-    CHDB_PATH: chdbPath,
-    ...(clickhouseUrl ? { CLICKHOUSE_URL: clickhouseUrl, CLICKHOUSE_DATABASE: `test_${id}` } : {}),
+    ...ownClickHouseEnv(`test_${id}`),
     INGEST_PORT: '0',
     GATEWAY_PORT: '0',
     AGGREGATOR_PORT: '0',
@@ -39,7 +34,7 @@ export function testConfig(overrides: Record<string, string> = {}): { config: Ap
     BOOTSTRAP_SITES: 'demo,alpha,beta,gamma,stop,browser-site,shop',
     ...overrides,
   });
-  return { config, cleanup: () => rmSync(chdbPath, { recursive: true, force: true }) };
+  return { config, cleanup: () => undefined };
 }
 
 export async function startTestSystem(overrides: Record<string, string> = {}): Promise<RunningSystem & { cleanup: () => void }> {

@@ -20,6 +20,10 @@ export async function startAggregator(runtime: Runtime): Promise<StartedAggregat
     url,
     describe: { aggregator: config.kafka.consumerGroup, metrics: `${url}/metrics` },
     ready: () => consumer.ready(),
+    announce: async () => {
+      await consumer.ready();
+      return { url, port };
+    },
     close: () => app.close(),
   };
 }

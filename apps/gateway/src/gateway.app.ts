@@ -25,15 +25,18 @@ export async function startGateway(runtime: Runtime): Promise<StartedGateway> {
   const url = config.http.publicGatewayUrl ?? `http://${config.http.host}:${port}`;
   const access = app.get(AccessService);
   const sites = new SiteRepository(runtime.clickhouse, config.clickhouse.database);
+  const dashboardUrl = async (site: string): Promise<string> => {
+    const known = await sites.get(site);
+    if (!known) throw new Error(`no site ${site}`);
+    return access.dashboardUrl(url, known);
+  };
   return {
     port,
     url,
     describe: { gateway: url },
-    dashboardUrl: async (site) => {
-      const known = await sites.get(site);
-      if (!known) throw new Error(`no site ${site}`);
-      return access.dashboardUrl(url, known);
-    },
+    dashboardUrl,
+    // the supervisor prints the demo site's dashboard link and the admin token it cannot derive itself
+    announce: async () => ({ url, port, dashboard: await dashboardUrl('demo').catch(() => `${url}/?site=demo`), admin: access.admin() }),
     admin: () => access.admin(),
     close: () => app.close(),
   };

@@ -50,6 +50,7 @@ export async function startIngest(runtime: Runtime): Promise<StartedIngest> {
     port,
     url,
     describe: { ingest: url, collect: `${url}${config.ingest.collectPath}`, script: `${url}${config.ingest.trackerScriptPath}` },
+    announce: async () => ({ url, port }),
     close: () => app.close(),
   };
 }

@@ -2,50 +2,57 @@ import 'reflect-metadata';
 import { createLogger } from '@clickstream/logger';
 import { loadConfigOrExit, stopOnSignals } from '@clickstream/platform';
 import { snippet } from '@clickstream/tracker';
-import { startSystem, type RunningSystem } from './system.js';
+import { Supervisor, type SupervisedSystem } from './supervisor.js';
 
-/** `npm start`: everything in one process, with a local Kafka and embedded ClickHouse by default. */
+/** `npm start`: the broker, the ClickHouse server and every app as a process of its own, under one supervisor. */
 async function main(): Promise<void> {
   const config = loadConfigOrExit('clickstream');
-  const logger = createLogger(config.log.level);
-  let system: RunningSystem | undefined;
-  stopOnSignals(logger, async () => {
-    await system?.stop();
+  const logger = createLogger(config.log.level, 'supervisor');
+  const supervisor = new Supervisor(config, logger, (reason) => {
+    process.stderr.write(`\n  Clickstream stopped: ${reason}\n\n`);
+    process.exit(1);
   });
+  stopOnSignals(logger, () => supervisor.stop());
 
+  let system: SupervisedSystem;
   try {
-    system = await startSystem(config, logger);
+    system = await supervisor.start();
   } catch (err) {
     logger.fatal({ err: (err as Error).message }, 'Clickstream could not start');
+    await supervisor.stop().catch(() => undefined);
     process.exit(1);
   }
+  logger.info({ pids: supervisor.pids() }, 'every part is up');
+  process.stdout.write(banner(system));
+}
+
+function banner(system: SupervisedSystem): string {
   const demoSite = 'demo';
-  const dashboard = await system.dashboardUrl(demoSite).catch(() => `${system!.gatewayUrl}/?site=${demoSite}`);
-  process.stdout.write(
-    [
-      '',
-      `  Clickstream is running (${system.infra}, ClickHouse ${system.config.clickhouse.mode})`,
-      '',
-      `  Dashboard:   ${dashboard}`,
-      `  Metrics:     ${system.aggregatorUrl}/metrics`,
-      `  Collect URL: ${system.ingestUrl}/api/collect`,
-      `  Tracker:     ${system.ingestUrl}/script.js`,
-      '',
-      '  Paste this into your pages (change data-site to your site id):',
-      `    ${snippet(`${system.ingestUrl}/script.js`, demoSite)}`,
-      '',
-      '  Try it:',
-      `    curl -i -X POST ${system.ingestUrl}/api/collect -H 'Content-Type: application/json' \\`,
-      `      -d '{"site":"${demoSite}","url":"https://example.com/hello"}'`,
-      '',
-      system.admin.configured
-        ? '  Sites admin API: POST/GET /api/sites with the ADMIN_TOKEN you set.'
-        : `  Sites admin API: POST/GET ${system.gatewayUrl}/api/sites with 'Authorization: Bearer ${system.admin.token}' (set ADMIN_TOKEN to choose it)`,
-      '',
-      '  Ctrl-C stops everything.',
-      '',
-    ].join('\n'),
-  );
+  return [
+    '',
+    `  Clickstream is running (${system.infra}; ${system.ingestProcesses} ingest process(es), one aggregator, one gateway)`,
+    '',
+    `  Dashboard:   ${system.dashboardUrl}`,
+    `  Collect URL: ${system.ingestUrl}/api/collect`,
+    `  Tracker:     ${system.ingestUrl}/script.js`,
+    `  ClickHouse:  ${system.clickhouseUrl}`,
+    `  Metrics:     ${system.aggregatorUrl}/metrics`,
+    '',
+    '  Paste this into your pages (change data-site to your site id):',
+    `    ${snippet(`${system.ingestUrl}/script.js`, demoSite)}`,
+    '',
+    '  Try it:',
+    `    curl -i -X POST ${system.ingestUrl}/api/collect -H 'Content-Type: application/json' \\`,
+    `      -d '{"site":"${demoSite}","url":"https://example.com/hello"}'`,
+    '',
+    system.admin.configured
+      ? '  Sites admin API: POST/GET /api/sites with the ADMIN_TOKEN you set.'
+      : `  Sites admin API: POST/GET ${system.gatewayUrl}/api/sites with 'Authorization: Bearer ${system.admin.token}' (set ADMIN_TOKEN to choose it)`,
+    '',
+    '  Ctrl-C stops everything.',
+    '',
+    '',
+  ].join('\n');
 }
 
 void main();

@@ -17,13 +17,16 @@ export interface RunningSystem {
   dashboardUrl(site: string): Promise<string>;
   /** The sites admin API's token, and whether ADMIN_TOKEN set it. */
   admin: { token: string; configured: boolean };
-  /** The ClickHouse client the apps share (the embedded engine's folder belongs to this process). */
+  /** The ClickHouse client the apps in this process share. */
   clickhouse: ClickHouseClient;
   /** Stops in dependency order: stop taking hits, drain, stop consuming, close sockets, then the infra. */
   stop(): Promise<void>;
 }
 
-/** Kafka (started or external), the embedded or external ClickHouse, and the three apps in this process. */
+/**
+ * Kafka and ClickHouse (started or external) and the three apps in this process, for tests that
+ * drive the apps directly; `npm start` runs each app as a process of its own (supervisor.ts).
+ */
 export async function startSystem(baseConfig: AppConfig, logger: Logger): Promise<RunningSystem> {
   const infra = await startInfra(baseConfig, logger);
   const parts: { runtime?: Runtime; ingest?: StartedApp; aggregator?: StartedAggregator; gateway?: StartedApp } = {};

@@ -1,23 +1,20 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createClickHouseClient, insertEncoded, type ClickHouseClient, type EncodedInsert } from './clickhouse-client.js';
+import { clickhouseWithFreshDatabases } from '../../../test/support/own-clickhouse.js';
+import { insertEncoded, type ClickHouseClient, type EncodedInsert } from './clickhouse-client.js';
 
-describe('inserting encoded rows on the real ClickHouse engine', () => {
-  let dir: string;
+describe('inserting encoded rows on a real ClickHouse server', () => {
   let clickhouse: ClickHouseClient;
   type Row = { id: number; name: string; at: string; tags: Record<string, string> };
   const rows = async (table: string): Promise<Row[]> => {
-    const result = await clickhouse.query({ query: `SELECT id, name, toString(at) AS at, tags FROM t.${table} ORDER BY id`, format: 'JSONEachRow' });
+    const result = await clickhouse.query({ query: `SELECT id, name, toString(at) AS at, tags FROM spec_client.${table} ORDER BY id`, format: 'JSONEachRow' });
     return result.json<Row>();
   };
   const counted = async (table: string): Promise<{ name: string; n: number }[]> => {
-    const result = await clickhouse.query({ query: `SELECT name, sum(n) AS n FROM t.${table} GROUP BY name ORDER BY name`, format: 'JSONEachRow' });
+    const result = await clickhouse.query({ query: `SELECT name, sum(n) AS n FROM spec_client.${table} GROUP BY name ORDER BY name`, format: 'JSONEachRow' });
     return result.json<{ name: string; n: number }>();
   };
   const insert = (table: string, token: string, lines: unknown[][]): EncodedInsert => ({
-    table: `t.${table}`,
+    table: `spec_client.${table}`,
     columns: ['id', 'name', 'at', 'tags'],
     format: 'JSONCompactEachRow',
     body: Buffer.from(lines.map((l) => JSON.stringify(l)).join('\n')),
@@ -30,41 +27,37 @@ describe('inserting encoded rows on the real ClickHouse engine', () => {
   ];
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'clickstream-encoded-'));
-    clickhouse = createClickHouseClient({ mode: 'embedded', path: dir, database: 't' });
-    await clickhouse.command({ query: 'CREATE DATABASE t' });
-    for (const table of ['direct', 'statement']) {
+    clickhouse = await clickhouseWithFreshDatabases('spec_client');
+    await clickhouse.command({ query: 'CREATE DATABASE spec_client' });
+    for (const table of ['direct']) {
       await clickhouse.command({
-        query: `CREATE TABLE t.${table} (id UInt32, name String, at DateTime64(3, 'UTC'), tags Map(String, String))
+        query: `CREATE TABLE spec_client.${table} (id UInt32, name String, at DateTime64(3, 'UTC'), tags Map(String, String))
                 ENGINE = MergeTree ORDER BY id SETTINGS non_replicated_deduplication_window = 100`,
       });
-      await clickhouse.command({ query: `CREATE TABLE t.${table}_counts (name String, n UInt64) ENGINE = SummingMergeTree ORDER BY name SETTINGS non_replicated_deduplication_window = 100` });
-      await clickhouse.command({ query: `CREATE MATERIALIZED VIEW t.${table}_mv TO t.${table}_counts AS SELECT name, count() AS n FROM t.${table} GROUP BY name` });
+      await clickhouse.command({ query: `CREATE TABLE spec_client.${table}_counts (name String, n UInt64) ENGINE = SummingMergeTree ORDER BY name SETTINGS non_replicated_deduplication_window = 100` });
+      await clickhouse.command({ query: `CREATE MATERIALIZED VIEW spec_client.${table}_mv TO spec_client.${table}_counts AS SELECT name, count() AS n FROM spec_client.${table} GROUP BY name` });
     }
   });
 
   afterAll(async () => {
     await clickhouse?.close();
-    rmSync(dir, { recursive: true, force: true });
   });
 
-  it('stores the same rows through the engine raw insert and through an INSERT statement (the server path)', async () => {
+  it('stores the rows as they were encoded, text escapes, times and maps alike', async () => {
     await insertEncoded(clickhouse, insert('direct', 'one', lines));
-    await insertEncoded(clickhouse, insert('statement', 'one', lines), true);
     const expected = [
       { id: 1, name: 'a\tb\n"quoted"', at: '2031-05-01 10:00:00.250', tags: { k: 'v' } },
       { id: 2, name: 'plain', at: '2031-05-01 10:00:01.000', tags: {} },
       { id: 3, name: 'plain', at: '2031-05-01 10:00:02.999', tags: { x: 'y', z: '' } },
     ];
     expect(await rows('direct')).toEqual(expected);
-    expect(await rows('statement')).toEqual(expected);
   });
 
-  it('skips an insert repeated with the same token, in the table and its view, on both paths', async () => {
-    for (const [table, viaStatement] of [['direct', false], ['statement', true]] as const) {
-      await insertEncoded(clickhouse, insert(table, 'two', [[4, 'again', '2031-05-01 11:00:00.000', {}]]), viaStatement);
-      await insertEncoded(clickhouse, insert(table, 'two', [[4, 'again', '2031-05-01 11:00:00.000', {}]]), viaStatement);
-      await insertEncoded(clickhouse, insert(table, 'three', [[5, 'again', '2031-05-01 11:00:01.000', {}]]), viaStatement);
+  it('skips an insert repeated with the same token, in the table and its view', async () => {
+    for (const table of ['direct']) {
+      await insertEncoded(clickhouse, insert(table, 'two', [[4, 'again', '2031-05-01 11:00:00.000', {}]]));
+      await insertEncoded(clickhouse, insert(table, 'two', [[4, 'again', '2031-05-01 11:00:00.000', {}]]));
+      await insertEncoded(clickhouse, insert(table, 'three', [[5, 'again', '2031-05-01 11:00:01.000', {}]]));
       expect((await rows(table)).map((r) => r.id)).toEqual([1, 2, 3, 4, 5]);
       expect(await counted(`${table}_counts`)).toEqual([
         { name: 'a\tb\n"quoted"', n: 1 },
@@ -75,24 +68,23 @@ describe('inserting encoded rows on the real ClickHouse engine', () => {
   });
 
   it('keeps a statement\'s settings to that statement: a token given to one insert does not make a later insert a repeat', async () => {
-    await clickhouse.command({ query: `CREATE TABLE t.sticky (id UInt32) ENGINE = MergeTree ORDER BY id SETTINGS non_replicated_deduplication_window = 100` });
-    const ids = async (): Promise<number[]> => (await (await clickhouse.query({ query: 'SELECT id FROM t.sticky ORDER BY id', format: 'JSONEachRow' })).json<{ id: number }>()).map((r) => r.id);
-    await clickhouse.insert({ table: 't.sticky', values: [{ id: 1 }], format: 'JSONEachRow', clickhouse_settings: { insert_deduplication_token: 'once' } });
-    // chDB applies settings to its session: kept, the token would make this insert a repeat of the first
-    await clickhouse.command({ query: 'INSERT INTO t.sticky SELECT 2' });
-    await clickhouse.insert({ table: 't.sticky', values: [{ id: 3 }], format: 'JSONEachRow' });
+    await clickhouse.command({ query: `CREATE TABLE spec_client.sticky (id UInt32) ENGINE = MergeTree ORDER BY id SETTINGS non_replicated_deduplication_window = 100` });
+    const ids = async (): Promise<number[]> => (await (await clickhouse.query({ query: 'SELECT id FROM spec_client.sticky ORDER BY id', format: 'JSONEachRow' })).json<{ id: number }>()).map((r) => r.id);
+    await clickhouse.insert({ table: 'spec_client.sticky', values: [{ id: 1 }], format: 'JSONEachRow', clickhouse_settings: { insert_deduplication_token: 'once' } });
+    // a setting belongs to its statement: kept, the token would make this insert a repeat of the first
+    await clickhouse.command({ query: 'INSERT INTO spec_client.sticky SELECT 2' });
+    await clickhouse.insert({ table: 'spec_client.sticky', values: [{ id: 3 }], format: 'JSONEachRow' });
     // a repeat under the same token is still skipped, and a statement with bound parameters runs after a reset
-    await clickhouse.insert({ table: 't.sticky', values: [{ id: 4 }], format: 'JSONEachRow', clickhouse_settings: { insert_deduplication_token: 'once' } });
+    await clickhouse.insert({ table: 'spec_client.sticky', values: [{ id: 4 }], format: 'JSONEachRow', clickhouse_settings: { insert_deduplication_token: 'once' } });
     const [row] = await (
-      await clickhouse.query({ query: 'SELECT count() AS n FROM t.sticky WHERE id >= {from:UInt32}', query_params: { from: 1 }, format: 'JSONEachRow' })
+      await clickhouse.query({ query: 'SELECT count() AS n FROM spec_client.sticky WHERE id >= {from:UInt32}', query_params: { from: 1 }, format: 'JSONEachRow' })
     ).json<{ n: number }>();
     expect({ ids: await ids(), n: Number(row?.n) }).toEqual({ ids: [1, 2, 3], n: 3 });
   });
 
-  it('rejects a malformed body with the engine parse error, storing nothing, on both paths', async () => {
+  it('rejects a malformed body with the engine parse error, storing nothing', async () => {
     const bad = insert('direct', 'four', [[6, 'x', 'not a time', {}]]);
     await expect(insertEncoded(clickhouse, bad)).rejects.toThrow(/DateTime/);
-    await expect(insertEncoded(clickhouse, { ...bad, table: 't.statement' }, true)).rejects.toThrow(/DateTime/);
     expect((await rows('direct')).map((r) => r.id)).toEqual([1, 2, 3, 4, 5]);
   });
 });

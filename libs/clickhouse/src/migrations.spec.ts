@@ -1,41 +1,36 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '@clickstream/logger';
-import { createClickHouseClient, type ClickHouseClient } from './clickhouse-client.js';
+import { clickhouseWithFreshDatabases } from '../../../test/support/own-clickhouse.js';
+import type { ClickHouseClient } from './clickhouse-client.js';
 import { applyRawRetention, columnTypes, CURRENT_ROLLUP_TABLES, migrate, MIGRATIONS, VISITOR_SKETCH } from './migrations.js';
 
-describe('migrations on the real ClickHouse engine', () => {
-  let dir: string;
+describe('migrations on a real ClickHouse server', () => {
   let clickhouse: ClickHouseClient;
   const logger = createLogger('silent');
   const engineOf = async (table: string): Promise<string> => {
     const [row] = await (
-      await clickhouse.query({ query: `SELECT engine_full FROM system.tables WHERE database = 'm' AND name = {table:String}`, query_params: { table }, format: 'JSONEachRow' })
+      await clickhouse.query({ query: `SELECT engine_full FROM system.tables WHERE database = 'spec_migrations' AND name = {table:String}`, query_params: { table }, format: 'JSONEachRow' })
     ).json<{ engine_full: string }>();
     return row?.engine_full ?? '';
   };
 
-  beforeAll(() => {
-    dir = mkdtempSync(join(tmpdir(), 'clickstream-migrations-'));
-    clickhouse = createClickHouseClient({ mode: 'embedded', path: dir, database: 'm' });
+  beforeAll(async () => {
+    clickhouse = await clickhouseWithFreshDatabases('spec_migrations', 'spec_upgraded');
   });
 
   afterAll(async () => {
     await clickhouse?.close();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   it('applies every version once, and a second run applies nothing', async () => {
-    expect(await migrate(clickhouse, 'm', logger)).toEqual(MIGRATIONS.map((m) => m.version));
-    expect(await migrate(clickhouse, 'm', logger)).toEqual([]);
+    expect(await migrate(clickhouse, 'spec_migrations', logger)).toEqual(MIGRATIONS.map((m) => m.version));
+    expect(await migrate(clickhouse, 'spec_migrations', logger)).toEqual([]);
     for (const t of CURRENT_ROLLUP_TABLES) expect(await engineOf(t.table), t.table).toContain('non_replicated_deduplication_window = 10000');
     expect(await engineOf('events_raw')).toMatch(/PARTITION BY toDate\(event_time\) ORDER BY \(site, event_time, event_id\)/);
   });
 
   it('fills the hourly and daily tables from the finer ones on an install with data, and a repeated run counts nothing twice', async () => {
-    const db = 'upgraded';
+    const db = 'spec_upgraded';
     await migrate(clickhouse, db, logger, MIGRATIONS.filter((m) => m.version < 6));
     await clickhouse.command({
       query: `INSERT INTO ${db}.events_raw (event_id, site, type, name, path, referrer_domain, is_bot, visitor_id, event_time, received_at, session_id, session_start, kafka_topic, kafka_partition, kafka_offset)
@@ -72,7 +67,7 @@ describe('migrations on the real ClickHouse engine', () => {
   });
 
   it('fills the session figures from the per-session table it replaces, then drops that table; a repeated run counts nothing twice', async () => {
-    const db = 'upgraded'; // where the test above left it: events stored at version 6
+    const db = 'spec_upgraded'; // where the test above left it: events stored at version 6
     const perSession = `SELECT d.1 AS dimension, toString(toStartOfMinute(started)) AS minute, d.2 AS value,
                                count() AS sessions, sum(d.3) AS bounces, sum(d.4) AS duration_ms, uniqCombined(visitor_id) AS visitors
                         FROM (SELECT visitor_id, min(started) AS started, max(ended) AS ended, sum(pageviews) AS pv,
@@ -100,7 +95,7 @@ describe('migrations on the real ClickHouse engine', () => {
   });
 
   it('rebuilds every visitor sketch at 2^14 registers, from the raw events where they are kept, and a repeated run changes nothing', async () => {
-    const db = 'upgraded'; // where the test above left it: version 8, sessions stored before version 7
+    const db = 'spec_upgraded'; // where the test above left it: version 8, sessions stored before version 7
     const tables = CURRENT_ROLLUP_TABLES.map((t) => t.table).filter((t) => /^(rollup|breakdown|sessions)_/.test(t));
     const columnsOf = (table: string): Promise<Map<string, string>> => columnTypes(clickhouse, db, table);
     /** Every bucket of a table: its keys, its sums and the visitors its sketch counts. */
@@ -145,11 +140,11 @@ describe('migrations on the real ClickHouse engine', () => {
   });
 
   it('sets, changes and removes the raw events TTL from the configured days', async () => {
-    await applyRawRetention(clickhouse, 'm', 30);
+    await applyRawRetention(clickhouse, 'spec_migrations', 30);
     expect(await engineOf('events_raw')).toContain('TTL toDateTime(event_time) + toIntervalDay(30)');
-    await applyRawRetention(clickhouse, 'm', 7);
+    await applyRawRetention(clickhouse, 'spec_migrations', 7);
     expect(await engineOf('events_raw')).toContain('toIntervalDay(7)');
-    await applyRawRetention(clickhouse, 'm', 0);
+    await applyRawRetention(clickhouse, 'spec_migrations', 0);
     expect(await engineOf('events_raw')).not.toContain(' TTL ');
   });
 });

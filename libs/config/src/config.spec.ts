@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { clickhouseUrlOf } from './clickhouse.config.js';
 import { ConfigError, describeConfig, loadConfig } from './config.js';
 
 function problemsOf(env: Record<string, string>): string {
@@ -12,19 +13,33 @@ function problemsOf(env: Record<string, string>): string {
 }
 
 describe('loadConfig', () => {
-  it('starts with documented defaults when nothing is set: local broker, embedded ClickHouse', () => {
+  it('starts with documented defaults when nothing is set: a local broker and a local ClickHouse server', () => {
     const config = loadConfig({});
     expect(config.kafka.brokers).toBeUndefined();
     expect(config.kafka.partitions.events).toBe(6);
     expect(config.kafka.topics.events).toBe('clickstream.events');
-    expect(config.clickhouse).toEqual({ mode: 'embedded', path: '.data/chdb', database: 'clickstream' });
+    expect(config.clickhouse).toEqual({
+      url: undefined,
+      user: 'default',
+      password: '',
+      database: 'clickstream',
+      migrate: true,
+      local: { port: 8123, dataDir: '.data/clickhouse', oldEmbeddedPath: '.data/chdb' },
+    });
+    expect(clickhouseUrlOf(config.clickhouse)).toBe('http://127.0.0.1:8123');
     expect(config.http).toMatchObject({ host: '127.0.0.1', ingestPort: 3001, gatewayPort: 3000 });
   });
 
   it('switches to an external cluster and a ClickHouse server when their URLs are set', () => {
     const config = loadConfig({ KAFKA_BROKERS: 'k1:9092, k2:9092', CLICKHOUSE_URL: 'http://ch:8123/', CLICKHOUSE_PASSWORD: 's3cret' });
     expect(config.kafka.brokers).toEqual(['k1:9092', 'k2:9092']);
-    expect(config.clickhouse).toEqual({ mode: 'server', url: 'http://ch:8123', user: 'default', password: 's3cret', database: 'clickstream' });
+    expect(config.clickhouse).toMatchObject({ url: 'http://ch:8123', user: 'default', password: 's3cret', database: 'clickstream' });
+    expect(clickhouseUrlOf(config.clickhouse)).toBe('http://ch:8123');
+  });
+
+  it('lets npm start run the migrations once: CLICKHOUSE_MIGRATE=false for its apps, anything but true or false refused', () => {
+    expect(loadConfig({ CLICKHOUSE_MIGRATE: 'false' }).clickhouse.migrate).toBe(false);
+    expect(problemsOf({ CLICKHOUSE_MIGRATE: 'no' })).toContain('CLICKHOUSE_MIGRATE: expected true or false; got "no"');
   });
 
   it('names every bad variable with what was expected and what it got', () => {

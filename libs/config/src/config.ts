@@ -85,3 +85,8 @@ export function describeConfig(): { variable: ConfigVariable; default: string | 
     return { variable, default: def, description: schema.description ?? '', secret: isSecret(variable) };
   });
 }
+
+/** The environment as it is, for a supervisor to hand to the processes it starts (they parse it themselves). */
+export function inheritedEnvironment(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined));
+}

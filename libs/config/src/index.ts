@@ -1,6 +1,6 @@
-export { loadConfig, describeConfig, configSchema, ConfigError, type AppConfig, type ConfigVariable } from './config.js';
+export { loadConfig, describeConfig, configSchema, ConfigError, inheritedEnvironment, type AppConfig, type ConfigVariable } from './config.js';
 export type { KafkaConfig } from './kafka.config.js';
-export type { ClickHouseConfig } from './clickhouse.config.js';
+export { clickhouseUrlOf, type ClickHouseConfig } from './clickhouse.config.js';
 export { publicIngestUrlOf, type HttpConfig } from './http.config.js';
 export type { LogConfig } from './log.config.js';
 export type { StreamConfig } from './stream.config.js';

@@ -7,26 +7,32 @@ import type { Logger } from '@clickstream/logger';
 
 const run = promisify(execFile);
 
-/** Version of the broker the pom fetches; the marker file ties the cache to it. */
+/** Versions of the broker and of JNA the pom fetches; the marker file ties the cache to them. */
 export const KAFKA_VERSION = '3.9.2';
+export const JNA_VERSION = '5.17.0';
+const MARKER = `.jars-kafka-${KAFKA_VERSION}-jna-${JNA_VERSION}`;
 
 export function kafkaPomPath(projectRoot: string): string {
   return join(projectRoot, 'infra', 'kafka', 'pom.xml');
 }
 
+/** The JNA jar in a folder filled by ensureKafkaJars. */
+export const jnaJar = (libs: string): string => join(libs, `jna-${JNA_VERSION}.jar`);
+
 /**
- * Fetches the broker and its runtime jars from Maven Central into `<cacheDir>/libs` once.
+ * Fetches the broker, its runtime jars and JNA (for the local ClickHouse server) from Maven
+ * Central into `<cacheDir>/libs` once.
  * The download lands in a temporary folder that is renamed into place, so two processes
  * fetching at the same time never see half a folder.
  */
 export async function ensureKafkaJars(projectRoot: string, cacheDir: string, logger: Logger): Promise<string> {
   const libs = resolve(cacheDir, 'libs');
-  const marker = join(libs, `.kafka-${KAFKA_VERSION}`);
+  const marker = join(libs, MARKER);
   if (existsSync(marker)) return libs;
 
   await mkdir(cacheDir, { recursive: true });
   const staging = resolve(cacheDir, `libs.${process.pid}.${Date.now()}`);
-  logger.info({ version: KAFKA_VERSION, cacheDir }, 'fetching Apache Kafka jars from Maven Central (first run only)');
+  logger.info({ kafka: KAFKA_VERSION, jna: JNA_VERSION, cacheDir }, 'fetching the Apache Kafka and JNA jars from Maven Central (first run only)');
   try {
     await run(
       'mvn',
@@ -40,8 +46,10 @@ export async function ensureKafkaJars(projectRoot: string, cacheDir: string, log
     throw new Error(`mvn could not fetch the Kafka jars: ${(e.stdout ?? '') + (e.stderr ?? '') || e.message}`.trim());
   }
   const jars = (await readdir(staging)).filter((f) => f.endsWith('.jar'));
-  if (!jars.some((f) => f.startsWith(`kafka_2.13-${KAFKA_VERSION}`))) throw new Error(`mvn finished but kafka_2.13-${KAFKA_VERSION}.jar is missing in ${staging}`);
-  await writeFile(join(staging, `.kafka-${KAFKA_VERSION}`), `${jars.length} jars\n`);
+  for (const jar of [`kafka_2.13-${KAFKA_VERSION}.jar`, `jna-${JNA_VERSION}.jar`]) {
+    if (!jars.includes(jar)) throw new Error(`mvn finished but ${jar} is missing in ${staging}`);
+  }
+  await writeFile(join(staging, MARKER), `${jars.length} jars\n`);
   try {
     await rm(libs, { recursive: true, force: true });
     await rename(staging, libs);
@@ -50,6 +58,6 @@ export async function ensureKafkaJars(projectRoot: string, cacheDir: string, log
     await rm(staging, { recursive: true, force: true });
     if (!existsSync(marker)) throw err;
   }
-  logger.info({ jars: jars.length }, 'Kafka jars cached');
+  logger.info({ jars: jars.length }, 'Kafka and JNA jars cached');
   return libs;
 }

@@ -21,6 +21,9 @@ export interface LocalKafkaOptions {
 
 export interface RunningKafka {
   brokers: string[];
+  pid: number;
+  /** Settles when the broker process ends, with its exit code (null when killed by a signal). */
+  exited: Promise<number | null>;
   /** Stops the broker cleanly (SIGTERM, then SIGKILL after a grace period). */
   stop(): Promise<void>;
 }
@@ -120,7 +123,7 @@ export async function startLocalKafka(options: LocalKafkaOptions): Promise<Runni
     throw new Error(`${(err as Error).message}\n--- last lines of ${brokerLog} ---\n${tail}`);
   }
   logger.info({ brokers, dataDir }, 'local Kafka started');
-  return { brokers, stop };
+  return { brokers, pid: broker.pid!, exited, stop };
 }
 
 function runJava(args: string[]): Promise<string> {
@@ -138,7 +141,7 @@ function runJava(args: string[]): Promise<string> {
 
 /** A shell that waits for its stdin to close (this process ended) and then ends the broker. */
 function startWatchdog(broker: ChildProcess): ChildProcess {
-  const dog = spawn('sh', ['-c', `read _ ; kill -TERM ${broker.pid} 2>/dev/null; sleep 20; kill -KILL ${broker.pid} 2>/dev/null`], {
+  const dog = spawn('sh', ['-c', `read _ ; kill -TERM ${broker.pid} 2>/dev/null; sleep 7; kill -KILL ${broker.pid} 2>/dev/null`], {
     detached: true,
     stdio: ['pipe', 'ignore', 'ignore'],
   });

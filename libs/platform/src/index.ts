@@ -1,7 +1,7 @@
 export { APP_CONFIG, LOGGER, KAFKA, CLICKHOUSE } from './tokens.js';
-export { createRuntime, type Runtime, type RuntimeOptions } from './runtime.js';
+export { createRuntime, prepareDatabase, type Runtime, type RuntimeOptions } from './runtime.js';
 export { CoreModule } from './core.module.js';
 export { createHttpApp, listen, type HttpAppOptions } from './http-app.js';
-export { runAlone, type StartedApp } from './run-alone.js';
+export { runAlone, type ReadyMessage, type StartedApp } from './run-alone.js';
 export { ApiError, ApiErrorFilter } from './api-error.js';
 export { loadConfigOrExit, stopOnSignals } from './process-lifecycle.js';

@@ -14,13 +14,16 @@ export function loadConfigOrExit(name: string): AppConfig {
   }
 }
 
-/** Runs `stop` once on SIGINT or SIGTERM, then exits 0, or 1 when stopping failed. */
-export function stopOnSignals(logger: Logger, stop: () => Promise<void>): void {
+/**
+ * Runs `stop` once on one of the signals (SIGINT and SIGTERM unless told), then exits 0, or 1
+ * when stopping failed. Returns the same stop for other reasons, with the reason logged.
+ */
+export function stopOnSignals(logger: Logger, stop: () => Promise<void>, signals: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM']): (reason: string) => void {
   let stopping = false;
-  const handle = (signal: NodeJS.Signals): void => {
+  const handle = (reason: string): void => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, 'shutting down');
+    logger.info({ reason }, 'shutting down');
     stop().then(
       () => {
         logger.info('stopped, nothing left running');
@@ -32,6 +35,6 @@ export function stopOnSignals(logger: Logger, stop: () => Promise<void>): void {
       },
     );
   };
-  process.on('SIGINT', handle);
-  process.on('SIGTERM', handle);
+  for (const signal of signals) process.on(signal, () => handle(signal));
+  return handle;
 }

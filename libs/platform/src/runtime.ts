@@ -6,8 +6,7 @@ import type { Logger } from '@clickstream/logger';
 
 /**
  * The handles an app needs: the Kafka client and the ClickHouse client, built from the
- * config whatever the mode. In the all-in-one process the three apps share one Runtime
- * (one chDB folder belongs to one process); a lone app builds its own.
+ * config whatever the mode: the broker list and the ClickHouse URL are all that differ.
  */
 export interface Runtime {
   config: AppConfig;
@@ -44,26 +43,17 @@ export async function createRuntime(config: AppConfig, logger: Logger, options: 
     await topics.ensureTopics(projectTopics(config.kafka));
   }
 
-  let clickhouse: ClickHouseClient | undefined;
-  try {
-    clickhouse = createClickHouseClient(config.clickhouse);
-    await migrate(clickhouse, config.clickhouse.database, logger);
-    await applyRawRetention(clickhouse, config.clickhouse.database, config.stream.rawTtlDays);
-  } catch (err) {
-    await clickhouse?.close().catch(() => undefined);
-    if (config.clickhouse.mode === 'embedded' && /Failed to create connection/.test((err as Error).message)) {
-      throw new Error(
-        `cannot open the embedded ClickHouse folder CHDB_PATH=${config.clickhouse.path}: it is in use by another process ` +
-          '(one folder belongs to one process) or not writable; stop the other process, set another CHDB_PATH, ' +
-          'or set CLICKHOUSE_URL to a ClickHouse server',
-        { cause: err },
-      );
+  if (!config.clickhouse.url) throw new Error('CLICKHOUSE_URL is not set and no local ClickHouse server was started');
+  const clickhouse = createClickHouseClient(config.clickhouse);
+  if (config.clickhouse.migrate) {
+    try {
+      await prepareDatabase(clickhouse, config, logger);
+    } catch (err) {
+      await clickhouse.close().catch(() => undefined);
+      throw err;
     }
-    throw err;
   }
-  logger.info({ clickhouse: config.clickhouse.mode, database: config.clickhouse.database }, 'ClickHouse ready');
-  const added = await new SiteRepository(clickhouse, config.clickhouse.database).ensure(config.ingest.bootstrapSites);
-  if (added.length > 0) logger.info({ sites: added }, 'sites registered');
+  logger.info({ clickhouse: config.clickhouse.url, database: config.clickhouse.database }, 'ClickHouse ready');
 
   const client = clickhouse;
   return {
@@ -76,4 +66,15 @@ export async function createRuntime(config: AppConfig, logger: Logger, options: 
       await client.close();
     },
   };
+}
+
+/**
+ * Brings the schema up to date, applies the raw-event retention and registers the bootstrap
+ * sites. `npm start` runs it once before the apps start; an app run alone runs it itself.
+ */
+export async function prepareDatabase(clickhouse: ClickHouseClient, config: AppConfig, logger: Logger): Promise<void> {
+  await migrate(clickhouse, config.clickhouse.database, logger);
+  await applyRawRetention(clickhouse, config.clickhouse.database, config.stream.rawTtlDays);
+  const added = await new SiteRepository(clickhouse, config.clickhouse.database).ensure(config.ingest.bootstrapSites);
+  if (added.length > 0) logger.info({ sites: added }, 'sites registered');
 }

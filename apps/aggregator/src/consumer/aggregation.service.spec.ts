@@ -1,9 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClickHouseClient, migrate, type ClickHouseClient } from '@clickstream/clickhouse';
+import { ownClickHouseEnv } from '../../../../test/support/own-clickhouse.js';
 import { loadConfig, type AppConfig } from '@clickstream/config';
 import { encodeEvent, type TrackedEvent } from '@clickstream/events';
 import type { ConsumedBatch } from '@clickstream/kafka';
@@ -70,7 +68,6 @@ async function handle(service: AggregationService, b: ConsumedBatch): Promise<vo
 }
 
 describe('AggregationService on the real ClickHouse engine', () => {
-  let dir: string;
   let clickhouse: ClickHouseClient;
   let config: AppConfig;
   const logger = createLogger('silent');
@@ -86,15 +83,13 @@ describe('AggregationService on the real ClickHouse engine', () => {
   };
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'clickstream-agg-'));
-    config = loadConfig({ CHDB_PATH: dir, AGGREGATOR_FLUSH_INTERVAL_MS: '20' });
+    config = loadConfig({ ...ownClickHouseEnv(`spec_aggregation_${randomUUID().slice(0, 8)}`), AGGREGATOR_FLUSH_INTERVAL_MS: '20' });
     clickhouse = createClickHouseClient(config.clickhouse);
     await migrate(clickhouse, config.clickhouse.database, logger);
   });
 
   afterAll(async () => {
     await clickhouse?.close();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   it('stores a batch delivered twice exactly once, raw rows and rollups alike', async () => {

@@ -1,4 +1,4 @@
-import { publicIngestUrlOf, type AppConfig } from '@clickstream/config';
+import { clickhouseUrlOf, publicIngestUrlOf, type AppConfig } from '@clickstream/config';
 import { expectPositionals, parseCommandLine } from '../command-line.js';
 import type { Command } from '../command.js';
 import { GatewayClient, gatewayUrlOf } from '../gateway-client.js';
@@ -16,14 +16,13 @@ const USAGE = `usage: clickstream status [--admin-token <token>]
     aggregator group   members of KAFKA_CONSUMER_GROUP and its lag on the events topic
     aggregator         http://HOST:AGGREGATOR_PORT/health answers
     last window        the newest event time the aggregator has reached (its watermark)
-    ClickHouse         up, as the aggregator sees it (or asked directly with CLICKHOUSE_URL)
+    ClickHouse         CLICKHOUSE_URL (or the local server on CLICKHOUSE_LOCAL_PORT) answers
     ingest             PUBLIC_INGEST_URL (or http://HOST:INGEST_PORT)/health, Kafka up for it
     gateway            PUBLIC_GATEWAY_URL (or http://HOST:GATEWAY_PORT) answers; the site count
                        with the admin token (ADMIN_TOKEN or --admin-token)
     counts             events accepted (records of the events topic), dead letters, events the
-                       aggregator stored since it started; ClickHouse row counts when
-                       CLICKHOUSE_URL is set (the embedded engine's folder belongs to the
-                       running process, and no app serves row counts over HTTP)
+                       aggregator stored since it started; the rows of the raw, minute and
+                       session tables and the sites in ClickHouse
 
   Exit code 1 when any check fails.
 `;
@@ -143,14 +142,10 @@ async function aggregatorChecks(config: AppConfig): Promise<{ checks: Check[]; c
   return { checks, clickhouse, processed };
 }
 
-/** Asked directly when it is a server; the embedded engine belongs to the running process, so the aggregator tells. */
+/** The server the apps use, asked directly: up, and its row counts. */
 async function clickhouseChecks(config: AppConfig, seenByAggregator: 'up' | 'down' | undefined): Promise<{ check: Check; counts: string }> {
-  if (config.clickhouse.mode === 'embedded') {
-    const counts = 'ClickHouse row counts not shown (the embedded engine belongs to the running process; no app serves them over HTTP)';
-    if (seenByAggregator === undefined) return { check: check('--', 'ClickHouse', 'embedded: not known (the aggregator did not answer)'), counts };
-    return { check: check(seenByAggregator === 'up' ? 'ok' : 'FAIL', 'ClickHouse', `embedded, ${seenByAggregator} (as the aggregator sees it)`), counts };
-  }
   const { createClickHouseClient } = await import('@clickstream/clickhouse');
+  const url = clickhouseUrlOf(config.clickhouse);
   const client = createClickHouseClient(config.clickhouse);
   const db = config.clickhouse.database;
   try {
@@ -163,9 +158,9 @@ async function clickhouseChecks(config: AppConfig, seenByAggregator: 'up' | 'dow
     const [row] = await result.json<Record<string, number>>();
     const counts = `ClickHouse rows: ${Object.entries(row ?? {}).map(([table, n]) => `${table} ${n}`).join(', ')}`;
     const aggregator = seenByAggregator ? `; ${seenByAggregator} as the aggregator sees it` : '';
-    return { check: check('ok', 'ClickHouse', `${config.clickhouse.url} (database ${db})${aggregator}`), counts };
+    return { check: check('ok', 'ClickHouse', `${url} (database ${db})${aggregator}`), counts };
   } catch (err) {
-    return { check: check('FAIL', 'ClickHouse', `${config.clickhouse.url}: ${(err as Error).message.split('\n')[0]}`), counts: 'ClickHouse row counts not known' };
+    return { check: check('FAIL', 'ClickHouse', `${url}: ${(err as Error).message.split('\n')[0]}`), counts: 'ClickHouse row counts not known' };
   } finally {
     await client.close().catch(() => undefined);
   }

@@ -1,17 +1,15 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createClickHouseClient, migrate, MIGRATIONS, toDateTime64, VISITOR_SKETCH, type ClickHouseClient } from '@clickstream/clickhouse';
+import { migrate, MIGRATIONS, toDateTime64, VISITOR_SKETCH, type ClickHouseClient } from '@clickstream/clickhouse';
 import type { AppConfig } from '@clickstream/config';
 import { createLogger } from '@clickstream/logger';
 import type { Dimension } from '@clickstream/stream';
 import type { Interval, SessionDimension, TimeRange } from './history-params.js';
+import { clickhouseWithFreshDatabases } from '../../../../test/support/own-clickhouse.js';
 import { HistoryRepository, type BreakdownRow, type RollupTotals, type SessionTotals, type TimeseriesRow } from './history.repository.js';
 
-const DB = 'h';
+const DB = 'spec_history';
 /** Session figures come from events stored with their session state (version 7 on): a database of their own. */
-const SESSIONS_DB = 'hs';
+const SESSIONS_DB = 'spec_history_sessions';
 const SITE = 'shop';
 const MIN = 60_000;
 const HOUR = 3_600_000;
@@ -264,7 +262,6 @@ function ranges(): TimeRange[] {
 }
 
 describe('the history reads over hourly and daily tables, on the real ClickHouse engine', () => {
-  let dir: string;
   let clickhouse: ClickHouseClient;
   let repository: HistoryRepository;
   let sessionRepository: HistoryRepository;
@@ -275,8 +272,7 @@ describe('the history reads over hourly and daily tables, on the real ClickHouse
   const logger = createLogger('silent');
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'clickstream-history-'));
-    clickhouse = createClickHouseClient({ mode: 'embedded', path: dir, database: DB });
+    clickhouse = await clickhouseWithFreshDatabases(DB, SESSIONS_DB);
     repository = new HistoryRepository(clickhouse, { clickhouse: { database: DB } } as AppConfig);
     minutes = new MinuteReads(clickhouse);
     sessionRepository = new HistoryRepository(clickhouse, { clickhouse: { database: SESSIONS_DB } } as AppConfig);
@@ -307,7 +303,6 @@ describe('the history reads over hourly and daily tables, on the real ClickHouse
 
   afterAll(async () => {
     await clickhouse?.close();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   it('fills the hourly and daily tables, with day sketches past exact counting, and keeps session figures in pieces', async () => {

@@ -1,9 +1,7 @@
-import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClickHouseClient, migrate, type ClickHouseClient } from '@clickstream/clickhouse';
+import { ownClickHouseEnv } from '../../../../test/support/own-clickhouse.js';
 import { loadConfig, type AppConfig } from '@clickstream/config';
 import { createLogger } from '@clickstream/logger';
 import { VisitorIdService } from './visitor-id.service.js';
@@ -18,7 +16,6 @@ const UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Geck
 const IPS = ['203.0.113.9', '10.0.0.1', '2001:db8::8a2e:370:7334'];
 
 describe('the cookieless visitor id, with its salts in the real ClickHouse engine', () => {
-  let dir: string;
   let clickhouse: ClickHouseClient;
   let config: AppConfig;
   const logger = createLogger('silent');
@@ -28,15 +25,13 @@ describe('the cookieless visitor id, with its salts in the real ClickHouse engin
   const storedDays = async (): Promise<string[]> => [...new Set((await stored()).map((r) => r.day))];
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'clickstream-visitor-id-'));
-    config = loadConfig({ CHDB_PATH: dir, CLICKHOUSE_DATABASE: 'visitors' });
+    config = loadConfig(ownClickHouseEnv(`spec_visitors_${randomBytes(4).toString('hex')}`));
     clickhouse = createClickHouseClient(config.clickhouse);
     await migrate(clickhouse, config.clickhouse.database, logger);
   });
 
   afterAll(async () => {
     await clickhouse?.close();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   it('is the same all day for one site, IP and browser, and different the next day, or for another site, IP or browser', async () => {
