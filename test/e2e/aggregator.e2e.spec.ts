@@ -26,9 +26,27 @@ async function scalar(clickhouse: ClickHouseClient, query: string): Promise<numb
 }
 
 /** Waits until every record of the events topic is stored (partition progress reaches the log end). */
+/**
+ * Waits for the raw rows, then for the views of their last insert: a server makes an insert's raw
+ * part visible before it has written every view's part, so a read right after can miss the newest rollups.
+ */
 async function waitUntilStored(system: RunningSystem, expected: number): Promise<void> {
   const db = system.config.clickhouse.database;
   await eventually(async () => ((await scalar(system.clickhouse, `SELECT count() AS n FROM ${db}.events_raw`)) === expected ? true : undefined), 30_000, `${expected} stored events`);
+  const counted = `SELECT sum(pageviews + custom_events + bot_events) AS n FROM ${db}.rollup_1m`;
+  await eventually(async () => ((await scalar(system.clickhouse, counted)) === expected ? true : undefined), 30_000, `${expected} events in the minute rollups`);
+  let last = JSON.stringify(await rollupSnapshot(system.clickhouse, db));
+  await eventually(
+    async () => {
+      await new Promise((r) => setTimeout(r, 300));
+      const now = JSON.stringify(await rollupSnapshot(system.clickhouse, db));
+      const settled = now === last;
+      last = now;
+      return settled ? true : undefined;
+    },
+    30_000,
+    'the rollups to settle',
+  );
 }
 
 describe('the aggregator on real Kafka and the ClickHouse engine', () => {

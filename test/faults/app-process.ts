@@ -8,7 +8,7 @@ export interface Exit {
   signal: NodeJS.Signals | null;
 }
 
-/** One built app (`dist/apps/<name>/src/main.js`) run as its own process, as a container runs it. */
+/** One built app (`dist/apps/<name>/src/main.js`, or the script given) run as its own process, as a container runs it. */
 export class AppProcess {
   private child: ChildProcess | undefined;
   private exit: Promise<Exit> | undefined;
@@ -16,15 +16,20 @@ export class AppProcess {
   private tail: string[] = [];
   starts = 0;
 
+  /** Everything it printed, for reading what it announced (npm start's links). */
+  private printed = '';
+
   constructor(
-    readonly name: 'ingest' | 'aggregator' | 'gateway',
+    readonly name: string,
     private readonly env: Record<string, string>,
+    private readonly script = `dist/apps/${name}/src/main.js`,
   ) {}
 
   start(): void {
     if (this.child) throw new Error(`${this.name} is already running`);
-    const child = spawn(process.execPath, [`dist/apps/${this.name}/src/main.js`], { cwd: root, env: { PATH: process.env['PATH'] ?? '', ...this.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [this.script], { cwd: root, env: { PATH: process.env['PATH'] ?? '', ...this.env }, stdio: ['ignore', 'pipe', 'pipe'] });
     const keep = (chunk: Buffer): void => {
+      if (this.printed.length < 1_000_000) this.printed += chunk.toString();
       this.tail.push(...chunk.toString().split('\n').filter(Boolean));
       if (this.tail.length > 40) this.tail.splice(0, this.tail.length - 40);
     };
@@ -58,6 +63,18 @@ export class AppProcess {
 
   output(): string {
     return this.tail.join('\n');
+  }
+
+  /** Waits until it has printed a line matching the pattern, and returns the match. */
+  async waitForOutput(pattern: RegExp, timeoutMs: number): Promise<RegExpMatchArray> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const match = this.printed.match(pattern);
+      if (match) return match;
+      if (!this.child) throw new Error(`${this.name} exited before printing ${pattern}:\n${this.output()}`);
+      if (Date.now() > deadline) throw new Error(`${this.name} did not print ${pattern} within ${timeoutMs} ms:\n${this.output()}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
   }
 }
 

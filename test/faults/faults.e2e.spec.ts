@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClickHouseClient } from '@clickstream/clickhouse';
 import { loadConfig } from '@clickstream/config';
@@ -10,7 +9,9 @@ import { claimPort, projectRoot, startLocalKafka, type RunningKafka } from '@cli
 import { createLogger } from '@clickstream/logger';
 import { runLoad } from '../../tools/loadgen/src/load-runner.js';
 import { seededRandom } from '../../tools/loadgen/src/traffic.js';
+import { ownClickHouseEnv } from '../support/own-clickhouse.js';
 import { ownKafkaEnv } from '../support/test-system.js';
+import { expectExact, storedSummary, waitForCommittedEnd } from './stored-tables.js';
 import { AppProcess, waitForHttp } from './app-process.js';
 
 /**
@@ -59,18 +60,17 @@ describe(`${EVENTS} events through kill -9 of the aggregator (3x) and ingest (1x
     env = {
       LOG_LEVEL: 'warn',
       ...ownKafkaEnv(`faults-${id}`, `127.0.0.1:${brokerPorts.port}`),
+      ...ownClickHouseEnv(`faults_${id}`),
       BOOTSTRAP_SITES: SITES.join(','),
     };
-    // each process owns its chDB folder; ingest keeps only its sites and daily salt there
     ingest = new AppProcess('ingest', {
       ...env,
-      CHDB_PATH: join(dir, 'ingest-chdb'),
       INGEST_PORT: String(ingestPort),
       TRUST_PROXY: '1',
       RATE_LIMIT_BURST: '1000000',
       RATE_LIMIT_PER_SECOND: '1000000',
     });
-    aggregator = new AppProcess('aggregator', { ...env, CHDB_PATH: join(dir, 'aggregator-chdb'), AGGREGATOR_PORT: String(aggregatorPort) });
+    aggregator = new AppProcess('aggregator', { ...env, AGGREGATOR_PORT: String(aggregatorPort) });
   });
 
   afterAll(async () => {
@@ -178,93 +178,32 @@ describe(`${EVENTS} events through kill -9 of the aggregator (3x) and ingest (1x
     expect(lastRecovery, JSON.stringify(happened)).toBeLessThan(DURATION_S * 1000);
 
     // the aggregator catches up with the end of the log, then stops cleanly
-    const kafka = new Kafka({ clientId: `faults-${id}-check`, brokers: [env['KAFKA_BROKERS']!], logLevel: logLevel.NOTHING });
-    const admin = kafka.admin();
-    await admin.connect();
-    let records = 0;
-    try {
-      const caughtUp = async (): Promise<boolean> => {
-        const ends = await admin.fetchTopicOffsets(env['KAFKA_TOPIC_EVENTS']!);
-        const [committed] = await admin.fetchOffsets({ groupId: env['KAFKA_CONSUMER_GROUP']!, topics: [env['KAFKA_TOPIC_EVENTS']!] });
-        records = ends.reduce((sum, p) => sum + Number(p.high), 0);
-        return ends.every((p) => committed?.partitions.find((c) => c.partition === p.partition)?.offset === p.high);
-      };
-      const deadline = Date.now() + 180_000;
-      while (!(await caughtUp())) {
-        if (Date.now() > deadline) throw new Error(`the aggregator did not commit the end of the log in time\n${aggregator.output()}`);
-        await new Promise((r) => setTimeout(r, 500));
-      }
-    } finally {
-      await admin.disconnect();
-    }
+    const records = await waitForCommittedEnd(env['KAFKA_BROKERS']!, env['KAFKA_TOPIC_EVENTS']!, env['KAFKA_CONSUMER_GROUP']!, 180_000, () => aggregator.output());
     expect((await aggregator.stop('SIGTERM')).code, aggregator.output()).toBe(0);
     expect((await ingest.stop('SIGTERM')).code, ingest.output()).toBe(0);
 
-    // the aggregator's chDB folder is free now: read what it stored
-    const storage = loadConfig({ ...env, CHDB_PATH: join(dir, 'aggregator-chdb') }).clickhouse;
-    const db = storage.database;
+    const storage = loadConfig(env).clickhouse;
     const clickhouse = createClickHouseClient(storage);
     try {
-      const query = async <T>(sql: string): Promise<T[]> => (await clickhouse.query({ query: sql, format: 'JSONEachRow' })).json<T>();
-      const stored = new Set((await query<{ id: string }>(`SELECT client_event_id AS id FROM ${db}.events_raw`)).map((r) => r.id));
-      const [raw] = await query<Record<string, string>>(
-        `SELECT count() AS rows, uniqExact(client_event_id) AS ids, uniqExact(event_id) AS eventIds,
-                countIf(type = 'pageview' AND NOT is_bot) AS pageviews, countIf(type = 'event' AND NOT is_bot) AS customEvents,
-                countIf(is_bot) AS bots, countIf(NOT is_bot AND session_start) AS sessions,
-                uniqExactIf(session_id, NOT is_bot AND type = 'pageview') AS sessionsWithPageviews
-         FROM ${db}.events_raw`,
-      );
-      const [rollups] = await query<Record<string, string>>(
-        `SELECT (SELECT sum(pageviews) FROM ${db}.rollup_1m) AS pageviews,
-                (SELECT sum(custom_events) FROM ${db}.rollup_1m) AS customEvents,
-                (SELECT sum(bot_events) FROM ${db}.rollup_1m) AS bots,
-                (SELECT sum(pageviews) FROM ${db}.pageviews_1s) AS secondPageviews,
-                (SELECT sum(sessions) FROM ${db}.sessions_1m WHERE dimension = '') AS sessions,
-                (SELECT sum(sessions) FROM ${db}.sessions_1m WHERE dimension = 'entryPage') AS entries,
-                (SELECT sum(sessions) FROM ${db}.sessions_1m WHERE dimension = 'exitPage') AS exits,
-                (SELECT sum(events) FROM ${db}.breakdown_1m WHERE dimension = 'page') AS pagePageviews`,
-      );
-      const missing = [...acked].filter((e) => !stored.has(e));
-      const extra = [...stored].filter((e) => !acked.has(e));
-      const rows = Number(raw!['rows']);
+      const stored = await storedSummary(clickhouse, storage.database, acked);
       const summary = {
         seed: SEED,
         events: EVENTS,
         rate: RATE,
         batch: BATCH,
-        acknowledged: acked.size,
-        storedRows: rows,
-        ratio: (rows / acked.size).toFixed(3),
-        duplicates: rows - Number(raw!['ids']),
-        missing: missing.length,
-        extra: extra.length,
+        ...stored,
+        missing: stored.missing.length,
+        extra: stored.extra.length,
         kafkaRecords: records,
         retries: report.requests.retries,
         byStatus: report.byStatus,
         faults: happened,
-        rawCounts: raw,
-        rollupCounts: rollups,
         load: { achievedEventsPerSecond: report.achievedEventsPerSecond, latencyMs: report.latencyMs, durationSeconds: report.durationSeconds },
       };
       mkdirSync(join(projectRoot(), 'test-results'), { recursive: true });
       writeFileSync(join(projectRoot(), 'test-results', 'faults.json'), `${JSON.stringify(summary, null, 2)}\n`);
       console.log(`faults: ${JSON.stringify(summary)}`);
-
-      expect(missing.slice(0, 5), 'acknowledged but not stored').toEqual([]);
-      expect(extra.slice(0, 5), 'stored but never acknowledged').toEqual([]);
-      expect(summary.duplicates).toBe(0);
-      expect(Number(raw!['eventIds'])).toBe(rows);
-      expect(summary.ratio).toBe('1.000');
-      expect(rollups).toEqual({
-        pageviews: raw!['pageviews'],
-        customEvents: raw!['customEvents'],
-        bots: raw!['bots'],
-        secondPageviews: raw!['pageviews'],
-        sessions: raw!['sessions'],
-        entries: raw!['sessionsWithPageviews'],
-        exits: raw!['sessionsWithPageviews'],
-        pagePageviews: raw!['pageviews'],
-      });
+      expectExact(stored);
     } finally {
       await clickhouse.close();
     }

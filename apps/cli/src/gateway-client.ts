@@ -20,8 +20,8 @@ export function gatewayUrlOf(config: AppConfig): string {
 }
 
 /**
- * The gateway's admin API over HTTP. The embedded ClickHouse folder belongs to the running
- * process, so sites are read and written through the gateway, never directly. Every failure
+ * The gateway's admin API over HTTP: sites are read and written through the gateway (which
+ * knows the token secret and drops its caches), never in ClickHouse directly. Every failure
  * is a CliError in one line: the gateway's own `field: detail` when it answered one.
  */
 export class GatewayClient {

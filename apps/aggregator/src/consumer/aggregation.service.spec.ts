@@ -83,8 +83,9 @@ describe('AggregationService on the real ClickHouse engine', () => {
   };
 
   beforeAll(async () => {
-    config = loadConfig({ ...ownClickHouseEnv(`spec_aggregation_${randomUUID().slice(0, 8)}`), AGGREGATOR_FLUSH_INTERVAL_MS: '20' });
+    config = loadConfig({ ...ownClickHouseEnv('spec_aggregation'), AGGREGATOR_FLUSH_INTERVAL_MS: '20' });
     clickhouse = createClickHouseClient(config.clickhouse);
+    await clickhouse.command({ query: 'DROP DATABASE IF EXISTS spec_aggregation SYNC' });
     await migrate(clickhouse, config.clickhouse.database, logger);
   });
 
@@ -97,8 +98,8 @@ describe('AggregationService on the real ClickHouse engine', () => {
     const events = Array.from({ length: 10 }, (_, i) => event(i));
     await handle(service, batch(0, events, 0));
     await handle(service, batch(0, events, 0));
-    expect(await count(`SELECT count() AS n FROM clickstream.events_raw WHERE kafka_partition = 0`)).toBe(10);
-    expect(await count(`SELECT sum(pageviews) AS n FROM clickstream.pageviews_1s WHERE kafka_partition = 0`)).toBe(10);
+    expect(await count(`SELECT count() AS n FROM spec_aggregation.events_raw WHERE kafka_partition = 0`)).toBe(10);
+    expect(await count(`SELECT sum(pageviews) AS n FROM spec_aggregation.pageviews_1s WHERE kafka_partition = 0`)).toBe(10);
   });
 
   it('after a crash between insert and commit, a restarted aggregator skips what was stored and counts the rest', async () => {
@@ -107,8 +108,8 @@ describe('AggregationService on the real ClickHouse engine', () => {
     await handle(first.service, batch(1, events.slice(0, 7), 0)); // stored, then "killed" before the commit
     const restarted = newService();
     await handle(restarted.service, batch(1, events, 0)); // Kafka redelivers from the last commit, with a new batch boundary
-    expect(await count(`SELECT count() AS n FROM clickstream.events_raw WHERE kafka_partition = 1`)).toBe(12);
-    expect(await count(`SELECT sum(pageviews) AS n FROM clickstream.pageviews_1s WHERE site = 'crash'`)).toBe(12);
+    expect(await count(`SELECT count() AS n FROM spec_aggregation.events_raw WHERE kafka_partition = 1`)).toBe(12);
+    expect(await count(`SELECT sum(pageviews) AS n FROM spec_aggregation.pageviews_1s WHERE site = 'crash'`)).toBe(12);
     // the live totals the restarted instance publishes continue from the stored counts
     await restarted.service.publishDue(Date.now());
     const latest = new Map<number, number>();
@@ -123,8 +124,8 @@ describe('AggregationService on the real ClickHouse engine', () => {
     );
     await sink.insert(rows, deduplicationToken(0, rows));
     await sink.insert(rows, deduplicationToken(0, rows));
-    expect(await count(`SELECT count() AS n FROM clickstream.events_raw WHERE site = 'token'`)).toBe(5);
-    expect(await count(`SELECT sum(pageviews) AS n FROM clickstream.pageviews_1s WHERE site = 'token'`)).toBe(5);
+    expect(await count(`SELECT count() AS n FROM spec_aggregation.events_raw WHERE site = 'token'`)).toBe(5);
+    expect(await count(`SELECT sum(pageviews) AS n FROM spec_aggregation.pageviews_1s WHERE site = 'token'`)).toBe(5);
     expect(await sink.storedOffset(TOPIC, 2)).toBe(4n);
   });
 
@@ -133,26 +134,26 @@ describe('AggregationService on the real ClickHouse engine', () => {
     const first = newService();
     // the raw table took the block, then the process died before the views got it: detaching
     // two views during the insert leaves exactly that state (the others did get the block)
-    await clickhouse.command({ query: 'DETACH TABLE clickstream.rollup_1m_mv' });
-    await clickhouse.command({ query: 'DETACH TABLE clickstream.partition_progress_mv' });
+    await clickhouse.command({ query: 'DETACH TABLE spec_aggregation.rollup_1m_mv' });
+    await clickhouse.command({ query: 'DETACH TABLE spec_aggregation.partition_progress_mv' });
     try {
       await handle(first.service, batch(6, events.slice(0, 5), 0));
     } finally {
-      await clickhouse.command({ query: 'ATTACH TABLE clickstream.rollup_1m_mv' });
-      await clickhouse.command({ query: 'ATTACH TABLE clickstream.partition_progress_mv' });
+      await clickhouse.command({ query: 'ATTACH TABLE spec_aggregation.rollup_1m_mv' });
+      await clickhouse.command({ query: 'ATTACH TABLE spec_aggregation.partition_progress_mv' });
     }
-    expect(await count(`SELECT sum(pageviews) AS n FROM clickstream.rollup_1m WHERE site = 'cut'`)).toBe(0);
+    expect(await count(`SELECT sum(pageviews) AS n FROM spec_aggregation.rollup_1m WHERE site = 'cut'`)).toBe(0);
 
     const restarted = newService();
     await handle(restarted.service, batch(6, events, 0)); // redelivered from the last commit
-    expect(await count(`SELECT count() AS n FROM clickstream.events_raw WHERE site = 'cut'`)).toBe(8);
-    expect(await count(`SELECT sum(pageviews) AS n FROM clickstream.rollup_1m WHERE site = 'cut'`)).toBe(8);
-    expect(await count(`SELECT sum(pageviews) AS n FROM clickstream.pageviews_1s WHERE site = 'cut'`)).toBe(8);
-    const sessions = await count(`SELECT uniqExact(session_id) AS n FROM clickstream.events_raw WHERE site = 'cut' AND type = 'pageview'`);
+    expect(await count(`SELECT count() AS n FROM spec_aggregation.events_raw WHERE site = 'cut'`)).toBe(8);
+    expect(await count(`SELECT sum(pageviews) AS n FROM spec_aggregation.rollup_1m WHERE site = 'cut'`)).toBe(8);
+    expect(await count(`SELECT sum(pageviews) AS n FROM spec_aggregation.pageviews_1s WHERE site = 'cut'`)).toBe(8);
+    const sessions = await count(`SELECT uniqExact(session_id) AS n FROM spec_aggregation.events_raw WHERE site = 'cut' AND type = 'pageview'`);
     expect(sessions).toBeGreaterThan(0);
-    expect(await count(`SELECT sum(sessions) AS n FROM clickstream.sessions_1m WHERE site = 'cut' AND dimension = 'entryPage'`)).toBe(sessions);
-    expect(await count(`SELECT sum(sessions) AS n FROM clickstream.sessions_1m WHERE site = 'cut' AND dimension = ''`)).toBe(sessions);
-    expect(await count(`SELECT sum(events) AS n FROM clickstream.breakdown_1m WHERE site = 'cut' AND dimension = 'page'`)).toBe(8);
+    expect(await count(`SELECT sum(sessions) AS n FROM spec_aggregation.sessions_1m WHERE site = 'cut' AND dimension = 'entryPage'`)).toBe(sessions);
+    expect(await count(`SELECT sum(sessions) AS n FROM spec_aggregation.sessions_1m WHERE site = 'cut' AND dimension = ''`)).toBe(sessions);
+    expect(await count(`SELECT sum(events) AS n FROM spec_aggregation.breakdown_1m WHERE site = 'cut' AND dimension = 'page'`)).toBe(8);
   });
 
   it('stores an event retried by the tracker (same id, new offset) once', async () => {
@@ -163,8 +164,8 @@ describe('AggregationService on the real ClickHouse engine', () => {
     await handle(service, batch(3, [{ ...original }], 2)); // the retry lands later in the partition
     const restarted = newService();
     await handle(restarted.service, batch(3, [{ ...original }], 3)); // and once more after a restart
-    expect(await count(`SELECT count() AS n FROM clickstream.events_raw WHERE site = 'retry'`)).toBe(2);
-    expect(await count(`SELECT sum(pageviews) AS n FROM clickstream.pageviews_1s WHERE site = 'retry'`)).toBe(2);
+    expect(await count(`SELECT count() AS n FROM spec_aggregation.events_raw WHERE site = 'retry'`)).toBe(2);
+    expect(await count(`SELECT sum(pageviews) AS n FROM spec_aggregation.pageviews_1s WHERE site = 'retry'`)).toBe(2);
   });
 
   it('counts bots and custom events apart from page views, in storage and in the live updates', async () => {
@@ -172,11 +173,11 @@ describe('AggregationService on the real ClickHouse engine', () => {
     await handle(service, batch(4, [event(1, 'mixed'), event(2, 'mixed', { isBot: true }), event(3, 'mixed', { type: 'event', name: 'signup', props: { plan: 'pro' } })], 0));
     await service.publishDue(Date.now());
     const [row] = await (
-      await clickhouse.query({ query: `SELECT sum(pageviews) AS p, sum(bot_pageviews) AS b, sum(custom_events) AS c FROM clickstream.pageviews_1s WHERE site = 'mixed'`, format: 'JSONEachRow' })
+      await clickhouse.query({ query: `SELECT sum(pageviews) AS p, sum(bot_pageviews) AS b, sum(custom_events) AS c FROM spec_aggregation.pageviews_1s WHERE site = 'mixed'`, format: 'JSONEachRow' })
     ).json<{ p: number; b: number; c: number }>();
     expect(row).toEqual({ p: 1, b: 1, c: 1 });
     expect(publisher.updates.filter((u) => u.site === 'mixed').reduce((a, u) => Math.max(a, u.pageviews), 0)).toBe(1);
-    expect(await count(`SELECT count() AS n FROM clickstream.events_raw WHERE site = 'mixed' AND props['plan'] = 'pro' AND name = 'signup'`)).toBe(1);
+    expect(await count(`SELECT count() AS n FROM spec_aggregation.events_raw WHERE site = 'mixed' AND props['plan'] = 'pro' AND name = 'signup'`)).toBe(1);
   });
 
   it('retries a failed insert until it is stored, without mistaking the retry for duplicates', async () => {
@@ -192,7 +193,7 @@ describe('AggregationService on the real ClickHouse engine', () => {
     // the insert is retried with backoff until ClickHouse takes it; the batch is durable only then
     await handle(service, batch(5, events, 0));
     expect(failures).toBe(-1);
-    expect(await count(`SELECT count() AS n FROM clickstream.events_raw WHERE site = 'flaky'`)).toBe(2);
+    expect(await count(`SELECT count() AS n FROM spec_aggregation.events_raw WHERE site = 'flaky'`)).toBe(2);
   });
 
   it('handles the next batches of a partition while an insert is slow, and stores every row once', async () => {
@@ -219,11 +220,11 @@ describe('AggregationService on the real ClickHouse engine', () => {
     const live = new Map<number, number>();
     for (const u of publisher.updates) if (u.site === 'pipelined' && u.windowSizeMs === 1000) live.set(u.windowStart, u.pageviews);
     expect([...live.values()].reduce((a, b) => a + b, 0)).toBe(9);
-    expect(await count(`SELECT count() AS n FROM clickstream.events_raw WHERE site = 'pipelined'`)).toBe(0);
+    expect(await count(`SELECT count() AS n FROM spec_aggregation.events_raw WHERE site = 'pipelined'`)).toBe(0);
     open();
     await Promise.all([first.durable, second.durable, again.durable, third.durable]);
-    expect(await count(`SELECT count() AS n FROM clickstream.events_raw WHERE site = 'pipelined'`)).toBe(9);
-    expect(await count(`SELECT sum(pageviews) AS n FROM clickstream.rollup_1m WHERE site = 'pipelined'`)).toBe(9);
+    expect(await count(`SELECT count() AS n FROM spec_aggregation.events_raw WHERE site = 'pipelined'`)).toBe(9);
+    expect(await count(`SELECT sum(pageviews) AS n FROM spec_aggregation.rollup_1m WHERE site = 'pipelined'`)).toBe(9);
     // the rows that arrived during the slow insert went out together in one more insert
     expect(inserts).toBe(2);
   });

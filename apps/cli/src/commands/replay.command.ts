@@ -15,9 +15,8 @@ const USAGE = `usage: clickstream replay <from>
   the raw events kept, and an aggregator reads the log again until it has caught up, then stops.
   Counts stay exact (see docs/stream-processing.md).
 
-  Stop Clickstream first: Kafka only moves a group without members, and the embedded
-  ClickHouse folder (CHDB_PATH) belongs to one process. It refuses to begin while the group has
-  members, or (KAFKA_BROKERS unset) while the local broker answers. With KAFKA_BROKERS unset it
+  Stop Clickstream first: Kafka only moves a group without members. It refuses to begin
+  while the group has members, or (KAFKA_BROKERS unset) while the local broker answers. With KAFKA_BROKERS unset it
   starts the local broker, as \`npm start\` would, and stops it at the end.
 
   <from>  earliest                 the whole topic
@@ -54,7 +53,7 @@ export const replayCommand: Command = {
 
 /**
  * Says "stop Clickstream first" before anything is opened: otherwise the first thing to fail
- * would be the local broker's port or the embedded ClickHouse folder, which say it less plainly.
+ * would be the local broker's or ClickHouse server's port, which say it less plainly.
  */
 async function refuseWhileRunning(config: AppConfig): Promise<void> {
   let session: KafkaSession;

@@ -1,0 +1,91 @@
+import { Kafka, logLevel } from 'kafkajs';
+import { expect } from 'vitest';
+import type { ClickHouseClient } from '@clickstream/clickhouse';
+
+/** What the tables hold against what the load generator was told was accepted. */
+export interface StoredSummary {
+  acknowledged: number;
+  storedRows: number;
+  ratio: string;
+  duplicates: number;
+  missing: string[];
+  extra: string[];
+  distinctEventIds: number;
+  rawCounts: Record<string, string>;
+  rollupCounts: Record<string, string>;
+}
+
+/** Reads the raw rows and every rollup family of a database, and compares them with the acknowledged ids. */
+export async function storedSummary(clickhouse: ClickHouseClient, db: string, acked: ReadonlySet<string>): Promise<StoredSummary> {
+  const query = async <T>(sql: string): Promise<T[]> => (await clickhouse.query({ query: sql, format: 'JSONEachRow' })).json<T>();
+  const stored = new Set((await query<{ id: string }>(`SELECT client_event_id AS id FROM ${db}.events_raw`)).map((r) => r.id));
+  const [raw] = await query<Record<string, string>>(
+    `SELECT count() AS rows, uniqExact(client_event_id) AS ids, uniqExact(event_id) AS eventIds,
+            countIf(type = 'pageview' AND NOT is_bot) AS pageviews, countIf(type = 'event' AND NOT is_bot) AS customEvents,
+            countIf(is_bot) AS bots, countIf(NOT is_bot AND session_start) AS sessions,
+            uniqExactIf(session_id, NOT is_bot AND type = 'pageview') AS sessionsWithPageviews
+     FROM ${db}.events_raw`,
+  );
+  const [rollups] = await query<Record<string, string>>(
+    `SELECT (SELECT sum(pageviews) FROM ${db}.rollup_1m) AS pageviews,
+            (SELECT sum(custom_events) FROM ${db}.rollup_1m) AS customEvents,
+            (SELECT sum(bot_events) FROM ${db}.rollup_1m) AS bots,
+            (SELECT sum(pageviews) FROM ${db}.pageviews_1s) AS secondPageviews,
+            (SELECT sum(sessions) FROM ${db}.sessions_1m WHERE dimension = '') AS sessions,
+            (SELECT sum(sessions) FROM ${db}.sessions_1m WHERE dimension = 'entryPage') AS entries,
+            (SELECT sum(sessions) FROM ${db}.sessions_1m WHERE dimension = 'exitPage') AS exits,
+            (SELECT sum(events) FROM ${db}.breakdown_1m WHERE dimension = 'page') AS pagePageviews`,
+  );
+  const rows = Number(raw!['rows']);
+  return {
+    acknowledged: acked.size,
+    storedRows: rows,
+    ratio: (rows / acked.size).toFixed(3),
+    duplicates: rows - Number(raw!['ids']),
+    missing: [...acked].filter((e) => !stored.has(e)),
+    extra: [...stored].filter((e) => !acked.has(e)),
+    distinctEventIds: Number(raw!['eventIds']),
+    rawCounts: raw!,
+    rollupCounts: rollups!,
+  };
+}
+
+/** Every acknowledged event stored once, nothing else, and each rollup equal to the raw rows' count. */
+export function expectExact(summary: StoredSummary): void {
+  const raw = summary.rawCounts;
+  expect(summary.missing.slice(0, 5), 'acknowledged but not stored').toEqual([]);
+  expect(summary.extra.slice(0, 5), 'stored but never acknowledged').toEqual([]);
+  expect(summary.duplicates).toBe(0);
+  expect(summary.distinctEventIds).toBe(summary.storedRows);
+  expect(summary.ratio).toBe('1.000');
+  expect(summary.rollupCounts).toEqual({
+    pageviews: raw['pageviews'],
+    customEvents: raw['customEvents'],
+    bots: raw['bots'],
+    secondPageviews: raw['pageviews'],
+    sessions: raw['sessions'],
+    entries: raw['sessionsWithPageviews'],
+    exits: raw['sessionsWithPageviews'],
+    pagePageviews: raw['pageviews'],
+  });
+}
+
+/** Waits until the group has committed the end of every partition of the topic; returns the topic's record count. */
+export async function waitForCommittedEnd(brokers: string, topic: string, groupId: string, timeoutMs: number, context: () => string = () => ''): Promise<number> {
+  const kafka = new Kafka({ clientId: `${groupId}-check`, brokers: [brokers], logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const ends = await admin.fetchTopicOffsets(topic);
+      const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+      const records = ends.reduce((sum, p) => sum + Number(p.high), 0);
+      if (ends.every((p) => committed?.partitions.find((c) => c.partition === p.partition)?.offset === p.high)) return records;
+      if (Date.now() > deadline) throw new Error(`the aggregators did not commit the end of ${topic} in time\n${context()}`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  } finally {
+    await admin.disconnect();
+  }
+}
