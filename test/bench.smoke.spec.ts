@@ -18,7 +18,7 @@ describe('npm run bench -- --quick', () => {
     const dir = mkdtempSync(join(tmpdir(), 'clickstream-bench-smoke-'));
     try {
       const out = join(dir, 'bench.json');
-      await promisify(execFile)(process.execPath, ['dist/tools/bench/src/main.js', '--quick', '--out', out], { cwd: root, timeout: 170_000, maxBuffer: 16 * 1024 * 1024 });
+      await promisify(execFile)(process.execPath, ['dist/tools/bench/src/main.js', '--quick', '--out', out], { cwd: root, timeout: 330_000, maxBuffer: 16 * 1024 * 1024 });
       const report = JSON.parse(readFileSync(out, 'utf8')) as BenchReport;
       const s = report.sections;
       expect(report.quick).toBe(true);
@@ -102,5 +102,5 @@ describe('npm run bench -- --quick', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  }, 180_000);
+  }, 340_000);
 });

@@ -1,8 +1,5 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -11,6 +8,7 @@ import { loadConfig } from '@clickstream/config';
 import { encodeEvent, type TrackedEvent } from '@clickstream/events';
 import { projectTopics, TopicAdmin } from '@clickstream/kafka';
 import { createLogger } from '@clickstream/logger';
+import { ownClickHouseEnv } from '../support/own-clickhouse.js';
 import { eventually, ownKafkaEnv } from '../support/test-system.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -31,11 +29,10 @@ function runAggregator(env: Record<string, string>): { exited: Promise<{ code: n
 
 describe('an aggregator killed between its ClickHouse insert and its Kafka commit', () => {
   const id = randomUUID().slice(0, 8);
-  const chdbPath = mkdtempSync(join(tmpdir(), 'clickstream-crash-'));
   const env: Record<string, string> = {
     LOG_LEVEL: 'warn',
     ...ownKafkaEnv(`crash-${id}`, inject('kafkaBrokers')),
-    CHDB_PATH: chdbPath,
+    ...ownClickHouseEnv(`crash_${id}`),
     AGGREGATOR_PORT: '0',
     // small inserts, so the crash lands with some rows stored and more still to come
     AGGREGATOR_FLUSH_ROWS: '50',
@@ -58,7 +55,6 @@ describe('an aggregator killed between its ClickHouse insert and its Kafka commi
 
   afterAll(async () => {
     await admin.disconnect();
-    rmSync(chdbPath, { recursive: true, force: true });
   });
 
   it('after a restart stores every event exactly once, raw rows and rollups alike', async () => {

@@ -17,9 +17,9 @@ const AFTER_LEAVE = 100;
 const TOTAL = BEFORE_LEAVE + DURING_LEAVE + AFTER_LEAVE;
 
 /**
- * Two aggregator instances in one consumer group. The embedded ClickHouse engine is one folder
- * per process, so they run in this process and share its client; with a ClickHouse server
- * they would be two processes, and the Kafka side (group, rebalance, takeover) is the same.
+ * Two aggregator instances in one consumer group. They run in this process and share its
+ * ClickHouse client, which keeps the test light; as two processes (two containers, say) the
+ * Kafka side (group, rebalance, takeover) is the same.
  */
 describe('two aggregators in one consumer group', () => {
   let config: AppConfig;

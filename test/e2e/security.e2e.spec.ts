@@ -1,14 +1,14 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { io } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createClickHouseClient } from '@clickstream/clickhouse';
+import { loadConfig } from '@clickstream/config';
 import { dashboardToken } from '../../apps/gateway/src/auth/access-tokens.js';
 import { readTopic } from '../support/kafka-reader.js';
 import { handshake } from '../support/live-socket.js';
+import { ownClickHouseEnv } from '../support/own-clickhouse.js';
 import { BROWSER_UA, eventually, ownKafkaEnv, postJson, startTestSystem, tokenFor } from '../support/test-system.js';
 
 type System = Awaited<ReturnType<typeof startTestSystem>>;
@@ -160,31 +160,29 @@ function runStandalone(env: Record<string, string>): { output: () => string; exi
   return { output: () => output, exited: new Promise((resolve) => child.once('exit', (code) => resolve(code))), stop: () => child.kill('SIGTERM') };
 }
 
-/** The stored secrets and salts of an embedded ClickHouse folder no process holds any more, read by a process of its own. */
-function readSecrets(chdbPath: string, db: string): { secrets: { name: string; value: string }[]; salts: { day: string; salt: string }[] } {
-  const script = `
-    import { createClient } from '@clickhouse/client';
-    import { createChdbConnection } from 'chdb/connection';
-    const client = createClient({ connection: createChdbConnection({ path: process.env.READ_CHDB_PATH }) });
-    const rows = async (query) => (await client.query({ query, format: 'JSONEachRow' })).json();
-    const secrets = await rows('SELECT name, value FROM ${db}.secrets');
-    const salts = await rows('SELECT toString(day) AS day, salt FROM ${db}.daily_salts');
+/** The secrets and salts the system stored, read straight from the ClickHouse database `env` names. */
+async function readSecrets(env: Record<string, string>): Promise<{ secrets: { name: string; value: string }[]; salts: { day: string; salt: string }[] }> {
+  const { clickhouse } = loadConfig(env);
+  const client = createClickHouseClient(clickhouse);
+  try {
+    const rows = async <T>(query: string): Promise<T[]> => (await client.query({ query, format: 'JSONEachRow' })).json<T>();
+    return {
+      secrets: await rows(`SELECT name, value FROM ${clickhouse.database}.secrets`),
+      salts: await rows(`SELECT toString(day) AS day, salt FROM ${clickhouse.database}.daily_salts`),
+    };
+  } finally {
     await client.close();
-    process.stdout.write(JSON.stringify({ secrets, salts }));`;
-  const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: root, env: { PATH: process.env['PATH'] ?? '', READ_CHDB_PATH: chdbPath }, encoding: 'utf8' });
-  if (run.status !== 0) throw new Error(`reading ${chdbPath} failed: ${run.stderr}`);
-  return JSON.parse(run.stdout) as ReturnType<typeof readSecrets>;
+  }
 }
 
 describe('what the running system writes out, at debug level', () => {
   const id = randomUUID().slice(0, 8);
-  const chdbPath = mkdtempSync(join(tmpdir(), 'clickstream-logs-'));
   const adminToken = `admin_${randomBytes(24).toString('base64url')}`;
   const env: Record<string, string> = {
     LOG_LEVEL: 'debug',
     ADMIN_TOKEN: adminToken,
     ...ownKafkaEnv(`logs-${id}`, inject('kafkaBrokers')),
-    CHDB_PATH: chdbPath,
+    ...ownClickHouseEnv(`logs_${id}`),
     INGEST_PORT: '0',
     GATEWAY_PORT: '0',
     AGGREGATOR_PORT: '0',
@@ -201,7 +199,6 @@ describe('what the running system writes out, at debug level', () => {
 
   afterAll(() => {
     app?.stop();
-    rmSync(chdbPath, { recursive: true, force: true });
   });
 
   beforeAll(async () => {
@@ -258,7 +255,7 @@ describe('what the running system writes out, at debug level', () => {
     run.stop();
     exitCode = await run.exited;
     output = run.output();
-    const stored = readSecrets(chdbPath, 'clickstream');
+    const stored = await readSecrets(env);
     for (const s of stored.secrets) secrets.set(`the stored secret "${s.name}"`, s.value);
     for (const s of stored.salts) secrets.set(`the visitor-id salt of ${s.day}`, s.salt);
   });

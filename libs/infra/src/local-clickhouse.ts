@@ -4,6 +4,7 @@ import { mkdir, readFile, rename } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { inheritedEnvironment } from '@clickstream/config';
 import type { Logger } from '@clickstream/logger';
 import { ensureKafkaJars, jnaJar } from './kafka-jars.js';
 import { claimPort } from './ports.js';
@@ -71,7 +72,9 @@ export async function startLocalClickHouse(options: LocalClickHouseOptions): Pro
   const launcher = join(options.projectRoot, 'infra', 'clickhouse', 'ClickHouseServer.java');
   const args = ['-cp', jnaJar(libs), launcher, lib, `--path=${dataDir}`, `--http_port=${port}`, '--listen_host=127.0.0.1', '--query', 'SYSTEM START LISTEN HTTP', '--interactive'];
   // its own process group: Ctrl-C reaches the app, which stops the server after the apps
-  const server = spawn('java', args, { detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
+  // the interactive engine wants a history file: $HOME may be unset (a service, a test's process)
+  const env = { ...inheritedEnvironment(), CLICKHOUSE_HISTORY_FILE: join(dataDir, '.clickhouse-history') };
+  const server = spawn('java', args, { detached: true, stdio: ['pipe', 'pipe', 'pipe'], env });
   server.stdout.pipe(out);
   server.stderr.pipe(out);
   server.stdin.on('error', () => undefined);

@@ -5,7 +5,6 @@ import { basename, dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { projectRoot } from '@clickstream/infra';
 import { createLogger } from '@clickstream/logger';
-import type { RunningSystem } from '../../../apps/standalone/src/system.js';
 import { renderCharts } from './render/charts.js';
 import { embedReport, extractReport } from './render/embedded-report.js';
 import { CHART_FILES, duration, renderMarkdown } from './render/markdown.js';
@@ -19,7 +18,7 @@ import { runIngest } from './sections/ingest.js';
 import { runMalformed } from './sections/malformed.js';
 import { runProducer } from './sections/producer.js';
 import { runTracker } from './sections/tracker.js';
-import { benchContext, startBenchSystem, type BenchContext } from './support/bench-context.js';
+import { benchContext, startBenchSystem, type BenchContext, type BenchSystem } from './support/bench-context.js';
 import type { Goal } from './support/goals.js';
 
 export type { BenchReport } from './report.js';
@@ -100,12 +99,12 @@ async function main(): Promise<number> {
 
   const dir = mkdtempSync(join(tmpdir(), 'clickstream-bench-'));
   const logger = createLogger('warn', 'bench');
-  let system: RunningSystem | undefined;
+  let bench: BenchSystem | undefined;
   let ctx: BenchContext | undefined;
   try {
-    system = await startBenchSystem(dir, logger);
-    ctx = benchContext({ quick, profile: values['no-profile'] !== true, system, logger, outDir: dirname(out) });
-    ctx.log(`system up (${system.infra}); sections: ${selected.join(', ')}`);
+    bench = await startBenchSystem(dir, logger);
+    ctx = benchContext({ quick, profile: values['no-profile'] !== true, system: bench.system, clickhousePid: bench.clickhousePid, logger, outDir: dirname(out) });
+    ctx.log(`system up (${bench.describe}); sections: ${selected.join(', ')}`);
     for (const name of selected) {
       try {
         await runSection(name, ctx, report.sections, command);
@@ -117,7 +116,7 @@ async function main(): Promise<number> {
     }
   } finally {
     await ctx?.lag.close().catch(() => undefined);
-    await system?.stop();
+    await bench?.stop();
     rmSync(dir, { recursive: true, force: true });
   }
   report.durationMs = Math.round(performance.now() - started);

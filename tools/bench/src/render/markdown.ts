@@ -56,7 +56,7 @@ function runLine(run: SectionRun): string {
 }
 
 function cpuLine(cpu: CpuShares): string {
-  return `Node main thread ${cpu.nodeMain}%, Node helper threads ${cpu.nodeHelpers}%, ClickHouse (chDB) threads ${cpu.clickhouse}%, Kafka JVM ${pct(cpu.kafka)}, other processes ${otherCpu(cpu)}%; whole machine ${cpu.machine}% of ${cpu.cores * 100}%`;
+  return `Node main thread ${cpu.nodeMain}%, Node helper threads ${cpu.nodeHelpers}%, ClickHouse server ${pct(cpu.clickhouse)}, Kafka JVM ${pct(cpu.kafka)}, other processes ${otherCpu(cpu)}%; whole machine ${cpu.machine}% of ${cpu.cores * 100}%`;
 }
 
 function profileLines(p: ProfileSummary | undefined, what: string): string[] {
@@ -195,14 +195,14 @@ function aggregator(s: ReportSections): string[] {
           "four full inserts' worth of unstored rows.",
           ...storageBound(r),
           '',
-          'Where the storage time goes (measured once on chDB with a one-off script, realistic rows, all nine views, before',
-          'migration 7 replaced the two per-session views with the two session-figure views):',
+          'Where the storage time goes (measured once with a one-off script on the in-process engine of earlier versions,',
+          'chDB, the ClickHouse engine the local server now runs; realistic rows, all nine views, before migration 7',
+          'replaced the two per-session views with the two session-figure views):',
           'about 80 ms per insert whatever its size (a part in each of the ten tables, and their merges), plus about',
           '18 µs per row, of which reading the text format is roughly half: 20,000 rows went through the table and',
           'every view in 90-160 ms as an `INSERT ... SELECT` inside the engine, against about 240 ms from',
-          'JSONCompactEachRow. The rows are encoded as each batch is handled and go to the engine as bytes (its raw',
-          'insert, not the text of a statement: 240 against 370 ms for those 20,000 rows); chDB takes no binary row',
-          'format through that path.',
+          'JSONCompactEachRow. The rows are encoded as each batch is handled and go to the server as the body of one',
+          'HTTP insert, in that format.',
           '',
           'Larger inserts do not lift the drain (2026-11-25, after migration 9, same command with the bench\'s',
           'AGGREGATOR_FLUSH_ROWS raised from 10,000 to 50,000): 8 inserts of 37,500 rows drained at 29,476 events/s, against',
@@ -233,7 +233,7 @@ function storageBound(r: NonNullable<ReportSections['aggregator']>): string[] {
 }
 
 function phaseCpu(p: PhaseResult): string {
-  return `main ${p.cpu.nodeMain}%, CH ${p.cpu.clickhouse}%, helpers ${p.cpu.nodeHelpers}%, Kafka ${pct(p.cpu.kafka)}, load gen ${p.loadClientCpu}%, other processes ${p.otherCpu === undefined ? 'n/a' : `${p.otherCpu}%`}, machine ${p.cpu.machine}%`;
+  return `main ${p.cpu.nodeMain}%, CH ${pct(p.cpu.clickhouse)}, helpers ${p.cpu.nodeHelpers}%, Kafka ${pct(p.cpu.kafka)}, load gen ${p.loadClientCpu}%, other processes ${p.otherCpu === undefined ? 'n/a' : `${p.otherCpu}%`}, machine ${p.cpu.machine}%`;
 }
 
 function freshness(s: ReportSections): string[] {
@@ -292,9 +292,9 @@ function clickhouse(s: ReportSections): string[] {
     runLine(r.run),
     '',
     `Inserts at a steady load of ${n(st.rate)} single events/s for ${st.durationSeconds} s: the aggregator's insert statements (its`,
-    "/metrics) and the parts each table received (new block numbers in `system.parts`; chDB keeps no",
-    '`part_log` or `query_log`). One insert into `events_raw` writes one part to every table its',
-    'materialized views fill, per day partition it touches.',
+    "/metrics) and the parts each table received (new block numbers in `system.parts`; the project's own",
+    'ClickHouse server keeps no `part_log` or `query_log`). One insert into `events_raw` writes one part',
+    'to every table its materialized views fill, per day partition it touches.',
     '',
     `| Insert statements/s | ${EVENT_TABLES.map((t) => `${t} parts/s`).join(' | ')} | Goal (≤ 2 per table) |`,
     `| --- | ${EVENT_TABLES.map(() => '---').join(' | ')} | --- |`,
@@ -342,20 +342,20 @@ function gateway(s: ReportSections): string[] {
     '',
     runLine(r.run),
     '',
-    'All apps share one process here, so the gateway\'s share is a difference: the CPU of Node\'s threads',
-    '(main and helpers, /proc) with the clients connected minus without them, under the same background load',
+    'The bench runs all apps in one Node process, so the gateway\'s share is a difference: the CPU of that process',
+    '(main and helper threads, /proc) with the clients connected minus without them, under the same background load',
     `(${n(r.rate)} single events/s to the watched site). The clients (socket.io-client, websocket, in a process of`,
     'their own) watch a second gateway instance in the same process (the real `startGateway` on the same',
     `Kafka and ClickHouse) set to LIVE_EMIT_INTERVAL_MS=${r.emitIntervalMs}, i.e. one update per second per client. Windows of`,
-    `${r.windowSeconds} s: without clients, with them, without again (the two "without" are averaged). The embedded`,
-    "ClickHouse engine's threads share the process but are left out: the gateway reads ClickHouse only when a site's",
-    "first client joins (before the windows), while the engine's merges of the background load's inserts come and go on",
-    'their own (whole-process difference given below).',
+    `${r.windowSeconds} s: without clients, with them, without again (the two "without" are averaged). The ClickHouse`,
+    "server, a process of its own, is left out: the gateway reads ClickHouse only when a site's first client joins",
+    "(before the windows), while the server's merges of the background load's inserts come and go on their own (its",
+    'CPU is in the table).',
     '',
-    '| Window | Node process | Main thread | Node helpers | ClickHouse threads | Kafka JVM | Machine |',
+    '| Window | Node process | Main thread | Node helpers | ClickHouse | Kafka JVM | Machine |',
     '| --- | --- | --- | --- | --- | --- | --- |',
     ...[['without clients', r.without[0]!] as const, [`with ${n(r.clients)} clients`, r.with] as const, ['without clients, after', r.without[1]!] as const].map(
-      ([label, c]) => `| ${label} | ${c.node}% | ${c.nodeMain}% | ${c.nodeHelpers}% | ${c.clickhouse}% | ${pct(c.kafka)} | ${c.machine}% |`,
+      ([label, c]) => `| ${label} | ${c.node}% | ${c.nodeMain}% | ${c.nodeHelpers}% | ${pct(c.clickhouse)} | ${pct(c.kafka)} | ${c.machine}% |`,
     ),
     '',
     `${n(r.connect.connected)} of ${n(r.clients)} clients connected (in ${duration(r.connect.connectMs)}); each received ${r.clientStats.updatesPerClientPerSecond} updates/s`,
@@ -406,8 +406,8 @@ function capacity(s: ReportSections): string[] {
     'the first 2 s are left out of that criterion, not of the table: a fresh client opens hundreds of connections',
     'at once, and its first second alone measured up to 3.3 s at p99 at 2,400 events/s). Then a',
     `${r.confirmSeconds} s confirmation at the best probe (then 20% and 40% lower until one holds, time permitting). CPU in % of one core, from /proc: the Node process split`,
-    'into its main thread (all JavaScript), V8/libuv helper threads and the embedded ClickHouse threads;',
-    'the Kafka broker JVM; the load generator. A freshness probe runs alongside (as in section 4).',
+    'into its main thread (all JavaScript) and V8/libuv helper threads; the ClickHouse server (a JVM running the',
+    "engine through JNA); the Kafka broker JVM; the load generator. A freshness probe runs alongside (as in section 4).",
     '',
     ...r.modes.flatMap((m) => [
       `### ${batchName(m.batch).replace(/^./, (c) => c.toUpperCase())}: ${m.sustained === null ? '**no level confirmed**' : `**${n(m.sustained)} events/s sustained** for ${r.confirmSeconds} s`}`,
@@ -442,9 +442,9 @@ function capacityBound(m: CapacityMode, g: Goal | undefined): string[] {
     `the whole machine ${perEvent(c.machine)}. At that cost the main thread's one core carries at most ${n(carries(c.nodeMain, 100))} events/s and the machine's`,
     `${ceiling}% at most ${n(carries(c.machine, ceiling))} (${n(carries(withoutLoad, ceiling))} with the load generator elsewhere), against the goal's ${n(g.goal)}: the goal needs`,
     `the CPU per event cut ${((g.goal * c.nodeMain) / (held.rate * 100)).toFixed(1)} times on the main thread and ${((g.goal * withoutLoad) / (held.rate * ceiling)).toFixed(1)} times on the machine without the load generator.`,
-    "The main thread's bound is the embedded mode's (one chDB folder belongs to one process, so ingest, aggregator and",
-    "gateway share one event loop); with a ClickHouse server (docker-compose.yml) each app runs as a process of its own,",
-    "but the machine's bound stays. Sections 1 and 3 profile where the CPU goes (ingest and the aggregator) and the bound of each.",
+    "The main thread's bound is the bench's: it runs ingest, aggregator and gateway in one process, so they share one",
+    "event loop; `npm start` runs each app as a process of its own (ingest as INGEST_PROCESSES workers), which lifts that",
+    "bound, but the machine's stays. Sections 1 and 3 profile where the CPU goes (ingest and the aggregator) and the bound of each.",
     '',
   ];
 }
@@ -490,10 +490,12 @@ export function renderMarkdown(r: BenchReport, sectionDurations: boolean): strin
     '  This virtual machine\'s speed varies by the hour (that baseline has measured from about 5,300 to 11,600 requests/s on',
     '  the same day), which moves absolute figures (freshness, history latency, capacity) more than the ratios;',
     '  sections measured at different times may have run at different speeds.',
-    '- Setup: the whole system in one process as `npm start` runs it (a local Kafka 3.9 broker as a separate',
-    '  JVM, embedded ClickHouse (chDB), ingest, aggregator, gateway); load generators, socket clients and',
-    '  probes in processes of their own on the same machine. Figures taken while other work ran on the',
-    '  machine are noisier; each section reports the whole machine\'s CPU next to its own.',
+    '- Setup: ingest, aggregator and gateway in one Node process (as the tests run them; `npm start` runs each',
+    '  as a process of its own), a local Kafka 3.9 broker and a local ClickHouse server (the engine of the chdb',
+    '  package, run by a JVM through JNA; with CLICKHOUSE_URL set, that server instead, its CPU not measured),',
+    '  each a process of its own; load generators, socket clients and probes in processes of their own on the',
+    '  same machine. Figures taken while other work ran on the machine are noisier; each section reports the',
+    '  whole machine\'s CPU next to its own.',
     `- Rerun a part: \`npm run bench -- --only producer,aggregator\` measures those sections and replaces them here,`,
     `  keeping the others (sections: ${SECTIONS.join(', ')}); \`--no-profile\` skips the profiled repeats;`,
     '  the JSON report goes to test-results/bench.json (or `--out`), raw CPU profiles next to it.',

@@ -104,7 +104,7 @@ async function rawDrain(ctx: BenchContext, topic: string, count: number, partiti
   const done = new Promise<number>((resolve) => (finish = resolve));
   await consumer.connect();
   await consumer.subscribe({ topics: [topic], fromBeginning: true });
-  const cpu0 = cpuSnapshot(ctx.kafkaPid);
+  const cpu0 = cpuSnapshot(ctx.pids);
   await consumer.run({
     partitionsConsumedConcurrently: partitions,
     eachBatch: async ({ batch }) => {
@@ -116,7 +116,7 @@ async function rawDrain(ctx: BenchContext, topic: string, count: number, partiti
     },
   });
   const endedAt = await done;
-  const cpu1 = cpuSnapshot(ctx.kafkaPid);
+  const cpu1 = cpuSnapshot(ctx.pids);
   await consumer.stop();
   await consumer.disconnect();
   const ms = endedAt - (joinedAt ?? endedAt);
@@ -140,7 +140,7 @@ async function aggregatorDrain(ctx: BenchContext, topic: string, count: number, 
   try {
     await aggregator.ready();
     const started = performance.now();
-    const cpu0 = cpuSnapshot(ctx.kafkaPid);
+    const cpu0 = cpuSnapshot(ctx.pids);
     let lag = Number.POSITIVE_INFINITY;
     while (lag > 0 && performance.now() - started < maxMs) {
       await sleep(100);
@@ -148,7 +148,7 @@ async function aggregatorDrain(ctx: BenchContext, topic: string, count: number, 
       lag = Number(partitions.reduce((sum, p) => sum + p.lag, 0n));
     }
     const ms = performance.now() - started;
-    const cpu1 = cpuSnapshot(ctx.kafkaPid);
+    const cpu1 = cpuSnapshot(ctx.pids);
     const [row] = await queryRows<{ n: number | string }>(ctx, `SELECT count() AS n FROM ${database}.events_raw`);
     const [parts] = await queryRows<{ b: number | string }>(ctx, `SELECT max(max_block_number) AS b FROM system.parts WHERE database = {db:String} AND table = 'events_raw'`, { db: database });
     const stored = Number(row?.n ?? 0);

@@ -96,10 +96,11 @@ export function bottleneckOf(sustained: CapacityStep | undefined, over: Capacity
       { name: 'the Node main thread (the JavaScript of ingest, aggregator and gateway shares its one event loop)', use: c.nodeMain / 100, text: `${c.nodeMain}% of its one core` },
       { name: `the machine's ${c.cores} cores`, use: c.machine / ceiling, text: `${c.machine}% of ${ceiling}%` },
       { name: 'the Kafka broker', use: (c.kafka ?? 0) / ceiling, text: `${pct(c.kafka)} of ${ceiling}%` },
+      { name: 'the ClickHouse server', use: (c.clickhouse ?? 0) / ceiling, text: `${pct(c.clickhouse)} of ${ceiling}%` },
     ].sort((a, b) => b.use - a.use);
     parts.push(
       `at ${sustained.rate} events/s, the highest level sustained, the nearest to its ceiling is ${first!.name}: ${first!.text} (next: ${second!.name}, ${second!.text}); ` +
-        `ClickHouse threads ${c.clickhouse}%, Node helpers ${c.nodeHelpers}%, Kafka JVM ${pct(c.kafka)}, load generator ${sustained.loadClientCpu}%, other processes ${sustained.otherCpu}%`,
+        `ClickHouse server ${pct(c.clickhouse)}, Node helpers ${c.nodeHelpers}%, Kafka JVM ${pct(c.kafka)}, load generator ${sustained.loadClientCpu}%, other processes ${sustained.otherCpu}%`,
     );
   }
   if (over) {

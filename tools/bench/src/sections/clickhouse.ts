@@ -6,11 +6,12 @@ import { percentiles, sleep, type Percentiles } from '../support/stats.js';
 /**
  * (5) ClickHouse. Inserts per second per table at a steady load: the aggregator's insert
  * statements (its /metrics) and the parts each table received (block numbers in system.parts,
- * materialized-view targets included; chDB keeps no part_log or query_log). Then history-API
- * latency with many raw events stored: rows are generated in ClickHouse (INSERT ... SELECT
- * FROM numbers(), spread over the last 30 days, realistic dimensions) into events_raw, whose
- * materialized views fill the rollups as live inserts do; the history endpoints are then read
- * one request at a time, idle otherwise, with the site's dashboard token.
+ * materialized-view targets included; the project's own server keeps no part_log or
+ * query_log). Then history-API latency with many raw events stored: rows are generated in
+ * ClickHouse (INSERT ... SELECT FROM numbers(), spread over the last 30 days, realistic
+ * dimensions) into events_raw, whose materialized views fill the rollups as live inserts do;
+ * the history endpoints are then read one request at a time, idle otherwise, with the site's
+ * dashboard token.
  */
 export const EVENT_TABLES = ['events_raw', 'pageviews_1s', 'pageviews_1h', 'partition_progress', 'rollup_1m', 'rollup_1h', 'breakdown_1m', 'breakdown_1d', 'sessions_1m', 'sessions_1d'] as const;
 

@@ -9,8 +9,8 @@ import { extraRuntime } from '../support/second-app.js';
 import { round1, sleep } from '../support/stats.js';
 
 /**
- * (6) The gateway's CPU serving many socket.io clients. All apps share one process here, so
- * the gateway's share is a difference: the process's CPU with the clients connected minus its
+ * (6) The gateway's CPU serving many socket.io clients. The bench runs all apps in one process,
+ * so the gateway's share is a difference: the process's CPU with the clients connected minus its
  * CPU without them, under the same background load. The clients watch a second gateway
  * instance in the same process (the real startGateway, on the same Kafka and ClickHouse) set to
  * LIVE_EMIT_INTERVAL_MS=1000, i.e. one update per second per client; the system's own gateway
@@ -27,13 +27,13 @@ export interface GatewayResult {
   with: CpuShares;
   clientStats: SocketStats;
   /**
-   * % of one core: Node's own threads (main and helpers) with clients minus without. The embedded
-   * ClickHouse engine's threads in the same process are left out: the gateway reads ClickHouse only
-   * when a site's first client joins (before the window), while the engine's merges of the
-   * background load's inserts come and go on their own.
+   * % of one core: the Node process (main and helper threads) with clients minus without. The
+   * ClickHouse server, a process of its own, is left out: the gateway reads ClickHouse only when a
+   * site's first client joins (before the window), while the server's merges of the background
+   * load's inserts come and go on their own.
    */
   gatewayShare: number;
-  /** The same difference over the whole process, the engine's threads included. */
+  /** Reports of earlier versions only, whose ClickHouse engine ran in the Node process: the same difference with its threads. */
   processShare?: number;
   /** Half the difference between the two windows without clients, on Node's threads: how far the baseline itself moved. */
   noise?: number;
@@ -62,9 +62,9 @@ export async function runGateway(ctx: BenchContext): Promise<GatewayResult> {
     // first window saw the Kafka broker at 35-40%, the later ones at 15%; with 15 s, 30%)
     await sleep(ctx.quick ? 1000 : 15_000);
     const window = async (): Promise<CpuShares> => {
-      const from = cpuSnapshot(ctx.kafkaPid);
+      const from = cpuSnapshot(ctx.pids);
       await sleep(windowMs);
-      return cpuShares(from, cpuSnapshot(ctx.kafkaPid));
+      return cpuShares(from, cpuSnapshot(ctx.pids));
     };
     const before = await window();
     const started = await ClientProcess.start<SocketJob, SocketReady, SocketStats>('socket-clients', {
@@ -85,12 +85,10 @@ export async function runGateway(ctx: BenchContext): Promise<GatewayResult> {
     await sleep(ctx.quick ? 500 : 3000);
     const after = await window();
     const mean = (pick: (c: CpuShares) => number) => (pick(before) + pick(after)) / 2;
-    const own = (c: CpuShares) => c.node - c.clickhouse;
-    const gatewayShare = round1(own(withClients) - mean(own));
-    const processShare = round1(withClients.node - mean((c) => c.node));
-    const noise = round1(Math.abs(own(before) - own(after)) / 2);
+    const gatewayShare = round1(withClients.node - mean((c) => c.node));
+    const noise = round1(Math.abs(before.node - after.node) / 2);
     const mainThreadShare = round1(withClients.nodeMain - mean((c) => c.nodeMain));
-    ctx.log(`gateway: ${clients} clients cost ${gatewayShare}% of a core (Node threads), ${mainThreadShare}% (main thread), ${processShare}% (whole process); ${clientStats.updatesPerClientPerSecond} updates/client/s`);
+    ctx.log(`gateway: ${clients} clients cost ${gatewayShare}% of a core (Node process), ${mainThreadShare}% (main thread); ${clientStats.updatesPerClientPerSecond} updates/client/s`);
     return {
       clients,
       emitIntervalMs,
@@ -101,7 +99,6 @@ export async function runGateway(ctx: BenchContext): Promise<GatewayResult> {
       with: withClients,
       clientStats,
       gatewayShare,
-      processShare,
       noise,
       mainThreadShare,
       socketClientsCpu: round1((clientStats.cpuMs / Math.max(1, clientStats.wallMs)) * 100),

@@ -46,9 +46,9 @@ export async function runIngest(ctx: BenchContext): Promise<IngestResult> {
       const job = { connections, durationMs, batch, seed: batch };
       // each measurement starts with the aggregator caught up: the events of the previous one are stored first
       await settled(ctx);
-      const { result: bareResult, cpu: bareCpu } = await withCpu(ctx.kafkaPid, () => runBlast({ ...job, url: bare.url }));
+      const { result: bareResult, cpu: bareCpu } = await withCpu(ctx.pids, () => runBlast({ ...job, url: bare.url }));
       await settled(ctx);
-      const { result: ours, cpu } = await withCpu(ctx.kafkaPid, () => runBlast({ ...job, url: ctx.collectUrl }));
+      const { result: ours, cpu } = await withCpu(ctx.pids, () => runBlast({ ...job, url: ctx.collectUrl }));
       rows.push({
         batch,
         connections,

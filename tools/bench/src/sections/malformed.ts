@@ -50,9 +50,9 @@ export async function runMalformed(ctx: BenchContext): Promise<MalformedResult> 
     for (let round = 0; round < rounds; round++) {
       // each measurement starts with the aggregator caught up with the previous one's events
       await settled(ctx);
-      const c = await withCpu(ctx.kafkaPid, () => runBlast({ ...job, seed: job.seed + 100 * round }));
+      const c = await withCpu(ctx.pids, () => runBlast({ ...job, seed: job.seed + 100 * round }));
       await settled(ctx);
-      const d = await withCpu(ctx.kafkaPid, () => runBlast({ ...job, seed: job.seed + 100 * round, malformedShare }));
+      const d = await withCpu(ctx.pids, () => runBlast({ ...job, seed: job.seed + 100 * round, malformedShare }));
       clean.push(c.result);
       dirty.push(d.result);
       noise = Math.max(noise, otherCpu(c.cpu), otherCpu(d.cpu));

@@ -161,8 +161,8 @@ export async function runProducer(ctx: BenchContext): Promise<ProducerResult> {
     let noise = 0;
     for (let round = 0; round < rounds; round++) {
       await settled(ctx);
-      const a = await withCpu(ctx.kafkaPid, () => driveEventProducer(ctx, pool, eventsPerCall, durationMs / rounds));
-      const b = await withCpu(ctx.kafkaPid, () => rawLoop(ctx, pool, a.result.sizes, durationMs / rounds));
+      const a = await withCpu(ctx.pids, () => driveEventProducer(ctx, pool, eventsPerCall, durationMs / rounds));
+      const b = await withCpu(ctx.pids, () => rawLoop(ctx, pool, a.result.sizes, durationMs / rounds));
       ours.push(a.result);
       raw.push(b.result);
       noise = Math.max(noise, otherCpu(a.cpu), otherCpu(b.cpu));

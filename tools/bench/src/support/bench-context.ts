@@ -1,10 +1,12 @@
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Kafka } from 'kafkajs';
-import { loadConfig } from '@clickstream/config';
+import { createClickHouseClient } from '@clickstream/clickhouse';
+import { clickhouseUrlOf, loadConfig } from '@clickstream/config';
+import { projectRoot, startLocalClickHouse } from '@clickstream/infra';
 import { ConsumerLag, createKafka } from '@clickstream/kafka';
 import type { Logger } from '@clickstream/logger';
 import { startSystem, type RunningSystem } from '../../../../apps/standalone/src/system.js';
-import { findKafkaBrokerPid } from './proc-cpu.js';
+import { findKafkaBrokerPid, type InfraPids } from './proc-cpu.js';
 
 /** What every section gets: the running system, a Kafka client of the bench's own, and helpers. */
 export interface BenchContext {
@@ -15,8 +17,8 @@ export interface BenchContext {
   collectUrl: string;
   kafka: Kafka;
   lag: ConsumerLag;
-  /** The broker JVM when this run started it. */
-  kafkaPid: number | undefined;
+  /** The broker JVM and the ClickHouse server, when this run started them. */
+  pids: InfraPids;
   logger: Logger;
   /** Where raw profiles and other by-products go (not the report). */
   outDir: string;
@@ -27,14 +29,31 @@ export interface BenchContext {
   nextSeed(): number;
 }
 
-/** The whole system in this process, as `npm start` runs it, on free ports and throw-away folders. */
-export async function startBenchSystem(dir: string, logger: Logger): Promise<RunningSystem> {
-  const config = loadConfig({
+export interface BenchSystem {
+  system: RunningSystem;
+  /** What runs where, for the log. */
+  describe: string;
+  /** The ClickHouse server process, when the bench started it. */
+  clickhousePid: number | undefined;
+  /** Stops the apps and the broker, then the ClickHouse server (or drops the bench's database on an external one). */
+  stop(): Promise<void>;
+}
+
+/**
+ * The three apps in this process (startSystem, as the tests run them; `npm start` runs each as a
+ * process of its own), a Kafka broker of the bench's own, and a ClickHouse server of its own
+ * unless CLICKHOUSE_URL names one, on free ports and throw-away folders.
+ */
+export async function startBenchSystem(dir: string, logger: Logger): Promise<BenchSystem> {
+  const external = loadConfig().clickhouse;
+  const root = projectRoot();
+  const env: Record<string, string> = {
     LOG_LEVEL: 'warn',
     KAFKA_LOCAL_PORT: '0',
     KAFKA_LOCAL_CONTROLLER_PORT: '0',
     KAFKA_LOCAL_DATA_DIR: join(dir, 'kafka'),
-    CHDB_PATH: join(dir, 'chdb'),
+    // a database of the bench's own, so a run against an external server leaves its data alone
+    CLICKHOUSE_DATABASE: `bench_${Date.now().toString(36)}`,
     INGEST_PORT: '0',
     GATEWAY_PORT: '0',
     AGGREGATOR_PORT: '0',
@@ -42,21 +61,48 @@ export async function startBenchSystem(dir: string, logger: Logger): Promise<Run
     TRUST_PROXY: '1',
     RATE_LIMIT_BURST: '1000000',
     RATE_LIMIT_PER_SECOND: '1000000',
-  });
-  return startSystem(config, logger);
+  };
+  const config = loadConfig(env);
+  // started here rather than by startSystem: its pid is measured, and no old data folder (CHDB_PATH) is adopted
+  const clickhouse =
+    external.url === undefined
+      ? await startLocalClickHouse({ projectRoot: root, port: 0, dataDir: join(dir, 'clickhouse'), cacheDir: resolve(root, config.kafka.local.cacheDir), logger })
+      : undefined;
+  const server = clickhouse ? { CLICKHOUSE_URL: clickhouse.url } : { CLICKHOUSE_URL: clickhouseUrlOf(external), CLICKHOUSE_USER: external.user, CLICKHOUSE_PASSWORD: external.password };
+  let system: RunningSystem;
+  try {
+    system = await startSystem(loadConfig({ ...env, ...server }), logger);
+  } catch (err) {
+    await clickhouse?.stop();
+    throw err;
+  }
+  return {
+    system,
+    describe: clickhouse ? "a Kafka broker and a ClickHouse server of the bench's own" : "a Kafka broker of the bench's own, a database of its own on the ClickHouse server of CLICKHOUSE_URL",
+    clickhousePid: clickhouse?.pid,
+    stop: async () => {
+      await system.stop();
+      if (clickhouse) return clickhouse.stop();
+      const client = createClickHouseClient(system.config.clickhouse);
+      await client.command({ query: `DROP DATABASE IF EXISTS ${system.config.clickhouse.database} SYNC` }).catch(() => undefined);
+      await client.close();
+    },
+  };
 }
 
-export function benchContext(options: { quick: boolean; profile: boolean; system: RunningSystem; logger: Logger; outDir: string }): BenchContext {
-  const { system, logger } = options;
+export function benchContext(options: { quick: boolean; profile: boolean; system: RunningSystem; clickhousePid: number | undefined; logger: Logger; outDir: string }): BenchContext {
+  const { system, logger, clickhousePid, ...rest } = options;
   const kafka = createKafka({ brokers: system.config.kafka.brokers ?? [], clientId: 'clickstream-bench', logger });
   let sites = 0;
   let seed = 1000;
   return {
-    ...options,
+    ...rest,
+    system,
+    logger,
     collectUrl: `${system.ingestUrl}${system.config.ingest.collectPath}`,
     kafka,
     lag: new ConsumerLag(kafka),
-    kafkaPid: findKafkaBrokerPid(),
+    pids: { kafka: findKafkaBrokerPid(), clickhouse: clickhousePid },
     log: (message) => process.stderr.write(`bench: ${message}\n`),
     createSite: async (prefix) => {
       const id = `${prefix}-${++sites}-${Math.random().toString(36).slice(2, 6)}`;
@@ -106,7 +152,8 @@ export async function storedEvents(ctx: BenchContext, site: string): Promise<num
 /**
  * The newest block number of every table of the database: each insert creates one part per
  * table (per partition it touches) with a new block number, materialized-view targets
- * included, so the difference over a window counts the parts written. chDB has no part_log.
+ * included, so the difference over a window counts the parts written. The project's own server
+ * (clickhouse-local with its HTTP listener) keeps no part_log.
  */
 export async function blockNumbers(ctx: BenchContext, database = ctx.system.config.clickhouse.database): Promise<Record<string, number>> {
   const rows = await queryRows<{ table: string; b: number | string }>(ctx, `SELECT table, max(max_block_number) AS b FROM system.parts WHERE database = {db:String} GROUP BY table`, { db: database });

@@ -1,7 +1,7 @@
 import type { LoadJob, LoadSummary, ProbeJob, ProbeResult } from '../clients/messages.js';
 import { aggregatorLag, blockNumbers, metricValue, storedEvents, type BenchContext } from './bench-context.js';
 import { ClientProcess } from './client-process.js';
-import { cpuShares, cpuSnapshot, type CpuShares } from './proc-cpu.js';
+import { cpuShares, cpuSnapshot, otherCpu, type CpuShares } from './proc-cpu.js';
 import { percentile, round1, sleep, slope } from './stats.js';
 
 /**
@@ -47,7 +47,7 @@ export interface PhaseResult {
   load: LoadSummary;
   /** Load generator CPU, % of one core over its run. */
   loadClientCpu: number;
-  /** The machine's CPU not used by the system, the broker or the bench's clients: other work on the machine. */
+  /** The machine's CPU used by none of the system's processes (Node, ClickHouse server, broker) nor the bench's clients: other work on the machine. */
   otherCpu: number;
   freshness: Freshness | undefined;
   cpu: CpuShares;
@@ -110,7 +110,7 @@ export async function runPhase(ctx: BenchContext, options: PhaseOptions): Promis
     const samples: { t: number; lag: number }[] = [];
     const blocks0 = await blockNumbers(ctx);
     const inserts0 = await metricValue(ctx.system.aggregatorUrl, 'clickstream_aggregator_insert_rows_count');
-    const cpu0 = cpuSnapshot(ctx.kafkaPid);
+    const cpu0 = cpuSnapshot(ctx.pids);
     const started = performance.now();
     let sampling = true;
     const sampler = (async () => {
@@ -124,7 +124,7 @@ export async function runPhase(ctx: BenchContext, options: PhaseOptions): Promis
     probe?.client.begin();
     const during = options.during?.();
     const summary = await load.client.result();
-    const cpu1 = cpuSnapshot(ctx.kafkaPid);
+    const cpu1 = cpuSnapshot(ctx.pids);
     const seconds = (performance.now() - started) / 1000;
     const inserts1 = await metricValue(ctx.system.aggregatorUrl, 'clickstream_aggregator_insert_rows_count');
     const blocks1 = await blockNumbers(ctx);
@@ -159,7 +159,7 @@ export async function runPhase(ctx: BenchContext, options: PhaseOptions): Promis
       durationSeconds: options.durationSeconds,
       load: summary,
       loadClientCpu,
-      otherCpu: round1(Math.max(0, cpu.machine - cpu.node - (cpu.kafka ?? 0) - loadClientCpu - probeClientCpu)),
+      otherCpu: otherCpu(cpu, loadClientCpu + probeClientCpu),
       freshness: probeResult ? freshnessOf(probeResult) : undefined,
       cpu,
       lag: {

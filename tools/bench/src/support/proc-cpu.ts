@@ -4,12 +4,10 @@ import { cpus } from 'node:os';
 
 /**
  * CPU time of the parts of a run, from /proc (Linux), in percent of one core over a window.
- * The embedded system is one Node process: its main thread runs the JavaScript of ingest,
- * aggregator and gateway on one event loop; threads named "node" are V8 and libuv helpers
- * (GC, compilation, the libuv pool); every other thread belongs to the embedded ClickHouse
- * engine (chDB names its pools: ThreadPool, BgSchPool, MergeMutate...). Threads that ended
- * during the window are counted with ClickHouse, whose pools start and stop threads; the
- * Node helpers live as long as the process.
+ * The bench runs ingest, aggregator and gateway in one Node process: its main thread runs
+ * their JavaScript on one event loop; its other threads are V8 and libuv helpers (GC,
+ * compilation, the libuv pool). The ClickHouse server and the Kafka broker are processes of
+ * their own (JVMs), each counted whole when this run started it.
  */
 export interface CpuShares {
   /** Length of the window, seconds. */
@@ -20,8 +18,11 @@ export interface CpuShares {
   nodeMain: number;
   /** V8 and libuv helper threads. */
   nodeHelpers: number;
-  /** The embedded ClickHouse engine's threads. */
-  clickhouse: number;
+  /**
+   * The ClickHouse server process, when this run started it (null with an external server).
+   * Reports of earlier versions, whose ClickHouse ran inside the Node process, hold its threads here.
+   */
+  clickhouse: number | null;
   /** The Kafka broker JVM, when this run started it (null with an external Kafka). */
   kafka: number | null;
   /** Everything busy on the machine, this run or not (other processes included). */
@@ -30,16 +31,22 @@ export interface CpuShares {
   cores: number;
 }
 
+/** The processes this run started besides its own (undefined: external, not measured). */
+export interface InfraPids {
+  kafka: number | undefined;
+  clickhouse: number | undefined;
+}
+
 interface ThreadTicks {
   total: number;
   main: number;
-  helpers: Map<number, number>;
 }
 
 export interface CpuSnapshot {
   at: number;
   self: ThreadTicks;
   kafka: number | null;
+  clickhouse: number | null;
   machine: { busy: number; total: number };
 }
 
@@ -95,24 +102,8 @@ export function findKafkaBrokerPid(parent = process.pid): number | undefined {
 
 function selfTicks(): ThreadTicks {
   const pid = process.pid;
-  const helpers = new Map<number, number>();
-  let main = 0;
-  for (const entry of readdirSync(`/proc/${pid}/task`)) {
-    const tid = Number(entry);
-    const ticks = statTicks(`/proc/${pid}/task/${tid}/stat`);
-    if (ticks === undefined) continue;
-    if (tid === pid) main = ticks;
-    else {
-      let comm = '';
-      try {
-        comm = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
-      } catch {
-        continue;
-      }
-      if (comm === 'node') helpers.set(tid, ticks);
-    }
-  }
-  return { total: statTicks(`/proc/${pid}/stat`) ?? 0, main, helpers };
+  // the process's times include its threads that ended: every thread but the main one is a helper
+  return { total: statTicks(`/proc/${pid}/stat`) ?? 0, main: statTicks(`/proc/${pid}/task/${pid}/stat`) ?? 0 };
 }
 
 function machineTicks(): { busy: number; total: number } {
@@ -125,12 +116,15 @@ function machineTicks(): { busy: number; total: number } {
 
 export const procAvailable = (): boolean => existsSync(`/proc/${process.pid}/task`);
 
-/** Reads the CPU counters of this process's threads, the Kafka broker and the machine. */
-export function cpuSnapshot(kafkaPid: number | undefined): CpuSnapshot {
+const processTicks = (pid: number | undefined): number | null => (pid === undefined ? null : (statTicks(`/proc/${pid}/stat`) ?? null));
+
+/** Reads the CPU counters of this process, its main thread, the ClickHouse server, the Kafka broker and the machine. */
+export function cpuSnapshot(pids: InfraPids): CpuSnapshot {
   return {
     at: performance.now(),
     self: selfTicks(),
-    kafka: kafkaPid === undefined ? null : (statTicks(`/proc/${kafkaPid}/stat`) ?? null),
+    kafka: processTicks(pids.kafka),
+    clickhouse: processTicks(pids.clickhouse),
     machine: machineTicks(),
   };
 }
@@ -140,8 +134,7 @@ export function cpuShares(from: CpuSnapshot, to: CpuSnapshot): CpuShares {
   const seconds = (to.at - from.at) / 1000;
   const hz = ticksPerSecond();
   const pct = (ticks: number): number => Math.round((ticks / hz / Math.max(seconds, 1e-3)) * 1000) / 10;
-  let helpers = 0;
-  for (const [tid, ticks] of to.self.helpers) helpers += ticks - (from.self.helpers.get(tid) ?? 0);
+  const pctOf = (a: number | null, b: number | null): number | null => (a === null || b === null ? null : pct(b - a));
   const total = to.self.total - from.self.total;
   const main = to.self.main - from.self.main;
   const cores = cpus().length;
@@ -150,22 +143,25 @@ export function cpuShares(from: CpuSnapshot, to: CpuSnapshot): CpuShares {
     seconds: Math.round(seconds * 10) / 10,
     node: pct(total),
     nodeMain: pct(main),
-    nodeHelpers: pct(helpers),
-    clickhouse: pct(Math.max(0, total - main - helpers)),
-    kafka: from.kafka === null || to.kafka === null ? null : pct(to.kafka - from.kafka),
+    nodeHelpers: pct(Math.max(0, total - main)),
+    clickhouse: pctOf(from.clickhouse, to.clickhouse),
+    kafka: pctOf(from.kafka, to.kafka),
     machine: machineTotal > 0 ? Math.round(((to.machine.busy - from.machine.busy) / machineTotal) * cores * 1000) / 10 : 0,
     cores,
   };
 }
 
-/** CPU used on the machine by neither the system's process nor the broker (nor `clients`): other work, which makes a figure noisy. */
+/** CPU used on the machine by none of the system's processes (Node, ClickHouse server, broker) nor `clients`: other work, which makes a figure noisy. */
 export function otherCpu(cpu: CpuShares, clients = 0): number {
-  return Math.max(0, Math.round((cpu.machine - cpu.node - (cpu.kafka ?? 0) - clients) * 10) / 10);
+  return Math.max(0, Math.round((cpu.machine - systemCpu(cpu) - clients) * 10) / 10);
 }
 
+/** The system's own CPU: the Node process, and the ClickHouse server and the broker when measured. */
+const systemCpu = (cpu: CpuShares): number => cpu.node + (cpu.clickhouse ?? 0) + (cpu.kafka ?? 0);
+
 /** Runs `work` and returns its result with the CPU shares over its run. */
-export async function withCpu<T>(kafkaPid: number | undefined, work: () => Promise<T>): Promise<{ result: T; cpu: CpuShares }> {
-  const from = cpuSnapshot(kafkaPid);
+export async function withCpu<T>(pids: InfraPids, work: () => Promise<T>): Promise<{ result: T; cpu: CpuShares }> {
+  const from = cpuSnapshot(pids);
   const result = await work();
-  return { result, cpu: cpuShares(from, cpuSnapshot(kafkaPid)) };
+  return { result, cpu: cpuShares(from, cpuSnapshot(pids)) };
 }

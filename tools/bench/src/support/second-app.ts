@@ -5,7 +5,8 @@ import type { BenchContext } from './bench-context.js';
 
 /**
  * A runtime for one more app instance in this process, on the running system's broker and
- * embedded ClickHouse, with its own config (its own topics, group, database or emit interval).
+ * ClickHouse server (sharing its client), with its own config (its own topics, group, database
+ * or emit interval).
  * The app is the real one (startAggregator, startGateway); only its inputs differ.
  */
 export async function extraRuntime(ctx: BenchContext, config: AppConfig): Promise<Runtime> {
