@@ -54,10 +54,6 @@ export class SupervisedApp {
     return this.child?.pid;
   }
 
-  get restarts(): number {
-    return this.restartsAt.length;
-  }
-
   /** Variables for the next starts (a port picked at random the first time is kept). */
   pin(env: Record<string, string>): void {
     this.env = { ...this.env, ...env };

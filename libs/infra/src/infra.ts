@@ -23,7 +23,7 @@ export interface RunningInfra {
 }
 
 /** The ClickHouse server of CLICKHOUSE_LOCAL_PORT and CLICKHOUSE_LOCAL_DATA_DIR. */
-export function startClickHouseOf(config: AppConfig, logger: Logger, port = config.clickhouse.local.port): Promise<RunningClickHouse> {
+function startClickHouseOf(config: AppConfig, logger: Logger, port = config.clickhouse.local.port): Promise<RunningClickHouse> {
   return startLocalClickHouse({
     projectRoot: projectRoot(),
     port,
@@ -55,30 +55,25 @@ export async function startInfra(config: AppConfig, logger: Logger): Promise<Run
     };
   }
 
-  const [kafka, clickhouse] = await Promise.allSettled([
-    needKafka
-      ? startLocalKafka({
-          projectRoot: projectRoot(),
-          port: config.kafka.local.port,
-          controllerPort: config.kafka.local.controllerPort,
-          dataDir: config.kafka.local.dataDir,
-          cacheDir: config.kafka.local.cacheDir,
-          logger,
-        })
-      : Promise.resolve(undefined),
-    // the jars are fetched by the first; both wait for the same Maven step otherwise
-    needClickHouse ? (needKafka ? Promise.resolve(undefined) : startClickHouseOf(config, logger)) : Promise.resolve(undefined),
-  ]);
-  const localKafka = kafka.status === 'fulfilled' ? kafka.value : undefined;
-  let localClickHouse = clickhouse.status === 'fulfilled' ? clickhouse.value : undefined;
+  let localKafka: RunningKafka | undefined;
+  let localClickHouse: RunningClickHouse | undefined;
   const stop = async (): Promise<void> => {
     await localClickHouse?.stop();
     await localKafka?.stop();
   };
   try {
-    if (kafka.status === 'rejected') throw kafka.reason;
-    if (clickhouse.status === 'rejected') throw clickhouse.reason;
-    if (needClickHouse && needKafka) localClickHouse = await startClickHouseOf(config, logger);
+    // one after the other: on a first run both wait for the same Maven step
+    if (needKafka) {
+      localKafka = await startLocalKafka({
+        projectRoot: projectRoot(),
+        port: config.kafka.local.port,
+        controllerPort: config.kafka.local.controllerPort,
+        dataDir: config.kafka.local.dataDir,
+        cacheDir: config.kafka.local.cacheDir,
+        logger,
+      });
+    }
+    if (needClickHouse) localClickHouse = await startClickHouseOf(config, logger);
   } catch (err) {
     await stop().catch(() => undefined);
     throw err;

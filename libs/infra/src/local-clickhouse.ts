@@ -6,6 +6,7 @@ import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { inheritedEnvironment } from '@clickstream/config';
 import type { Logger } from '@clickstream/logger';
+import { endProcess } from './end-process.js';
 import { ensureKafkaJars, jnaJar } from './kafka-jars.js';
 import { claimPort } from './ports.js';
 
@@ -35,7 +36,7 @@ export interface RunningClickHouse {
 }
 
 /** The chdb npm package's ClickHouse engine, a shared library its platform package ships. */
-export function libchdbPath(): string {
+function libchdbPath(): string {
   const require = createRequire(import.meta.url);
   let dir: string;
   try {
@@ -89,14 +90,7 @@ export async function startLocalClickHouse(options: LocalClickHouseOptions): Pro
 
   const url = `http://127.0.0.1:${port}`;
   const stop = async (): Promise<void> => {
-    if (server.exitCode === null && server.signalCode === null && server.pid !== undefined) {
-      server.stdin.end();
-      const timeout = new AbortController();
-      const done = await Promise.race([exited.then(() => true), sleep(15_000, false, { signal: timeout.signal }).catch(() => false)]);
-      timeout.abort();
-      if (!done) server.kill('SIGKILL');
-      await exited;
-    }
+    await endProcess(server, exited, () => server.stdin.end(), 15_000);
     out.end();
     logger.info({ url }, 'local ClickHouse stopped');
   };

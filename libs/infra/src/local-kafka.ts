@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Kafka, logLevel } from 'kafkajs';
 import type { Logger } from '@clickstream/logger';
+import { endProcess } from './end-process.js';
 import { ensureKafkaJars } from './kafka-jars.js';
 import { claimPort } from './ports.js';
 
@@ -101,15 +102,7 @@ export async function startLocalKafka(options: LocalKafkaOptions): Promise<Runni
 
   const brokers = [`127.0.0.1:${port}`];
   const stop = async (): Promise<void> => {
-    if (broker.exitCode === null && broker.signalCode === null) {
-      broker.kill('SIGTERM');
-      // a ref'd timer keeps the process alive while the broker shuts down (the child's own handle may not)
-      const timeout = new AbortController();
-      const done = await Promise.race([exited.then(() => true), sleep(30_000, false, { signal: timeout.signal }).catch(() => false)]);
-      timeout.abort();
-      if (!done) broker.kill('SIGKILL');
-      await exited;
-    }
+    await endProcess(broker, exited, () => broker.kill('SIGTERM'), 30_000);
     watchdog.kill('SIGKILL');
     out.end();
     logger.info({ brokers }, 'local Kafka stopped');

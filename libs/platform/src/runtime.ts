@@ -55,15 +55,14 @@ export async function createRuntime(config: AppConfig, logger: Logger, options: 
   }
   logger.info({ clickhouse: config.clickhouse.url, database: config.clickhouse.database }, 'ClickHouse ready');
 
-  const client = clickhouse;
   return {
     config,
     logger,
     kafka,
-    clickhouse: client,
+    clickhouse,
     close: async () => {
       stopped = true;
-      await client.close();
+      await clickhouse.close();
     },
   };
 }

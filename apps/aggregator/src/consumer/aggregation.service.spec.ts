@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createClickHouseClient, migrate, type ClickHouseClient } from '@clickstream/clickhouse';
-import { ownClickHouseEnv } from '../../../../test/support/own-clickhouse.js';
+import { migrate, type ClickHouseClient } from '@clickstream/clickhouse';
+import { clickhouseWithFreshDatabases, ownClickHouseEnv } from '../../../../test/support/own-clickhouse.js';
 import { loadConfig, type AppConfig } from '@clickstream/config';
 import { encodeEvent, type TrackedEvent } from '@clickstream/events';
 import type { ConsumedBatch } from '@clickstream/kafka';
@@ -84,8 +84,7 @@ describe('AggregationService on the real ClickHouse engine', () => {
 
   beforeAll(async () => {
     config = loadConfig({ ...ownClickHouseEnv('spec_aggregation'), AGGREGATOR_FLUSH_INTERVAL_MS: '20' });
-    clickhouse = createClickHouseClient(config.clickhouse);
-    await clickhouse.command({ query: 'DROP DATABASE IF EXISTS spec_aggregation SYNC' });
+    clickhouse = await clickhouseWithFreshDatabases('spec_aggregation');
     await migrate(clickhouse, config.clickhouse.database, logger);
   });
 

@@ -15,9 +15,10 @@ const USAGE = `usage: clickstream replay <from>
   the raw events kept, and an aggregator reads the log again until it has caught up, then stops.
   Counts stay exact (see docs/stream-processing.md).
 
-  Stop Clickstream first: Kafka only moves a group without members. It refuses to begin
-  while the group has members, or (KAFKA_BROKERS unset) while the local broker answers. With KAFKA_BROKERS unset it
-  starts the local broker, as \`npm start\` would, and stops it at the end.
+  Stop Clickstream first: Kafka only moves a group without members. It refuses to begin while
+  the group has members, or (KAFKA_BROKERS unset) while the local broker answers. With
+  KAFKA_BROKERS or CLICKHOUSE_URL unset it starts the local broker or ClickHouse server, as
+  \`npm start\` would, and stops it at the end.
 
   <from>  earliest                 the whole topic
           <offset>                 this offset on every partition (e.g. 1200)
