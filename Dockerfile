@@ -2,9 +2,9 @@
 #
 # One image for every Clickstream app. APP chooses the entry point when the container starts:
 #   ingest | aggregator | gateway  -> one app alone; needs KAFKA_BROKERS and a ClickHouse server (CLICKHOUSE_URL)
-#   standalone (default)           -> all three in one process; in this image it needs KAFKA_BROKERS, because the
-#                                     local broker it can start itself is fetched with Maven and run on Java,
-#                                     neither of which is installed here. Without CLICKHOUSE_URL it uses chDB in .data/.
+#   standalone (default)           -> npm start's supervisor: every app as a process of its own; in this image it
+#                                     needs KAFKA_BROKERS and CLICKHOUSE_URL, because the broker and ClickHouse
+#                                     server it can start itself run on Java, which is not installed here.
 #   docker build -t clickstream:local .
 #   docker run --rm -e APP=ingest -e KAFKA_BROKERS=kafka:9092 -e CLICKHOUSE_URL=http://clickhouse:8123 -p 3001:3001 clickstream:local
 
@@ -29,7 +29,7 @@ COPY --from=build /app/package.json ./package.json
 COPY --from=build /app/infra ./infra
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
-# code stays owned by root (read-only for the app); only the data folders of the embedded modes are writable
+# code stays owned by root (read-only for the app); only the data and cache folders are writable
 RUN mkdir -p .data .cache && chown node:node .data .cache
 USER node
 ARG APP=standalone

@@ -245,6 +245,15 @@ describe('docker-compose.yml', () => {
     }
   });
 
+  it('migrates the schema from one app only, and starts the others once that one is healthy', () => {
+    const migrating = APP_SERVICES.filter((name) => configOf(name).clickhouse.migrate);
+    expect(migrating).toEqual(['aggregator']);
+    for (const name of APP_SERVICES.filter((n) => !migrating.includes(n))) {
+      const deps = (service(name).depends_on ?? {}) as Record<string, { condition?: string }>;
+      expect(deps['aggregator']?.condition, `${name} waits for the migrations`).toBe('service_healthy');
+    }
+  });
+
   it('starts each app only once kafka and clickhouse are healthy, and every awaited service has a healthcheck', () => {
     for (const name of APP_SERVICES) {
       const dependsOn = service(name).depends_on;
