@@ -3,7 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { AppConfig } from '@clickstream/config';
 import { SaltRepository, type ClickHouseClient } from '@clickstream/clickhouse';
 import type { Logger } from '@clickstream/logger';
-import { APP_CONFIG, CLICKHOUSE, LOGGER } from '@clickstream/platform';
+import { ApiError, APP_CONFIG, CLICKHOUSE, LOGGER } from '@clickstream/platform';
 
 const DAY_MS = 86_400_000;
 
@@ -29,7 +29,14 @@ export class VisitorIdService {
   }
 
   async visitorId(site: string, ip: string, userAgent: string, now: number): Promise<string> {
-    const salt = await this.saltOf(now);
+    let salt: string;
+    try {
+      salt = await this.saltOf(now);
+    } catch (err) {
+      // today's salt is shared by every ingest process: none may make one up on its own
+      this.logger.warn({ err: (err as Error).message }, 'cannot read the day\'s visitor-id salt from ClickHouse');
+      throw ApiError.unavailable("the day's visitor-id salt cannot be read (ClickHouse unreachable)", 2);
+    }
     return createHash('sha256').update(`${salt}\u0000${site}\u0000${ip}\u0000${userAgent}`).digest('hex').slice(0, 32);
   }
 
