@@ -7,7 +7,8 @@ import { createRuntime } from '@clickstream/platform';
 import { ReplayService } from '../../apps/aggregator/src/replay/replay.service.js';
 import { startSystem, type RunningSystem } from '../../apps/standalone/src/system.js';
 import { rollupSnapshot } from '../support/rollup-snapshot.js';
-import { BROWSER_UA, eventually, testConfig } from '../support/test-system.js';
+import { waitUntilStored } from '../support/stored-events.js';
+import { BROWSER_UA, testConfig } from '../support/test-system.js';
 
 const logger = createLogger('error', 'test');
 
@@ -23,30 +24,6 @@ async function post(ingestUrl: string, body: unknown, ua: string): Promise<numbe
 async function scalar(clickhouse: ClickHouseClient, query: string): Promise<number> {
   const [row] = await (await clickhouse.query({ query, format: 'JSONEachRow' })).json<{ n: number | string | null }>();
   return Number(row?.n ?? NaN);
-}
-
-/** Waits until every record of the events topic is stored (partition progress reaches the log end). */
-/**
- * Waits for the raw rows, then for the views of their last insert: a server makes an insert's raw
- * part visible before it has written every view's part, so a read right after can miss the newest rollups.
- */
-async function waitUntilStored(system: RunningSystem, expected: number): Promise<void> {
-  const db = system.config.clickhouse.database;
-  await eventually(async () => ((await scalar(system.clickhouse, `SELECT count() AS n FROM ${db}.events_raw`)) === expected ? true : undefined), 30_000, `${expected} stored events`);
-  const counted = `SELECT sum(pageviews + custom_events + bot_events) AS n FROM ${db}.rollup_1m`;
-  await eventually(async () => ((await scalar(system.clickhouse, counted)) === expected ? true : undefined), 30_000, `${expected} events in the minute rollups`);
-  let last = JSON.stringify(await rollupSnapshot(system.clickhouse, db));
-  await eventually(
-    async () => {
-      await new Promise((r) => setTimeout(r, 300));
-      const now = JSON.stringify(await rollupSnapshot(system.clickhouse, db));
-      const settled = now === last;
-      last = now;
-      return settled ? true : undefined;
-    },
-    30_000,
-    'the rollups to settle',
-  );
 }
 
 describe('the aggregator on real Kafka and the ClickHouse engine', () => {

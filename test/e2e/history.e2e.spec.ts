@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIMENSIONS } from '@clickstream/stream';
 import { parseUserAgent } from '../../apps/ingest/src/enrich/user-agent.js';
-import { BROWSER_UA, eventually, startTestSystem, tokenFor } from '../support/test-system.js';
+import { waitUntilStored } from '../support/stored-events.js';
+import { BROWSER_UA, startTestSystem, tokenFor } from '../support/test-system.js';
 
 type System = Awaited<ReturnType<typeof startTestSystem>>;
 
@@ -178,11 +179,7 @@ describe('the history API: timeseries, breakdowns and totals over the stored rol
       }),
     );
     expect(answers.every((s) => s === 202)).toBe(true);
-    const db = system.config.clickhouse.database;
-    await eventually(async () => {
-      const [row] = await (await system.clickhouse.query({ query: `SELECT count() AS n FROM ${db}.events_raw`, format: 'JSONEachRow' })).json<{ n: number | string }>();
-      return Number(row?.n) === sent ? true : undefined;
-    }, 20_000, `${sent} stored events`);
+    await waitUntilStored(system, sent, 20_000);
   });
 
   afterAll(async () => {

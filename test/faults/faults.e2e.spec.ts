@@ -11,7 +11,8 @@ import { runLoad } from '../../tools/loadgen/src/load-runner.js';
 import { seededRandom } from '../../tools/loadgen/src/traffic.js';
 import { ownClickHouseEnv } from '../support/own-clickhouse.js';
 import { ownKafkaEnv } from '../support/test-system.js';
-import { expectExact, storedSummary, waitForCommittedEnd } from './stored-tables.js';
+import { waitForCommittedEnd } from '../support/stored-events.js';
+import { expectExact, storedSummary } from './stored-tables.js';
 import { AppProcess, waitForHttp } from './app-process.js';
 
 /**

@@ -1,4 +1,3 @@
-import { Kafka, logLevel } from 'kafkajs';
 import { expect } from 'vitest';
 import type { ClickHouseClient } from '@clickstream/clickhouse';
 
@@ -68,24 +67,4 @@ export function expectExact(summary: StoredSummary): void {
     exits: raw['sessionsWithPageviews'],
     pagePageviews: raw['pageviews'],
   });
-}
-
-/** Waits until the group has committed the end of every partition of the topic; returns the topic's record count. */
-export async function waitForCommittedEnd(brokers: string, topic: string, groupId: string, timeoutMs: number, context: () => string = () => ''): Promise<number> {
-  const kafka = new Kafka({ clientId: `${groupId}-check`, brokers: [brokers], logLevel: logLevel.NOTHING });
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const ends = await admin.fetchTopicOffsets(topic);
-      const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
-      const records = ends.reduce((sum, p) => sum + Number(p.high), 0);
-      if (ends.every((p) => committed?.partitions.find((c) => c.partition === p.partition)?.offset === p.high)) return records;
-      if (Date.now() > deadline) throw new Error(`the aggregators did not commit the end of ${topic} in time\n${context()}`);
-      await new Promise((r) => setTimeout(r, 500));
-    }
-  } finally {
-    await admin.disconnect();
-  }
 }

@@ -12,7 +12,8 @@ import { seededRandom } from '../../tools/loadgen/src/traffic.js';
 import { handshake } from '../support/live-socket.js';
 import { BROWSER_UA, ownKafkaEnv } from '../support/test-system.js';
 import { AppProcess, waitForHttp } from './app-process.js';
-import { expectExact, storedSummary, waitForCommittedEnd } from './stored-tables.js';
+import { waitForCommittedEnd } from '../support/stored-events.js';
+import { expectExact, storedSummary } from './stored-tables.js';
 
 /**
  * npm start's topology, run as npm start runs it: the supervisor (dist/apps/standalone) starts the
