@@ -650,7 +650,9 @@ export async function applyRawRetention(client: ClickHouseClient, database: stri
       format: 'JSONEachRow',
     })
   ).json<{ engine_full: string }>();
-  const hasTtl = row?.engine_full.includes(' TTL ') ?? false;
-  if (days > 0) await client.command({ query: `ALTER TABLE ${database}.events_raw MODIFY TTL toDateTime(event_time) + toIntervalDay(${days})` });
-  else if (hasTtl) await client.command({ query: `ALTER TABLE ${database}.events_raw REMOVE TTL` });
+  const engine = row?.engine_full ?? '';
+  const wanted = `TTL toDateTime(event_time) + toIntervalDay(${days})`;
+  // every start calls this: an ALTER only when the TTL changes (each one starts a mutation over every part)
+  if (days > 0 && !engine.includes(`${wanted} `) && !engine.endsWith(wanted)) await client.command({ query: `ALTER TABLE ${database}.events_raw MODIFY ${wanted}` });
+  else if (days === 0 && engine.includes(' TTL ')) await client.command({ query: `ALTER TABLE ${database}.events_raw REMOVE TTL` });
 }
