@@ -48,7 +48,7 @@ function oneErrorLine(run: CliRun): string {
 describe('the clickstream command line against the real broker', () => {
   const id = randomUUID().slice(0, 8);
   const brokers = inject('kafkaBrokers');
-  const topics = { events: `cli-${id}.events`, aggregates: `cli-${id}.aggregates`, deadLetter: `cli-${id}.dead-letter` };
+  const topics = { events: `cli-${id}.events`, aggregates: `cli-${id}.aggregates`, deadLetter: `cli-${id}.dead-letter`, sites: `cli-${id}.sites`, salts: `cli-${id}.salts` };
   const group = `cli-${id}-aggregator`;
   const env: Record<string, string> = {
     LOG_LEVEL: 'error',
@@ -57,6 +57,8 @@ describe('the clickstream command line against the real broker', () => {
     KAFKA_TOPIC_EVENTS: topics.events,
     KAFKA_TOPIC_AGGREGATES: topics.aggregates,
     KAFKA_TOPIC_DEAD_LETTER: topics.deadLetter,
+    KAFKA_TOPIC_SITES: topics.sites,
+    KAFKA_TOPIC_SALTS: topics.salts,
     KAFKA_CONSUMER_GROUP: group,
     // one partition, so offsets are the order the events were sent in
     KAFKA_EVENTS_PARTITIONS: '1',
@@ -227,6 +229,8 @@ describe('the clickstream command line against a running Clickstream', () => {
       KAFKA_TOPIC_EVENTS: kafka.topics.events,
       KAFKA_TOPIC_AGGREGATES: kafka.topics.aggregates,
       KAFKA_TOPIC_DEAD_LETTER: kafka.topics.deadLetter,
+      KAFKA_TOPIC_SITES: kafka.topics.sites,
+      KAFKA_TOPIC_SALTS: kafka.topics.salts,
       KAFKA_CONSUMER_GROUP: kafka.consumerGroup,
       PUBLIC_GATEWAY_URL: system.gatewayUrl,
       PUBLIC_INGEST_URL: system.ingestUrl,

@@ -24,7 +24,7 @@ describe('access to the dashboard data and the admin API', () => {
   const bearer = (token: string): RequestInit => ({ headers: { Authorization: `Bearer ${token}` } });
 
   beforeAll(async () => {
-    system = await startTestSystem({ SITE_CACHE_TTL_MS: '100' });
+    system = await startTestSystem();
   });
 
   afterAll(async () => {
@@ -160,15 +160,16 @@ function runStandalone(env: Record<string, string>): { output: () => string; exi
   return { output: () => output, exited: new Promise((resolve) => child.once('exit', (code) => resolve(code))), stop: () => child.kill('SIGTERM') };
 }
 
-/** The secrets and salts the system stored, read straight from the ClickHouse database `env` names. */
+/** The secrets the system stored, read straight from the ClickHouse database `env` names, and the salts, read from its salts topic. */
 async function readSecrets(env: Record<string, string>): Promise<{ secrets: { name: string; value: string }[]; salts: { day: string; salt: string }[] }> {
-  const { clickhouse } = loadConfig(env);
+  const { clickhouse, kafka } = loadConfig(env);
   const client = createClickHouseClient(clickhouse);
   try {
     const rows = async <T>(query: string): Promise<T[]> => (await client.query({ query, format: 'JSONEachRow' })).json<T>();
+    const saltRecords = await readTopic(kafka.brokers!, kafka.topics.salts, (ms) => ms.length >= 1, { settleMs: 500 });
     return {
       secrets: await rows(`SELECT name, value FROM ${clickhouse.database}.secrets`),
-      salts: await rows(`SELECT toString(day) AS day, salt FROM ${clickhouse.database}.daily_salts`),
+      salts: saltRecords.map((r) => ({ day: r.key!, salt: r.text! })),
     };
   } finally {
     await client.close();

@@ -10,7 +10,7 @@ describe('the sites admin API and dashboard tokens', () => {
 
   beforeAll(async () => {
     // ingest re-reads the site list quickly, so a new site takes events at once
-    system = await startTestSystem({ SITE_CACHE_TTL_MS: '100' });
+    system = await startTestSystem();
   });
 
   afterAll(async () => {

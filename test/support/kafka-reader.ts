@@ -5,8 +5,19 @@ export interface ReadMessage {
   partition: number;
   offset: string;
   key: string | null;
+  /** The value parsed as JSON (null when it is not JSON). */
   value: Record<string, unknown>;
+  /** The value as it is. */
+  text: string | null;
 }
+
+const parsed = (text: string | null): Record<string, unknown> => {
+  try {
+    return JSON.parse(text ?? 'null') as Record<string, unknown>;
+  } catch {
+    return null as unknown as Record<string, unknown>;
+  }
+};
 
 /**
  * Reads a topic from the beginning with a throw-away group until `done` says the collected
@@ -26,7 +37,8 @@ export async function readTopic(
     await consumer.subscribe({ topic, fromBeginning: true });
     await consumer.run({
       eachMessage: async ({ partition, message }) => {
-        messages.push({ partition, offset: message.offset, key: message.key?.toString() ?? null, value: JSON.parse(message.value?.toString() ?? 'null') as Record<string, unknown> });
+        const text = message.value?.toString() ?? null;
+        messages.push({ partition, offset: message.offset, key: message.key?.toString() ?? null, value: parsed(text), text });
       },
     });
     const deadline = Date.now() + timeoutMs;

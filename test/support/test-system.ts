@@ -13,6 +13,8 @@ export function ownKafkaEnv(name: string, brokers: string): Record<string, strin
     KAFKA_TOPIC_EVENTS: `${name}.events`,
     KAFKA_TOPIC_AGGREGATES: `${name}.aggregates`,
     KAFKA_TOPIC_DEAD_LETTER: `${name}.dead-letter`,
+    KAFKA_TOPIC_SITES: `${name}.sites`,
+    KAFKA_TOPIC_SALTS: `${name}.salts`,
     KAFKA_CONSUMER_GROUP: `${name}-aggregator`,
   };
 }

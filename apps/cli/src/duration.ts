@@ -20,6 +20,7 @@ export function formatDuration(ms: number): string {
 /** Kafka's retention.ms: -1 keeps records forever. */
 export function formatRetention(retentionMs: string | undefined): string {
   if (retentionMs === undefined) return '?';
+  if (retentionMs === 'compact') return 'compacted';
   const ms = Number(retentionMs);
   return ms < 0 ? 'forever' : formatDuration(ms);
 }

@@ -7,7 +7,7 @@ import { inheritedEnvironment, type AppConfig } from '@clickstream/config';
 import { startInfra, type RunningClickHouse, type RunningInfra } from '@clickstream/infra';
 import { createKafka, projectTopics, TopicAdmin } from '@clickstream/kafka';
 import type { Logger } from '@clickstream/logger';
-import { prepareDatabase } from '@clickstream/platform';
+import { prepareDatabase, seedSharedState } from '@clickstream/platform';
 import { SupervisedApp, type SpawnApp } from './supervised-app.js';
 
 export interface SupervisedSystem {
@@ -127,13 +127,14 @@ export class Supervisor {
     if (failures.length > 0) throw new Error(`shutdown incomplete: ${failures.join('; ')}`);
   }
 
-  /** Migrations, retention and the bootstrap sites once, and the topics, before any app starts. */
+  /** The topics, then migrations, retention, the bootstrap sites and the shared state in Kafka, once, before any app starts. */
   private async prepare(config: AppConfig): Promise<void> {
     const kafka = createKafka({ brokers: config.kafka.brokers!, clientId: `${config.kafka.clientId}-supervisor`, logger: this.logger });
     await new TopicAdmin(kafka, this.logger).ensureTopics(projectTopics(config.kafka));
     const clickhouse = createClickHouseClient(config.clickhouse);
     try {
       await prepareDatabase(clickhouse, config, this.logger);
+      await seedSharedState(kafka, clickhouse, config, this.logger);
     } finally {
       await clickhouse.close();
     }

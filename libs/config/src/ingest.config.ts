@@ -44,7 +44,6 @@ export const ingestEnv = z.object({
     .describe('Collect requests per second allowed per client IP (token bucket refill); 0 turns the limit off.'),
   RATE_LIMIT_BURST: int(1, 1_000_000).default(200).describe('Token bucket size: requests a client IP may send at once.'),
   BOOTSTRAP_SITES: siteList.default(['demo']).describe('Site ids registered at start-up when missing (comma-separated). Events for unknown sites get 400.'),
-  SITE_CACHE_TTL_MS: int(100, 3_600_000).default(10_000).describe('How long ingest trusts its in-memory copy of the site list.'),
 });
 
 export interface IngestConfig {
@@ -59,7 +58,6 @@ export interface IngestConfig {
   geoipDbPath: string | undefined;
   rateLimit: { perSecond: number; burst: number };
   bootstrapSites: string[];
-  siteCacheTtlMs: number;
 }
 
 export const toIngestConfig = (env: z.infer<typeof ingestEnv>): IngestConfig => ({
@@ -74,5 +72,4 @@ export const toIngestConfig = (env: z.infer<typeof ingestEnv>): IngestConfig => 
   geoipDbPath: env.GEOIP_DB_PATH,
   rateLimit: { perSecond: env.RATE_LIMIT_PER_SECOND, burst: env.RATE_LIMIT_BURST },
   bootstrapSites: env.BOOTSTRAP_SITES,
-  siteCacheTtlMs: env.SITE_CACHE_TTL_MS,
 });

@@ -18,6 +18,8 @@ export const kafkaEnv = z.object({
   KAFKA_TOPIC_EVENTS: topicName().default('clickstream.events').describe('Topic of accepted tracker events.'),
   KAFKA_TOPIC_AGGREGATES: topicName().default('clickstream.aggregates').describe('Topic of window updates, read by the gateway.'),
   KAFKA_TOPIC_DEAD_LETTER: topicName().default('clickstream.dead-letter').describe('Topic of rejected events with the reason.'),
+  KAFKA_TOPIC_SITES: topicName().default('clickstream.sites').describe('Compacted topic of the site list, read by every ingest process.'),
+  KAFKA_TOPIC_SALTS: topicName().default('clickstream.salts').describe('Topic of the daily visitor-id salts (kept 48 h), shared by every ingest process.'),
   KAFKA_EVENTS_PARTITIONS: int(1, 1000).default(6).describe('Partitions of the events topic when the project creates it.'),
   KAFKA_AGGREGATES_PARTITIONS: int(1, 1000).default(3).describe('Partitions of the aggregates and dead-letter topics when created.'),
   KAFKA_REPLICATION_FACTOR: int(1, 10).default(1).describe('Replication factor of created topics.'),
@@ -35,7 +37,7 @@ export interface KafkaConfig {
   /** Undefined when the project runs its own broker. */
   brokers: string[] | undefined;
   clientId: string;
-  topics: { events: string; aggregates: string; deadLetter: string };
+  topics: { events: string; aggregates: string; deadLetter: string; sites: string; salts: string };
   partitions: { events: number; aggregates: number };
   replicationFactor: number;
   consumerGroup: string;
@@ -46,7 +48,7 @@ export interface KafkaConfig {
 export const toKafkaConfig = (env: z.infer<typeof kafkaEnv>): KafkaConfig => ({
   brokers: env.KAFKA_BROKERS,
   clientId: env.KAFKA_CLIENT_ID,
-  topics: { events: env.KAFKA_TOPIC_EVENTS, aggregates: env.KAFKA_TOPIC_AGGREGATES, deadLetter: env.KAFKA_TOPIC_DEAD_LETTER },
+  topics: { events: env.KAFKA_TOPIC_EVENTS, aggregates: env.KAFKA_TOPIC_AGGREGATES, deadLetter: env.KAFKA_TOPIC_DEAD_LETTER, sites: env.KAFKA_TOPIC_SITES, salts: env.KAFKA_TOPIC_SALTS },
   partitions: { events: env.KAFKA_EVENTS_PARTITIONS, aggregates: env.KAFKA_AGGREGATES_PARTITIONS },
   replicationFactor: env.KAFKA_REPLICATION_FACTOR,
   consumerGroup: env.KAFKA_CONSUMER_GROUP,

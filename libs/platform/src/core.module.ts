@@ -1,6 +1,6 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
 import type { Runtime } from './runtime.js';
-import { APP_CONFIG, CLICKHOUSE, KAFKA, LOGGER } from './tokens.js';
+import { APP_CONFIG, CLICKHOUSE, KAFKA, KAFKA_PREPARED, LOGGER } from './tokens.js';
 
 /** Makes the runtime's handles injectable in every module of an app. */
 @Global()
@@ -14,8 +14,9 @@ export class CoreModule {
         { provide: LOGGER, useValue: runtime.logger },
         { provide: KAFKA, useValue: runtime.kafka },
         { provide: CLICKHOUSE, useValue: runtime.clickhouse },
+        { provide: KAFKA_PREPARED, useValue: () => runtime.kafkaPrepared() },
       ],
-      exports: [APP_CONFIG, LOGGER, KAFKA, CLICKHOUSE],
+      exports: [APP_CONFIG, LOGGER, KAFKA, CLICKHOUSE, KAFKA_PREPARED],
     };
   }
 }

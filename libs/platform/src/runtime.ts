@@ -2,6 +2,7 @@ import type { Kafka } from 'kafkajs';
 import type { AppConfig } from '@clickstream/config';
 import { createClickHouseClient, applyRawRetention, migrate, SiteRepository, type ClickHouseClient } from '@clickstream/clickhouse';
 import { createKafka, projectTopics, TopicAdmin } from '@clickstream/kafka';
+import { seedSharedState } from './shared-state.js';
 import type { Logger } from '@clickstream/logger';
 
 /**
@@ -13,6 +14,11 @@ export interface Runtime {
   logger: Logger;
   kafka: Kafka;
   clickhouse: ClickHouseClient;
+  /**
+   * True once the topics exist and, when this app prepares the database, the shared state in
+   * Kafka is seeded from it: before that, a site missing from the sites topic may only be late.
+   */
+  kafkaPrepared(): boolean;
   close(): Promise<void>;
 }
 
@@ -29,29 +35,33 @@ export async function createRuntime(config: AppConfig, logger: Logger, options: 
   if (!brokers) throw new Error('KAFKA_BROKERS is not set and no local broker was started');
   const kafka = createKafka({ brokers, clientId: config.kafka.clientId, logger });
   const topics = new TopicAdmin(kafka, logger);
-  let stopped = false;
-  if (options.waitForKafka === false) {
-    const ensure = (): void => {
-      topics.ensureTopics(projectTopics(config.kafka)).catch((err: Error) => {
-        if (stopped) return;
-        logger.warn({ err: err.message }, 'cannot reach Kafka to check the topics; trying again in 5 s');
-        setTimeout(ensure, 5000).unref();
-      });
-    };
-    ensure();
-  } else {
-    await topics.ensureTopics(projectTopics(config.kafka));
-  }
-
   if (!config.clickhouse.url) throw new Error('CLICKHOUSE_URL is not set and no local ClickHouse server was started');
   const clickhouse = createClickHouseClient(config.clickhouse);
-  if (config.clickhouse.migrate) {
-    try {
-      await prepareDatabase(clickhouse, config, logger);
-    } catch (err) {
-      await clickhouse.close().catch(() => undefined);
-      throw err;
+  let stopped = false;
+  let prepared = false;
+  try {
+    if (config.clickhouse.migrate) await prepareDatabase(clickhouse, config, logger);
+    // the shared state is seeded from ClickHouse by whoever prepared the database
+    const prepareKafka = async (): Promise<void> => {
+      await topics.ensureTopics(projectTopics(config.kafka));
+      if (config.clickhouse.migrate) await seedSharedState(kafka, clickhouse, config, logger);
+      prepared = true;
+    };
+    if (options.waitForKafka === false) {
+      const attempt = (): void => {
+        prepareKafka().catch((err: Error) => {
+          if (stopped) return;
+          logger.warn({ err: err.message }, 'cannot reach Kafka to check the topics; trying again in 5 s');
+          setTimeout(attempt, 5000).unref();
+        });
+      };
+      attempt();
+    } else {
+      await prepareKafka();
     }
+  } catch (err) {
+    await clickhouse.close().catch(() => undefined);
+    throw err;
   }
   logger.info({ clickhouse: config.clickhouse.url, database: config.clickhouse.database }, 'ClickHouse ready');
 
@@ -60,6 +70,7 @@ export async function createRuntime(config: AppConfig, logger: Logger, options: 
     logger,
     kafka,
     clickhouse,
+    kafkaPrepared: () => prepared,
     close: async () => {
       stopped = true;
       await clickhouse.close();

@@ -18,7 +18,7 @@ const USAGE = `usage: clickstream sites add <id> [--name <name>]
                  working within seconds; prints the new link and the snippet
 
   The dashboard link carries the site's dashboard token: it is the read-only link you share.
-  Ingest accepts events of a new site once its site cache refreshes (SITE_CACHE_TTL_MS).
+  Ingest accepts events of a new site at once: it reads the site list from the sites topic.
 
   --name <name>           display name of a new site (default: its id)
   --admin-token <token>   instead of ADMIN_TOKEN

@@ -19,12 +19,13 @@ const USAGE = `usage: clickstream topics list [--all]
        clickstream topics describe <topic> [--group <id>]...
 
   Kafka topics of the cluster the apps use (KAFKA_BROKERS, or the broker \`npm start\` runs).
-  The names events, aggregates and dead-letter stand for the configured topics
-  (KAFKA_TOPIC_EVENTS, KAFKA_TOPIC_AGGREGATES, KAFKA_TOPIC_DEAD_LETTER).
+  The names events, aggregates, dead-letter, sites and salts stand for the configured topics
+  (KAFKA_TOPIC_EVENTS, KAFKA_TOPIC_AGGREGATES, KAFKA_TOPIC_DEAD_LETTER, KAFKA_TOPIC_SITES,
+  KAFKA_TOPIC_SALTS). sites is compacted: it is the site list ingest reads.
 
   list        every topic with its partitions, replication factor, retention and record count
               (--all: Kafka's internal topics too)
-  create      without a name: the project's three topics, as the apps create them (the existing
+  create      without a name: the project's topics, as the apps create them (the existing
               ones are left as they are). With names: those topics, with
                 --partitions <n>            default 1 (a project topic: its configured count)
                 --replication-factor <n>    default KAFKA_REPLICATION_FACTOR
@@ -125,19 +126,24 @@ async function create(session: KafkaSession, specs: TopicSpec[], existingIsFine:
   }
 }
 
+/** retention.ms per topic; `compact` for a compacted topic, which keeps the latest record of each key whatever its age. */
 async function retentions(admin: Admin, topics: string[]): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   if (topics.length === 0) return out;
   const answer = await admin.describeConfigs({
     includeSynonyms: false,
-    resources: topics.map((name) => ({ type: ConfigResourceTypes.TOPIC, name, configNames: ['retention.ms'] })),
+    resources: topics.map((name) => ({ type: ConfigResourceTypes.TOPIC, name, configNames: ['retention.ms', 'cleanup.policy'] })),
   });
   for (const r of answer.resources) {
     const entry = r.configEntries.find((e) => e.configName === 'retention.ms');
-    if (entry) out.set(r.resourceName, entry.configValue);
+    const policy = r.configEntries.find((e) => e.configName === 'cleanup.policy')?.configValue ?? '';
+    if (policy === 'compact') out.set(r.resourceName, 'compact');
+    else if (entry) out.set(r.resourceName, entry.configValue);
   }
   return out;
 }
+
+const retentionSetting = (value: string | undefined): string => (value === undefined ? '' : value === 'compact' ? ' (cleanup.policy=compact)' : ` (retention.ms=${value})`);
 
 /** Runs `fn` over `items`, `width` at a time: one offsets request per topic or group, without flooding the broker. */
 async function eachLimited<T, R>(items: readonly T[], width: number, fn: (item: T) => Promise<R>): Promise<R[]> {
@@ -201,7 +207,7 @@ async function describeTopic(session: KafkaSession, topic: string, onlyGroups: s
   out.write(`${topic}${role ? ` (the ${role} topic)` : ''}\n`);
   out.write(
     `  ${partitions.length} partition(s), replication factor ${partitions[0]?.replicas.length ?? '?'}, retention ${formatRetention(retention.get(topic))}` +
-      `${retention.has(topic) ? ` (retention.ms=${retention.get(topic)})` : ''}, ${records(ranges)} record(s)\n\n`,
+      `${retentionSetting(retention.get(topic))}, ${records(ranges)} record(s)\n\n`,
   );
   out.write(
     formatTable(

@@ -8,6 +8,7 @@ import { APP_CONFIG, ApiError, CLICKHOUSE } from '@clickstream/platform';
 import { snippet } from '@clickstream/tracker';
 import { AccessService } from '../auth/access.service.js';
 import { AdminGuard } from '../auth/site-access.guard.js';
+import { SitePublisher } from './site-publisher.js';
 
 export interface SiteView {
   id: string;
@@ -37,6 +38,7 @@ export class SitesController {
     @Inject(CLICKHOUSE) clickhouse: ClickHouseClient,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly access: AccessService,
+    private readonly publisher: SitePublisher,
   ) {
     this.sites = new SiteRepository(clickhouse, config.clickhouse.database);
   }
@@ -56,6 +58,11 @@ export class SitesController {
     }
     const { id, name } = parsed.data;
     if (await this.sites.get(id)) throw ApiError.conflict(`site ${id} exists already`, 'id');
+    // Kafka first: should the ClickHouse insert fail, the site is accepted by ingest but not
+    // listed here, and creating it again (not a conflict then) finishes the job
+    await this.publisher.publish({ id, name: name ?? id }).catch((err: Error) => {
+      throw ApiError.unavailable(`the site cannot be published to Kafka: ${err.message}`, 2);
+    });
     await this.sites.add(id, name ?? id);
     const site = (await this.sites.get(id))!;
     return this.created(site, req);

@@ -6,13 +6,14 @@ import { MetricsController } from '../metrics/metrics.controller.js';
 import { IngestProducer } from '../producer/ingest-producer.js';
 import { RateLimitGuard } from '../rate-limit/rate-limit.guard.js';
 import { SiteCache } from '../sites/site-cache.js';
+import { IngestState } from '../state/ingest-state.js';
 import { CollectController } from './collect.controller.js';
 import { CollectService } from './collect.service.js';
 import { DeadLetterPublisher } from './dead-letter.publisher.js';
 
 @Module({
   controllers: [CollectController, MetricsController],
-  providers: [IngestProducer, IngestMetrics, CollectService, DeadLetterPublisher, SiteCache, VisitorIdService, CountryResolver, RateLimitGuard],
+  providers: [IngestProducer, IngestMetrics, CollectService, DeadLetterPublisher, IngestState, SiteCache, VisitorIdService, CountryResolver, RateLimitGuard],
   exports: [IngestProducer, IngestMetrics],
 })
 export class CollectModule {}

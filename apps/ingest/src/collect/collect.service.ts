@@ -69,7 +69,7 @@ export class CollectService {
     for (const [index, item] of parsed.items.entries()) {
       const check = checkCollectPayload(item);
       if (!check.ok) rejected.push({ index, error: 'invalid_event', field: check.field, detail: check.detail });
-      else if (!(await this.sites.has(check.payload.site, receivedAt))) rejected.push({ index, error: 'unknown_site', field: 'site', detail: 'unknown site' });
+      else if (!(await this.sites.has(check.payload.site))) rejected.push({ index, error: 'unknown_site', field: 'site', detail: 'unknown site' });
       else valid.push({ index, payload: check.payload });
     }
     for (const r of rejected) this.metrics.rejected.inc({ reason: r.error });

@@ -1,9 +1,9 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { AppConfig } from '@clickstream/config';
-import { SaltRepository, type ClickHouseClient } from '@clickstream/clickhouse';
 import type { Logger } from '@clickstream/logger';
-import { ApiError, APP_CONFIG, CLICKHOUSE, LOGGER } from '@clickstream/platform';
+import { ApiError, APP_CONFIG, LOGGER } from '@clickstream/platform';
+import { IngestState } from '../state/ingest-state.js';
 
 const DAY_MS = 86_400_000;
 
@@ -12,20 +12,24 @@ const dayOf = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
 
 /**
  * Cookieless visitor id, as Plausible does it: a hash of the day's secret salt, the site,
- * the IP and the User-Agent. The IP is never stored; once the salt is gone (two days),
+ * the IP and the User-Agent. The IP is never stored; once the salt is gone (Kafka deletes it
+ * 48 h after it was drawn, and this process forgets it once the day before yesterday ends),
  * the id cannot be recomputed, so it cannot be turned back into an IP.
+ *
+ * The salt of a day is agreed on through the salts topic: an instance that finds none proposes a
+ * random one, and every instance uses the first one written for the day.
  */
 @Injectable()
 export class VisitorIdService {
-  private readonly salts: SaltRepository;
-  private current: { day: string; salt: Promise<string> } | undefined;
+  private readonly topic: string;
+  private readonly drawing = new Map<string, Promise<string>>();
 
   constructor(
-    @Inject(CLICKHOUSE) clickhouse: ClickHouseClient,
+    private readonly state: IngestState,
     @Inject(APP_CONFIG) config: AppConfig,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
-    this.salts = new SaltRepository(clickhouse, config.clickhouse.database);
+    this.topic = config.kafka.topics.salts;
   }
 
   async visitorId(site: string, ip: string, userAgent: string, now: number): Promise<string> {
@@ -34,31 +38,37 @@ export class VisitorIdService {
       salt = await this.saltOf(now);
     } catch (err) {
       // today's salt is shared by every ingest process: none may make one up on its own
-      this.logger.warn({ err: (err as Error).message }, 'cannot read the day\'s visitor-id salt from ClickHouse');
-      throw ApiError.unavailable("the day's visitor-id salt cannot be read (ClickHouse unreachable)", 2);
+      this.logger.warn({ err: (err as Error).message }, "cannot agree on the day's visitor-id salt through Kafka");
+      throw ApiError.unavailable("the day's visitor-id salt cannot be read (Kafka unreachable)", 2);
     }
     return createHash('sha256').update(`${salt}\u0000${site}\u0000${ip}\u0000${userAgent}`).digest('hex').slice(0, 32);
   }
 
   private saltOf(now: number): Promise<string> {
     const day = dayOf(now);
-    if (this.current?.day !== day) {
-      const salt = this.salts.saltFor(day);
-      this.current = { day, salt };
-      // a failed lookup must not stick for the whole day
-      salt.catch(() => {
-        if (this.current?.salt === salt) this.current = undefined;
-      });
-      this.forgetSaltsBefore(dayOf(now - DAY_MS));
+    const known = this.state.tables.get(this.topic, day);
+    if (known !== undefined) return Promise.resolve(known);
+    let drawing = this.drawing.get(day);
+    if (!drawing) {
+      drawing = this.agree(day).finally(() => this.drawing.delete(day));
+      this.drawing.set(day, drawing);
+      // yesterday's salt is kept: an instance whose clock is a little behind may still use it
+      // around midnight, and a fresh one would split its visitors in two
+      const yesterday = dayOf(now - DAY_MS);
+      this.state.tables.forget(this.topic, (d) => d < yesterday);
     }
-    return this.current.salt;
+    return drawing;
   }
 
-  /**
-   * Yesterday's salt is kept: an instance whose clock is a little behind may still ask for it
-   * around midnight, and a fresh one would split its visitors in two.
-   */
-  private forgetSaltsBefore(day: string): void {
-    this.salts.deleteBefore(day).catch((err: Error) => this.logger.warn({ err: err.message }, 'old visitor-id salts not deleted yet; the next day, or the table TTL, deletes them'));
+  private async agree(day: string): Promise<string> {
+    const { tables } = this.state;
+    await tables.catchUp(this.topic);
+    const existing = tables.get(this.topic, day);
+    if (existing !== undefined) return existing;
+    await tables.put(this.topic, day, randomBytes(32).toString('hex'));
+    await tables.catchUp(this.topic);
+    const chosen = tables.get(this.topic, day);
+    if (chosen === undefined) throw new Error(`no salt read back for ${day}`);
+    return chosen;
   }
 }

@@ -1,56 +1,78 @@
-import { describe, expect, it } from 'vitest';
-import type { ClickHouseClient } from '@clickstream/clickhouse';
-import { loadConfig } from '@clickstream/config';
+import { randomUUID } from 'node:crypto';
+import { afterEach, describe, expect, inject, it } from 'vitest';
+import { loadConfig, type AppConfig } from '@clickstream/config';
+import { createKafka, projectTopics, TopicAdmin } from '@clickstream/kafka';
 import { createLogger } from '@clickstream/logger';
-import { ApiError } from '@clickstream/platform';
+import { ApiError, siteRecord } from '@clickstream/platform';
+import { ownKafkaEnv } from '../../../../test/support/test-system.js';
+import { IngestState } from '../state/ingest-state.js';
 import { SiteCache } from './site-cache.js';
 
-/** A ClickHouse client that answers the site list with the given ids, or fails like a server that is gone. */
-function fakeClickHouse(): { client: ClickHouseClient; sites: string[]; down: boolean; reads: number } {
-  const state = {
-    sites: [] as string[],
-    down: false,
-    reads: 0,
-    client: {
-      query: async () => {
-        state.reads += 1;
-        if (state.down) throw new Error('connect ECONNREFUSED 127.0.0.1:8123');
-        return { json: async () => state.sites.map((id) => ({ id, name: id, createdAt: '2031-01-01 00:00:00', tokenVersion: 0 })) };
-      },
-    } as unknown as ClickHouseClient,
-  };
-  return state;
-}
-
-describe('the site list ingest keeps', () => {
-  const config = loadConfig({ SITE_CACHE_TTL_MS: '10000' });
+describe('the site list ingest reads from the compacted sites topic, on a real broker', () => {
   const logger = createLogger('silent');
-  const T = Date.parse('2031-01-01T00:00:00Z');
+  const states: IngestState[] = [];
 
-  it('keeps a known site known while ClickHouse cannot be read, answers 503 for one it never saw, and reads again once it can', async () => {
-    const clickhouse = fakeClickHouse();
-    clickhouse.sites = ['alpha'];
-    const cache = new SiteCache(clickhouse.client, config, logger);
-    expect(await cache.has('alpha', T + 1_000)).toBe(true);
+  const setUp = async (): Promise<{ config: AppConfig; kafka: ReturnType<typeof createKafka>; publish: (id: string) => Promise<void> }> => {
+    const config = loadConfig({ ...ownKafkaEnv(`sites-${randomUUID().slice(0, 8)}`, inject('kafkaBrokers')), CLICKHOUSE_URL: 'http://127.0.0.1:1' });
+    const kafka = createKafka({ brokers: config.kafka.brokers!, clientId: config.kafka.clientId, logger });
+    await new TopicAdmin(kafka, logger).ensureTopics(projectTopics(config.kafka));
+    const producer = kafka.producer();
+    await producer.connect();
+    const publish = async (id: string): Promise<void> => {
+      await producer.send({ topic: config.kafka.topics.sites, acks: -1, messages: [{ key: id, value: siteRecord({ name: id }) }] });
+    };
+    return { config, kafka, publish };
+  };
+  const started = async (config: AppConfig, kafka: ReturnType<typeof createKafka>): Promise<IngestState> => {
+    const state = new IngestState(kafka, config, logger);
+    states.push(state);
+    await state.onModuleInit();
+    return state;
+  };
 
-    clickhouse.down = true;
-    // past the TTL: the read fails, the last list stands
-    expect(await cache.has('alpha', T + 20_000)).toBe(true);
-    const unknown = await cache.has('beta', T + 21_000).catch((err: unknown) => err);
+  afterEach(async () => {
+    await Promise.all(states.splice(0).map((s) => s.onApplicationShutdown()));
+  });
+
+  it('knows the sites published before it started, and one published a moment before its hit', async () => {
+    const { config, kafka, publish } = await setUp();
+    await publish('alpha');
+    const cache = new SiteCache(await started(config, kafka), config, logger, () => true);
+    expect(await cache.has('alpha')).toBe(true);
+    expect(await cache.has('beta')).toBe(false);
+    await publish('beta');
+    // no wait: the miss reads what the topic holds now
+    expect(await cache.has('beta')).toBe(true);
+  });
+
+  it('needs no ClickHouse at all (the one configured here does not exist), and two ingest processes agree', async () => {
+    const { config, kafka, publish } = await setUp();
+    const [one, two] = [new SiteCache(await started(config, kafka), config, logger, () => true), new SiteCache(await started(config, kafka), config, logger, () => true)];
+    await publish('shop');
+    expect([await one.has('shop'), await two.has('shop'), await one.has('nope'), await two.has('nope')]).toEqual([true, true, false, false]);
+  });
+
+  it('keeps a known site known when the topic cannot be read, and answers 503 for one it never saw', async () => {
+    const { config, kafka, publish } = await setUp();
+    await publish('alpha');
+    const state = await started(config, kafka);
+    const cache = new SiteCache(state, config, logger, () => true);
+    expect(await cache.has('alpha')).toBe(true);
+    // Kafka gone, as far as this reader can tell
+    state.tables.catchUp = () => Promise.reject(new Error('connect ECONNREFUSED'));
+    expect(await cache.has('alpha')).toBe(true);
+    const unknown = await cache.has('beta').catch((err: unknown) => err);
     expect(unknown).toBeInstanceOf(ApiError);
     expect((unknown as ApiError).status).toBe(503);
     expect((unknown as ApiError).headers['Retry-After']).toBe('2');
-    expect(clickhouse.reads).toBe(3);
-
-    clickhouse.down = false;
-    clickhouse.sites = ['alpha', 'beta'];
-    expect(await cache.has('beta', T + 22_000)).toBe(true);
   });
 
-  it('answers unknown, not 503, for a site missing from a list it could read', async () => {
-    const clickhouse = fakeClickHouse();
-    clickhouse.sites = ['alpha'];
-    const cache = new SiteCache(clickhouse.client, config, logger);
-    expect(await cache.has('nope', T + 1_000)).toBe(false);
+  it('answers 503, not unknown, for a site missing while the process has yet to seed the topic itself', async () => {
+    const { config, kafka, publish } = await setUp();
+    await publish('alpha');
+    const cache = new SiteCache(await started(config, kafka), config, logger, () => false);
+    expect(await cache.has('alpha')).toBe(true);
+    const early = await cache.has('beta').catch((err: unknown) => err);
+    expect((early as ApiError).status).toBe(503);
   });
 });

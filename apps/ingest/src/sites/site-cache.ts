@@ -1,57 +1,44 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { AppConfig } from '@clickstream/config';
-import { SiteRepository, type ClickHouseClient } from '@clickstream/clickhouse';
 import type { Logger } from '@clickstream/logger';
-import { ApiError, APP_CONFIG, CLICKHOUSE, LOGGER } from '@clickstream/platform';
+import { ApiError, APP_CONFIG, KAFKA_PREPARED, LOGGER } from '@clickstream/platform';
+import { IngestState } from '../state/ingest-state.js';
 
 /**
- * Known site ids, read from ClickHouse and kept in memory; a miss refreshes at most once a second.
- * While ClickHouse cannot be read, a site known at the last read stays known, so hits keep being
- * accepted (Kafka, not ClickHouse, makes them durable); a site not known then gets 503.
+ * Known site ids, read from the compacted sites topic. A site is known as soon as its record is
+ * read; for a site not known yet, ingest first reads everything written to the topic before the
+ * hit (a site created a moment ago is then known). ClickHouse plays no part: while it is down,
+ * every site is accepted as before. Kafka unreachable, or the site list not seeded into it yet: a
+ * known site stays known, an unknown one gets 503 (and the hit could not be made durable anyway).
  */
 @Injectable()
 export class SiteCache {
-  private readonly repository: SiteRepository;
-  private ids = new Set<string>();
-  private loadedAt = 0;
-  private loading: Promise<void> | undefined;
-  private failingSince: number | undefined;
+  private readonly topic: string;
+  private failing = false;
 
   constructor(
-    @Inject(CLICKHOUSE) clickhouse: ClickHouseClient,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly state: IngestState,
+    @Inject(APP_CONFIG) config: AppConfig,
     @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(KAFKA_PREPARED) private readonly kafkaPrepared: () => boolean,
   ) {
-    this.repository = new SiteRepository(clickhouse, config.clickhouse.database);
+    this.topic = config.kafka.topics.sites;
   }
 
-  async has(site: string, now: number): Promise<boolean> {
-    const known = this.ids.has(site);
-    const age = now - this.loadedAt;
-    if (age > this.config.ingest.siteCacheTtlMs || (!known && age > 1000)) {
-      try {
-        await this.refresh(now);
-      } catch (err) {
-        if (this.failingSince === undefined) {
-          this.failingSince = now;
-          this.logger.warn({ err: (err as Error).message, sites: this.ids.size }, 'cannot read the site list from ClickHouse: the sites known so far stay known');
-        }
-        if (!known) throw ApiError.unavailable('the site list cannot be read (ClickHouse unreachable)', 2);
-      }
+  async has(site: string): Promise<boolean> {
+    if (this.state.tables.get(this.topic, site) !== undefined) return true;
+    try {
+      await this.state.tables.catchUp(this.topic);
+    } catch (err) {
+      if (!this.failing) this.logger.warn({ err: (err as Error).message, sites: this.state.tables.keys(this.topic).length }, 'cannot read the site list from Kafka: the sites known so far stay known');
+      this.failing = true;
+      throw ApiError.unavailable('the site list cannot be read (Kafka unreachable)', 2);
     }
-    return this.ids.has(site);
-  }
-
-  private refresh(now: number): Promise<void> {
-    this.loading ??= this.repository
-      .list()
-      .then((sites) => {
-        this.ids = new Set(sites.map((s) => s.id));
-        this.loadedAt = now;
-        if (this.failingSince !== undefined) this.logger.info({ sites: sites.length, downMs: now - this.failingSince }, 'site list read from ClickHouse again');
-        this.failingSince = undefined;
-      })
-      .finally(() => (this.loading = undefined));
-    return this.loading;
+    if (this.failing) this.logger.info({ sites: this.state.tables.keys(this.topic).length }, 'site list read from Kafka again');
+    this.failing = false;
+    if (this.state.tables.get(this.topic, site) !== undefined) return true;
+    // an ingest process that seeds the topic itself (run alone, Kafka down at its start) may not have yet
+    if (!this.kafkaPrepared()) throw ApiError.unavailable('the site list is not in Kafka yet', 2);
+    return false;
   }
 }

@@ -131,7 +131,7 @@ async function aggregatorDrain(ctx: BenchContext, topic: string, count: number, 
   const base = ctx.system.config;
   const config: AppConfig = {
     ...base,
-    kafka: { ...base.kafka, clientId: `bench-agg-${id}`, consumerGroup: `bench-agg-${id}`, topics: { events: topic, aggregates: `${topic}.aggregates`, deadLetter: `${topic}.dead-letter` } },
+    kafka: { ...base.kafka, clientId: `bench-agg-${id}`, consumerGroup: `bench-agg-${id}`, topics: { ...base.kafka.topics, events: topic, aggregates: `${topic}.aggregates`, deadLetter: `${topic}.dead-letter` } },
     clickhouse: { ...base.clickhouse, database },
     http: { ...base.http, aggregatorPort: 0 },
   };
@@ -180,7 +180,7 @@ export async function runAggregator(ctx: BenchContext): Promise<AggregatorResult
   const count = ctx.quick ? 10_000 : 300_000;
   const partitions = ctx.system.config.kafka.partitions.events;
   const topic = `bench-agg-${Date.now().toString(36)}`;
-  await ensureTopics(ctx, { ...ctx.system.config.kafka, topics: { events: topic, aggregates: `${topic}.aggregates`, deadLetter: `${topic}.dead-letter` } });
+  await ensureTopics(ctx, { ...ctx.system.config.kafka, topics: { ...ctx.system.config.kafka.topics, events: topic, aggregates: `${topic}.aggregates`, deadLetter: `${topic}.dead-letter` } });
   const produced = await produceTopic(ctx, topic, count);
   ctx.log(`aggregator: ${count} events produced into ${topic} in ${Math.round(produced.ms)} ms`);
   const raw = await rawDrain(ctx, topic, count, partitions);

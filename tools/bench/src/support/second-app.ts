@@ -12,7 +12,7 @@ import type { BenchContext } from './bench-context.js';
 export async function extraRuntime(ctx: BenchContext, config: AppConfig): Promise<Runtime> {
   const kafka = createKafka({ brokers: config.kafka.brokers ?? [], clientId: config.kafka.clientId, logger: ctx.logger });
   await ensureTopics(ctx, config.kafka);
-  return { config, logger: ctx.logger, kafka, clickhouse: ctx.system.clickhouse, close: async () => undefined };
+  return { config, logger: ctx.logger, kafka, clickhouse: ctx.system.clickhouse, kafkaPrepared: () => true, close: async () => undefined };
 }
 
 /** The events, aggregates and dead-letter topics of `kafka` (as the apps create them at start-up). */

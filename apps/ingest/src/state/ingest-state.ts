@@ -1,0 +1,52 @@
+import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import type { Kafka } from 'kafkajs';
+import type { AppConfig } from '@clickstream/config';
+import type { TopicTables } from '@clickstream/kafka';
+import type { Logger } from '@clickstream/logger';
+import { APP_CONFIG, KAFKA, LOGGER, sharedStateTables } from '@clickstream/platform';
+
+/** How long start-up waits for the first full read of the shared state before it serves anyway. */
+const FIRST_READ_MS = 15_000;
+
+/** The site list and the daily salts, read from their Kafka topics by this ingest process. */
+@Injectable()
+export class IngestState implements OnModuleInit, OnApplicationShutdown {
+  readonly tables: TopicTables;
+
+  constructor(
+    @Inject(KAFKA) kafka: Kafka,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {
+    this.tables = sharedStateTables(kafka, config, logger, 'ingest');
+  }
+
+  /** Kafka may be down at start: ingest then answers 503 and keeps trying to read the state. */
+  async onModuleInit(): Promise<void> {
+    try {
+      await this.tables.open();
+    } catch (err) {
+      this.logger.warn({ err: (err as Error).message }, 'cannot read the site list and salts from Kafka at start: collect answers 503 until it can');
+      this.tables.openUntilDone();
+      return;
+    }
+    const deadline = Date.now() + FIRST_READ_MS;
+    const { sites, salts } = this.config.kafka.topics;
+    for (;;) {
+      try {
+        await Promise.all([this.tables.catchUp(sites), this.tables.catchUp(salts)]);
+        this.logger.info({ sites: this.tables.keys(sites).length }, 'site list read from Kafka');
+        return;
+      } catch (err) {
+        if (Date.now() > deadline) {
+          this.logger.warn({ err: (err as Error).message }, 'site list not read from Kafka yet: collect waits for it with each hit');
+          return;
+        }
+      }
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.tables.close();
+  }
+}
