@@ -23,7 +23,7 @@ describe('the cookieless visitor id, with its daily salts agreed on through a re
   const states: IngestState[] = [];
   /** A new ingest process: its own reader of the salts topic. */
   const ingest = async (): Promise<{ ids: VisitorIdService; state: IngestState }> => {
-    const state = new IngestState(kafka, config, logger);
+    const state = new IngestState(kafka, config, logger, () => true);
     states.push(state);
     await state.onModuleInit();
     return { ids: new VisitorIdService(state, config, logger), state };

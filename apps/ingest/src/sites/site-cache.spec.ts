@@ -24,7 +24,7 @@ describe('the site list ingest reads from the compacted sites topic, on a real b
     return { config, kafka, publish };
   };
   const started = async (config: AppConfig, kafka: ReturnType<typeof createKafka>): Promise<IngestState> => {
-    const state = new IngestState(kafka, config, logger);
+    const state = new IngestState(kafka, config, logger, () => true);
     states.push(state);
     await state.onModuleInit();
     return state;

@@ -3,7 +3,7 @@ import type { Kafka } from 'kafkajs';
 import type { AppConfig } from '@clickstream/config';
 import type { TopicTables } from '@clickstream/kafka';
 import type { Logger } from '@clickstream/logger';
-import { APP_CONFIG, KAFKA, LOGGER, sharedStateTables } from '@clickstream/platform';
+import { APP_CONFIG, KAFKA, KAFKA_PREPARED, LOGGER, sharedStateTables } from '@clickstream/platform';
 
 /** How long start-up waits for the first full read of the shared state before it serves anyway. */
 const FIRST_READ_MS = 15_000;
@@ -17,6 +17,7 @@ export class IngestState implements OnModuleInit, OnApplicationShutdown {
     @Inject(KAFKA) kafka: Kafka,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(KAFKA_PREPARED) private readonly kafkaPrepared: () => boolean,
   ) {
     this.tables = sharedStateTables(kafka, config, logger, 'ingest');
   }
@@ -31,6 +32,10 @@ export class IngestState implements OnModuleInit, OnApplicationShutdown {
       return;
     }
     const deadline = Date.now() + FIRST_READ_MS;
+    // served only once this process reads the topics (its group joined) and, when it seeds them
+    // itself, they are seeded: else the first hits of every site would wait for both
+    await this.tables.joined(FIRST_READ_MS);
+    while (!this.kafkaPrepared() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     const { sites, salts } = this.config.kafka.topics;
     for (;;) {
       try {
