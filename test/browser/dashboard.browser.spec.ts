@@ -97,8 +97,19 @@ describe('the dashboard in a real browser, fed by a page carrying the snippet', 
     // the chart has drawn the half hour (at most 31 minute buckets), not the previous range
     await expect.poll(async () => Number(await dashboard.getAttribute('#range-chart', 'data-points')), { timeout: 5000 }).toBeLessThanOrEqual(31);
     await expect.poll(() => dashboard.textContent('#total-pageviews'), { timeout: 5_000 }).toBe('10');
-    await dashboard.screenshot({ path: 'docs/dashboard.png' });
+    expect(await dashboard.isVisible('#bots-note')).toBe(false);
+
+    // a hit with curl's User-Agent is a bot's: not in the page views, and the page says it was filtered
+    const curlHit = await fetch(`${system.ingestUrl}/api/collect`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'User-Agent': 'curl/8.5.0' }, body: JSON.stringify({ site: SITE, url: `${site.url}/` }) });
+    expect(curlHit.status).toBe(202);
+    await dashboard.reload();
+    await expect.poll(() => dashboard.textContent('#total-bots'), { timeout: 20_000 }).toBe('1');
+    expect(await dashboard.isVisible('#bots-note')).toBe(true);
+    expect(await dashboard.textContent('#total-pageviews')).toBe('10');
+
+    // the README's picture is updated on purpose (UPDATE_SCREENSHOTS=1), never by a plain test run
     mkdirSync('test-results', { recursive: true });
+    await dashboard.screenshot({ path: process.env['UPDATE_SCREENSHOTS'] === '1' ? 'docs/dashboard.png' : 'test-results/dashboard.png' });
     await dashboard.emulateMedia({ colorScheme: 'dark' });
     await dashboard.screenshot({ path: 'test-results/dashboard-dark.png' });
     await dashboard.emulateMedia({ colorScheme: 'light' });

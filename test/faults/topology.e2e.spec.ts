@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +11,7 @@ import { claimPort } from '@clickstream/infra';
 import { runLoad } from '../../tools/loadgen/src/load-runner.js';
 import { seededRandom } from '../../tools/loadgen/src/traffic.js';
 import { handshake } from '../support/live-socket.js';
-import { BROWSER_UA, ownKafkaEnv } from '../support/test-system.js';
+import { BROWSER_UA, eventually, ownKafkaEnv } from '../support/test-system.js';
 import { AppProcess, waitForHttp } from './app-process.js';
 import { waitForCommittedEnd } from '../support/stored-events.js';
 import { expectExact, storedSummary } from './stored-tables.js';
@@ -86,7 +87,8 @@ describe('npm start: every app its own process, the ClickHouse server started by
       GATEWAY_PORT: '0',
       AGGREGATOR_PORT: '0',
       INGEST_PROCESSES: '2',
-      BOOTSTRAP_SITES: SITES.join(','),
+      // demo: the site of the banner's example
+      BOOTSTRAP_SITES: [...SITES, 'demo'].join(','),
       ADMIN_TOKEN,
       TRUST_PROXY: '1',
       RATE_LIMIT_BURST: '1000000',
@@ -304,6 +306,19 @@ describe('npm start: every app its own process, the ClickHouse server started by
     }
     await supervisor.waitForOutput(/"app":"gateway".*"msg":"app died: restarting it"/, 1000);
   }, 240_000);
+
+  it('the example the banner prints, run as printed, moves the page views on the dashboard (not its bot count)', async () => {
+    const [, dashboard] = await supervisor.waitForOutput(/Dashboard: +(\S+)/, 1000);
+    const [, example] = await supervisor.waitForOutput(/Try it[^\n]*\n((?: {4}.*\n)+)/, 1000);
+    const token = new URL(dashboard!).searchParams.get('token')!;
+    const totals = async (): Promise<{ pageviews: number; botEvents: number }> =>
+      (await fetch(`${urls.gateway}/api/sites/demo/totals`, { headers: { Authorization: `Bearer ${token}` } })).json() as Promise<{ pageviews: number; botEvents: number }>;
+    const before = await totals();
+    const run = spawnSync('sh', ['-c', example!], { encoding: 'utf8', timeout: 30_000 });
+    expect(run.stdout, run.stderr).toMatch(/^HTTP\/1\.1 202/);
+    await eventually(async () => ((await totals()).pageviews === before.pageviews + 1 ? true : undefined), 60_000, 'the example page view on the dashboard');
+    expect((await totals()).botEvents).toBe(before.botEvents);
+  });
 
   it('kill -9 of the supervisor leaves no process of ours running within 10 s', async () => {
     const parts = descendants(supervisor.pid!);

@@ -4,6 +4,9 @@ import { loadConfigOrExit, stopOnSignals } from '@clickstream/platform';
 import { snippet } from '@clickstream/tracker';
 import { Supervisor, type SupervisedSystem } from './supervisor.js';
 
+/** The User-Agent of the printed example: a desktop Chrome's, so the hit counts as a visitor's. */
+const EXAMPLE_BROWSER = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
+
 /** `npm start`: the broker, the ClickHouse server and every app as a process of its own, under one supervisor. */
 async function main(): Promise<void> {
   const config = loadConfigOrExit('clickstream');
@@ -41,8 +44,9 @@ function banner(system: SupervisedSystem): string {
     '  Paste this into your pages (change data-site to your site id):',
     `    ${snippet(`${system.ingestUrl}/script.js`, demoSite)}`,
     '',
-    '  Try it:',
+    "  Try it (a browser's User-Agent: curl's own is a bot's, stored but counted apart):",
     `    curl -i -X POST ${system.ingestUrl}/api/collect -H 'Content-Type: application/json' \\`,
+    `      -A '${EXAMPLE_BROWSER}' \\`,
     `      -d '{"site":"${demoSite}","url":"https://example.com/hello"}'`,
     '',
     system.admin.configured

@@ -91,6 +91,7 @@ export function dashboardPage({ ingestUrl, scriptUrl, styleUrl }: DashboardPageA
           <div><dt>Bounce rate</dt><dd id="total-bounce">–</dd></div>
           <div><dt>Avg. visit</dt><dd id="total-duration">–</dd></div>
         </dl>
+        <p class="bots" id="bots-note" hidden>Bot hits in this range, not counted above: <span id="total-bots">0</span></p>
         <div id="range-chart" class="chart" role="img" aria-label="Page views and visitors over the chosen range"></div>
       </section>
     </div>

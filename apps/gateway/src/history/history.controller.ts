@@ -98,6 +98,7 @@ export class HistoryController {
       visitors: t.visitors,
       sessions: t.sessions,
       customEvents: t.customEvents,
+      botEvents: t.botEvents,
       bounceRate: t.bounceRate,
       avgDurationSeconds: t.avgDurationSeconds,
     };

@@ -189,11 +189,11 @@ class MinuteReads {
 
   async rollupTotals(range: TimeRange): Promise<RollupTotals> {
     const [row] = await this.rows<Record<string, string | number>>(
-      `SELECT sum(pageviews) AS pageviews, ${VISITOR_SKETCH.merge}(visitors) AS visitors, sum(custom_events) AS custom_events FROM ${DB}.rollup_1m
+      `SELECT sum(pageviews) AS pageviews, ${VISITOR_SKETCH.merge}(visitors) AS visitors, sum(custom_events) AS custom_events, sum(bot_events) AS bot_events FROM ${DB}.rollup_1m
        WHERE site = {site:String} AND minute >= fromUnixTimestamp64Milli({from:Int64}, 'UTC') AND minute < fromUnixTimestamp64Milli({to:Int64}, 'UTC')`,
       { site: SITE, from: range.from, to: range.to },
     );
-    return { pageviews: Number(row?.['pageviews'] ?? 0), visitors: Number(row?.['visitors'] ?? 0), customEvents: Number(row?.['custom_events'] ?? 0) };
+    return { pageviews: Number(row?.['pageviews'] ?? 0), visitors: Number(row?.['visitors'] ?? 0), customEvents: Number(row?.['custom_events'] ?? 0), botEvents: Number(row?.['bot_events'] ?? 0) };
   }
 }
 

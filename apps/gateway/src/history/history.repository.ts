@@ -26,6 +26,8 @@ export interface RollupTotals {
   pageviews: number;
   visitors: number;
   customEvents: number;
+  /** Page views and events whose User-Agent is a bot's: stored, and counted apart from every other figure. */
+  botEvents: number;
 }
 
 export interface SessionTotals {
@@ -206,19 +208,19 @@ export class HistoryRepository {
   async rollupTotals(site: string, range: TimeRange): Promise<RollupTotals> {
     const whole = wholeUnits(range, HOUR_MS);
     const result = await this.clickhouse.query({
-      query: `SELECT sum(pageviews) AS pageviews, ${VISITOR_SKETCH.merge}(visitors) AS visitors, sum(custom_events) AS custom_events
+      query: `SELECT sum(pageviews) AS pageviews, ${VISITOR_SKETCH.merge}(visitors) AS visitors, sum(custom_events) AS custom_events, sum(bot_events) AS bot_events
               FROM (
-                SELECT pageviews, visitors, custom_events FROM ${this.db}.rollup_1h
+                SELECT pageviews, visitors, custom_events, bot_events FROM ${this.db}.rollup_1h
                 WHERE site = {site:String} AND hour >= ${WHOLE_FROM} AND hour < ${WHOLE_TO}
                 UNION ALL
-                SELECT pageviews, visitors, custom_events FROM ${this.db}.rollup_1m
+                SELECT pageviews, visitors, custom_events, bot_events FROM ${this.db}.rollup_1m
                 WHERE site = {site:String} AND ${edges('minute')}
               )`,
       query_params: { site, from: range.from, to: range.to, wholeFrom: whole.from, wholeTo: whole.to },
       format: 'JSONEachRow',
     });
-    const [row] = await result.json<{ pageviews: number | string; visitors: number | string; custom_events: number | string }>();
-    return { pageviews: Number(row?.pageviews ?? 0), visitors: Number(row?.visitors ?? 0), customEvents: Number(row?.custom_events ?? 0) };
+    const [row] = await result.json<{ pageviews: number | string; visitors: number | string; custom_events: number | string; bot_events: number | string }>();
+    return { pageviews: Number(row?.pageviews ?? 0), visitors: Number(row?.visitors ?? 0), customEvents: Number(row?.custom_events ?? 0), botEvents: Number(row?.bot_events ?? 0) };
   }
 
   /** Sessions that started in the range: how many, how many bounced, and their summed duration. */

@@ -23,11 +23,12 @@ function fakeRepository(rollup: RollupTotals, sessions: SessionTotals, timeserie
 
 describe('HistoryService', () => {
   it('gives the bounce rate to 4 decimals and the mean session duration in seconds to 1 decimal', async () => {
-    const { repo } = fakeRepository({ pageviews: 10, visitors: 3, customEvents: 2 }, { sessions: 3, bounces: 2, durationMs: 100_000 });
+    const { repo } = fakeRepository({ pageviews: 10, visitors: 3, customEvents: 2, botEvents: 4 }, { sessions: 3, bounces: 2, durationMs: 100_000 });
     expect(await new HistoryService(repo).totals('s', RANGE)).toEqual({
       pageviews: 10,
       visitors: 3,
       customEvents: 2,
+      botEvents: 4,
       sessions: 3,
       bounceRate: 0.6667,
       avgDurationSeconds: 33.3,
@@ -35,12 +36,12 @@ describe('HistoryService', () => {
   });
 
   it('answers 0 for the bounce rate and duration of a range without sessions', async () => {
-    const { repo } = fakeRepository({ pageviews: 0, visitors: 0, customEvents: 0 }, { sessions: 0, bounces: 0, durationMs: 0 });
+    const { repo } = fakeRepository({ pageviews: 0, visitors: 0, customEvents: 0, botEvents: 0 }, { sessions: 0, bounces: 0, durationMs: 0 });
     expect(await new HistoryService(repo).totals('s', RANGE)).toMatchObject({ sessions: 0, bounceRate: 0, avgDurationSeconds: 0 });
   });
 
   it('reads entry and exit pages from the sessions and every other dimension from the breakdowns', async () => {
-    const { repo, calls } = fakeRepository({ pageviews: 0, visitors: 0, customEvents: 0 }, { sessions: 0, bounces: 0, durationMs: 0 });
+    const { repo, calls } = fakeRepository({ pageviews: 0, visitors: 0, customEvents: 0, botEvents: 0 }, { sessions: 0, bounces: 0, durationMs: 0 });
     const service = new HistoryService(repo);
     await service.breakdown('s', 'entryPage', RANGE, 10);
     await service.breakdown('s', 'exitPage', RANGE, 10);
@@ -50,11 +51,11 @@ describe('HistoryService', () => {
   });
 
   it('turns a time zone the database does not know into a 400 naming timezone, and lets other errors through', async () => {
-    const unknownZone = fakeRepository({ pageviews: 0, visitors: 0, customEvents: 0 }, { sessions: 0, bounces: 0, durationMs: 0 }, new Error('Cannot load time zone Nowhere/Land'));
+    const unknownZone = fakeRepository({ pageviews: 0, visitors: 0, customEvents: 0, botEvents: 0 }, { sessions: 0, bounces: 0, durationMs: 0 }, new Error('Cannot load time zone Nowhere/Land'));
     const err = await new HistoryService(unknownZone.repo).timeseries('s', RANGE, 'hour', 'Nowhere/Land').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ApiError);
     expect(err).toMatchObject({ status: 400, field: 'timezone' });
-    const down = fakeRepository({ pageviews: 0, visitors: 0, customEvents: 0 }, { sessions: 0, bounces: 0, durationMs: 0 }, new Error('connect ECONNREFUSED'));
+    const down = fakeRepository({ pageviews: 0, visitors: 0, customEvents: 0, botEvents: 0 }, { sessions: 0, bounces: 0, durationMs: 0 }, new Error('connect ECONNREFUSED'));
     await expect(new HistoryService(down.repo).timeseries('s', RANGE, 'hour', 'UTC')).rejects.toThrow('ECONNREFUSED');
   });
 });

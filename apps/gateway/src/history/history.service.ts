@@ -8,6 +8,8 @@ export interface Totals {
   visitors: number;
   sessions: number;
   customEvents: number;
+  /** Bot page views and events in the range, left out of every other figure. */
+  botEvents: number;
   /** Share of sessions with at most one page view, in [0, 1], 4 decimals; 0 without sessions. */
   bounceRate: number;
   /** Mean of (last event - first event) over the sessions, seconds, 1 decimal; 0 without sessions. */

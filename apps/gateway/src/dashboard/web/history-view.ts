@@ -108,6 +108,10 @@ export class HistoryView {
         setText('total-sessions', formatCount(t?.sessions));
         setText('total-bounce', formatPercent(t?.bounceRate));
         setText('total-duration', formatDuration(t?.avgDurationSeconds));
+        // a hit sent with curl or by a crawler is stored but counted apart: say so, or the page seems not to move
+        setText('total-bots', formatCount(t?.botEvents));
+        const bots = document.getElementById('bots-note');
+        if (bots) bots.hidden = !t || t.botEvents === 0;
       }),
       ...this.tables.map(async (table) => {
         const dimension = table.dataset['dimension'];
