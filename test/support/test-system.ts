@@ -45,6 +45,30 @@ export async function startTestSystem(overrides: Record<string, string> = {}): P
   return { ...system, cleanup };
 }
 
+/** The environment that points the `clickstream` command line at a running test system (its broker, topics, apps, ClickHouse and admin token). */
+export function clickstreamEnv(system: Pick<RunningSystem, 'config' | 'gatewayUrl' | 'ingestUrl' | 'aggregatorUrl' | 'admin'>): Record<string, string> {
+  const { kafka, clickhouse, http } = system.config;
+  return {
+    LOG_LEVEL: 'error',
+    KAFKA_BROKERS: kafka.brokers!.join(','),
+    KAFKA_TOPIC_EVENTS: kafka.topics.events,
+    KAFKA_TOPIC_AGGREGATES: kafka.topics.aggregates,
+    KAFKA_TOPIC_DEAD_LETTER: kafka.topics.deadLetter,
+    KAFKA_TOPIC_SITES: kafka.topics.sites,
+    KAFKA_TOPIC_SALTS: kafka.topics.salts,
+    KAFKA_CONSUMER_GROUP: kafka.consumerGroup,
+    PUBLIC_GATEWAY_URL: system.gatewayUrl,
+    PUBLIC_INGEST_URL: system.ingestUrl,
+    HOST: http.host,
+    AGGREGATOR_PORT: new URL(system.aggregatorUrl).port,
+    ADMIN_TOKEN: system.admin.token,
+    CLICKHOUSE_URL: clickhouse.url!,
+    CLICKHOUSE_USER: clickhouse.user,
+    CLICKHOUSE_PASSWORD: clickhouse.password,
+    CLICKHOUSE_DATABASE: clickhouse.database,
+  };
+}
+
 /** The dashboard token of a site, taken from its dashboard link. */
 export async function tokenFor(system: Pick<RunningSystem, 'dashboardUrl'>, site: string): Promise<string> {
   return new URL(await system.dashboardUrl(site)).searchParams.get('token')!;
