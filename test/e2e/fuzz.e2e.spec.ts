@@ -19,6 +19,8 @@ import { BROWSER_UA, eventually, ownKafkaEnv } from '../support/test-system.js';
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const RUNS = Number(process.env['FUZZ_RUNS'] ?? 100_000);
 const SEED = Number(process.env['FUZZ_SEED'] ?? Date.now() % 2 ** 31);
+// printed before any assertion, so a failing run can be repeated with FUZZ_SEED
+process.stderr.write(`fuzz: seed ${SEED} (FUZZ_SEED=${SEED} repeats it)\n`);
 const CONCURRENCY = 32;
 const MAX_EVENTS = 10;
 const MAX_BODY = 65_536;

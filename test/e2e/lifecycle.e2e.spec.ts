@@ -40,9 +40,8 @@ describe('start-up and shutdown', () => {
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
     const port = (blocker.address() as { port: number }).port;
     try {
-      const started = Date.now();
+      // a hang instead of the error ends in the test's timeout
       await expect(startTestSystem({ GATEWAY_PORT: String(port) })).rejects.toThrow(`port ${port} (GATEWAY_PORT) is already taken`);
-      expect(Date.now() - started).toBeLessThan(30_000);
     } finally {
       await new Promise<void>((resolve) => blocker.close(() => resolve()));
     }

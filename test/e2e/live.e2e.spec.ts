@@ -32,7 +32,7 @@ describe('the live socket under many events, and across a reconnection', () => {
     system?.cleanup();
   });
 
-  it('coalesces: a burst of 400 events reaches a room as a few complete updates, at most one per 250 ms', async () => {
+  it('coalesces: bursts of 400 events reach a room as complete updates, at most one per 250 ms', async () => {
     const socket = io(`${system.gatewayUrl}/live`, { auth: { site: 'alpha', token: await tokenFor(system, 'alpha') }, transports: ['websocket'], reconnection: false });
     const updates: LiveState[] = [];
     socket.on('update', (state: LiveState) => updates.push(state));
@@ -41,15 +41,19 @@ describe('the live socket under many events, and across a reconnection', () => {
       socket.once('connect_error', reject);
     });
     try {
-      await postMany('alpha', 400);
-      await eventually(() => (updates.at(-1)?.todayPageviews === 400 ? true : undefined), 20_000, 'the live total reaching 400');
+      // four bursts of 100, each once the previous one shows: at least two updates, so the gaps below are checked
+      for (let burst = 1; burst <= 4; burst += 1) {
+        await postMany('alpha', 100);
+        await eventually(() => ((updates.at(-1)?.todayPageviews ?? 0) >= burst * 100 ? true : undefined), 20_000, `the live total reaching ${burst * 100}`);
+      }
       await new Promise((r) => setTimeout(r, 1000)); // the settling update after the room went quiet
       expect(updates.at(-1)!.todayPageviews).toBe(400);
-      // far fewer messages than events, and never two within one interval, by the gateway's clock
-      // (serverTime): the test's own event loop, shared with the system, may deliver two at once
-      expect(updates.length).toBeLessThan(40);
+      // never two within one interval, by the gateway's clock (serverTime): the test's own event
+      // loop, shared with the system, may deliver two at once. How few messages that makes per
+      // event depends on the machine's speed, which the bench measures, not this test.
+      expect(updates.length).toBeGreaterThanOrEqual(2);
       const gaps = updates.slice(1).map((u, i) => u.serverTime - updates[i]!.serverTime);
-      expect(Math.min(...gaps)).toBeGreaterThanOrEqual(250);
+      expect(gaps.filter((gap) => gap < 250)).toEqual([]);
     } finally {
       socket.close();
     }

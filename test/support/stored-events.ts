@@ -5,7 +5,7 @@ import { eventually } from './test-system.js';
 
 /** Waits until the group has committed the end of every partition of the topic; returns the topic's record count. */
 export async function waitForCommittedEnd(brokers: string, topic: string, groupId: string, timeoutMs: number, context: () => string = () => ''): Promise<number> {
-  const kafka = new Kafka({ clientId: `${groupId}-check`, brokers: [brokers], logLevel: logLevel.NOTHING });
+  const kafka = new Kafka({ clientId: `${groupId}-check`, brokers: brokers.split(','), logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
   await admin.connect();
   try {

@@ -31,10 +31,9 @@ describe('ports', () => {
 
   it('refuses to start a local broker on a taken port at once instead of hanging', async () => {
     const port = await occupyPort();
-    const started = Date.now();
+    // a hang instead of the error ends in the test's timeout
     await expect(
       startLocalKafka({ projectRoot: '/nonexistent', port: 0, controllerPort: port, dataDir: '/tmp/never-used', cacheDir: '/tmp/never-used', logger: createLogger('silent') }),
     ).rejects.toThrow(/KAFKA_LOCAL_CONTROLLER_PORT/);
-    expect(Date.now() - started).toBeLessThan(5000);
   });
 });
