@@ -32,11 +32,16 @@ export async function startSystem(baseConfig: AppConfig, logger: Logger): Promis
   const parts: { runtime?: Runtime; ingest?: StartedApp; aggregator?: StartedAggregator; gateway?: StartedApp } = {};
   const stop = async (): Promise<void> => {
     // stop taking hits (flushing the producer), let the aggregator finish and commit its batch,
-    // close the sockets, then the storage and the broker
-    for (const part of [parts.ingest, parts.aggregator, parts.gateway, parts.runtime]) {
-      await part?.close().catch((err: Error) => logger.error({ err: err.message }, 'shutdown step failed'));
+    // close the sockets, then the storage and the broker; every step runs, and a failed one
+    // fails the stop
+    const failures: string[] = [];
+    for (const [name, part] of [['ingest', parts.ingest], ['aggregator', parts.aggregator], ['gateway', parts.gateway], ['runtime', parts.runtime], ['infra', { close: () => infra.stop() }]] as const) {
+      await part?.close().catch((err: Error) => {
+        failures.push(`${name}: ${err.message}`);
+        logger.error({ err: err.message, part: name }, 'shutdown step failed');
+      });
     }
-    await infra.stop();
+    if (failures.length > 0) throw new Error(`shutdown incomplete: ${failures.join('; ')}`);
   };
   try {
     const runtime = (parts.runtime = await createRuntime(infra.config, logger));
@@ -58,7 +63,7 @@ export async function startSystem(baseConfig: AppConfig, logger: Logger): Promis
       stop,
     };
   } catch (err) {
-    await stop();
+    await stop().catch(() => undefined);
     throw err;
   }
 }
