@@ -39,22 +39,33 @@ const LOG4J = [
   '',
 ].join('\n');
 
-function serverProperties(port: number, controllerPort: number, logDir: string): string {
+/** One KRaft node (broker and controller in one process) of a cluster of `replication` nodes or more. */
+export interface KafkaNodeSpec {
+  nodeId: number;
+  port: number;
+  controllerPort: number;
+  /** `id@host:port` of every controller of the cluster, comma-separated. */
+  voters: string;
+  /** Replication of Kafka's own topics (consumer offsets, transactions): 1 for a single node. */
+  replication: number;
+}
+
+function serverProperties(node: KafkaNodeSpec, logDir: string): string {
   return [
     'process.roles=broker,controller',
-    'node.id=1',
-    `controller.quorum.voters=1@127.0.0.1:${controllerPort}`,
-    `listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
-    `advertised.listeners=PLAINTEXT://127.0.0.1:${port}`,
+    `node.id=${node.nodeId}`,
+    `controller.quorum.voters=${node.voters}`,
+    `listeners=PLAINTEXT://127.0.0.1:${node.port},CONTROLLER://127.0.0.1:${node.controllerPort}`,
+    `advertised.listeners=PLAINTEXT://127.0.0.1:${node.port}`,
     'controller.listener.names=CONTROLLER',
     'inter.broker.listener.name=PLAINTEXT',
     'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
     `log.dirs=${logDir}`,
     'num.partitions=1',
-    'offsets.topic.replication.factor=1',
+    `offsets.topic.replication.factor=${node.replication}`,
     'offsets.topic.num.partitions=10',
-    'transaction.state.log.replication.factor=1',
-    'transaction.state.log.min.isr=1',
+    `transaction.state.log.replication.factor=${node.replication}`,
+    `transaction.state.log.min.isr=${Math.max(1, Math.min(2, node.replication - 1))}`,
     'group.initial.rebalance.delay.ms=0',
     'auto.create.topics.enable=false',
     'log.retention.hours=168',
@@ -62,29 +73,34 @@ function serverProperties(port: number, controllerPort: number, logDir: string):
   ].join('\n');
 }
 
-/**
- * Starts a single-node Apache Kafka (KRaft) from the Maven-fetched jars with `java`.
- * The broker runs in its own process group, so Ctrl-C reaches only the app, which stops
- * the broker last; a watchdog ends the broker if the app dies without stopping it.
- */
-export async function startLocalKafka(options: LocalKafkaOptions): Promise<RunningKafka> {
-  const { logger } = options;
-  const port = await claimPort(options.port, 'KAFKA_LOCAL_PORT');
-  const controllerPort = await claimPort(options.controllerPort, 'KAFKA_LOCAL_CONTROLLER_PORT');
-  if (port === controllerPort) throw new Error('KAFKA_LOCAL_PORT and KAFKA_LOCAL_CONTROLLER_PORT must differ');
+/** A node's process, started: stop it cleanly, or see it end. */
+export interface KafkaNodeProcess {
+  pid: number;
+  exited: Promise<number | null>;
+  /** SIGTERM, then SIGKILL after a grace period; ends the watchdog too. */
+  stop(): Promise<void>;
+  /** The last lines the node wrote, for an error message. */
+  logTail(): Promise<string>;
+}
 
-  const libs = await ensureKafkaJars(options.projectRoot, options.cacheDir, logger);
+/**
+ * Writes the node's configuration, formats its log folder once (with `clusterId`, or a new one
+ * for a single node), and starts it with `java` in a process group of its own, watched by a
+ * watchdog that ends it if this process dies without stopping it.
+ */
+export async function launchKafkaNode(options: { libs: string; dataDir: string; node: KafkaNodeSpec; clusterId?: string; heapMb?: number }): Promise<KafkaNodeProcess> {
+  const { libs, node } = options;
   const dataDir = resolve(options.dataDir);
   const logDir = join(dataDir, 'logs');
   await mkdir(logDir, { recursive: true });
   const propsFile = join(dataDir, 'server.properties');
   const log4jFile = join(dataDir, 'log4j.properties');
-  await writeFile(propsFile, serverProperties(port, controllerPort, logDir));
+  await writeFile(propsFile, serverProperties(node, logDir));
   await writeFile(log4jFile, LOG4J);
 
   const java = (args: string[]) => ['-cp', `${libs}/*`, `-Dlog4j.configuration=file:${log4jFile}`, ...args];
   if (!existsSync(join(logDir, 'meta.properties'))) {
-    const clusterId = (await runJava(java(['kafka.tools.StorageTool', 'random-uuid']))).trim();
+    const clusterId = options.clusterId ?? (await runJava(java(['kafka.tools.StorageTool', 'random-uuid']))).trim();
     await runJava(java(['kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', propsFile, '--ignore-formatted']));
   }
 
@@ -99,24 +115,55 @@ export async function startLocalKafka(options: LocalKafkaOptions): Promise<Runni
   broker.stderr?.pipe(out);
   const watchdog = startWatchdog(broker);
   const exited = new Promise<number | null>((res) => broker.once('exit', (code) => res(code)));
+  return {
+    pid: broker.pid!,
+    exited,
+    stop: async () => {
+      await endProcess(broker, exited, () => broker.kill('SIGTERM'), 30_000);
+      watchdog.kill('SIGKILL');
+      out.end();
+    },
+    logTail: async () => (await readFile(brokerLog, 'utf8').catch(() => '')).split('\n').slice(-15).join('\n'),
+  };
+}
 
+/** A new cluster id, as Kafka's StorageTool makes them. */
+export async function newKafkaClusterId(libs: string): Promise<string> {
+  return (await runJava(['-cp', `${libs}/*`, 'kafka.tools.StorageTool', 'random-uuid'])).trim();
+}
+
+/**
+ * Starts a single-node Apache Kafka (KRaft) from the Maven-fetched jars with `java`.
+ * The broker runs in its own process group, so Ctrl-C reaches only the app, which stops
+ * the broker last; a watchdog ends the broker if the app dies without stopping it.
+ */
+export async function startLocalKafka(options: LocalKafkaOptions): Promise<RunningKafka> {
+  const { logger } = options;
+  const port = await claimPort(options.port, 'KAFKA_LOCAL_PORT');
+  const controllerPort = await claimPort(options.controllerPort, 'KAFKA_LOCAL_CONTROLLER_PORT');
+  if (port === controllerPort) throw new Error('KAFKA_LOCAL_PORT and KAFKA_LOCAL_CONTROLLER_PORT must differ');
+
+  const libs = await ensureKafkaJars(options.projectRoot, options.cacheDir, logger);
+  const node = await launchKafkaNode({
+    libs,
+    dataDir: options.dataDir,
+    node: { nodeId: 1, port, controllerPort, voters: `1@127.0.0.1:${controllerPort}`, replication: 1 },
+    ...(options.heapMb ? { heapMb: options.heapMb } : {}),
+  });
   const brokers = [`127.0.0.1:${port}`];
   const stop = async (): Promise<void> => {
-    await endProcess(broker, exited, () => broker.kill('SIGTERM'), 30_000);
-    watchdog.kill('SIGKILL');
-    out.end();
+    await node.stop();
     logger.info({ brokers }, 'local Kafka stopped');
   };
 
   try {
-    await waitForBroker(brokers, exited, options.startTimeoutMs ?? 90_000);
+    await waitForKafka(brokers, [node.exited], 1, options.startTimeoutMs ?? 90_000);
   } catch (err) {
     await stop();
-    const tail = (await readFile(brokerLog, 'utf8').catch(() => '')).split('\n').slice(-15).join('\n');
-    throw new Error(`${(err as Error).message}\n--- last lines of ${brokerLog} ---\n${tail}`);
+    throw new Error(`${(err as Error).message}\n--- last lines of the broker's log (${join(resolve(options.dataDir), 'broker.log')}) ---\n${await node.logTail()}`);
   }
-  logger.info({ brokers, dataDir }, 'local Kafka started');
-  return { brokers, pid: broker.pid!, exited, stop };
+  logger.info({ brokers, dataDir: resolve(options.dataDir) }, 'local Kafka started');
+  return { brokers, pid: node.pid, exited: node.exited, stop };
 }
 
 function runJava(args: string[]): Promise<string> {
@@ -145,18 +192,19 @@ function startWatchdog(broker: ChildProcess): ChildProcess {
   return dog;
 }
 
-async function waitForBroker(brokers: string[], exited: Promise<number | null>, timeoutMs: number): Promise<void> {
+/** Waits until the cluster answers with a controller and `count` brokers; fails early when a node exits. */
+export async function waitForKafka(brokers: string[], exits: Promise<number | null>[], count: number, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let died: number | null | undefined;
-  void exited.then((code) => (died = code));
+  for (const exited of exits) void exited.then((code) => (died = code));
   const kafka = new Kafka({ clientId: 'clickstream-infra-probe', brokers, logLevel: logLevel.NOTHING, retry: { retries: 0 }, connectionTimeout: 1000 });
   while (Date.now() < deadline) {
-    if (died !== undefined) throw new Error(`the Kafka broker exited with code ${died} during start-up`);
+    if (died !== undefined) throw new Error(`a Kafka broker exited with code ${died} during start-up`);
     const admin = kafka.admin();
     try {
       await admin.connect();
       const cluster = await admin.describeCluster();
-      if (cluster.controller !== null && cluster.brokers.length > 0) return;
+      if (cluster.controller !== null && cluster.brokers.length >= count) return;
     } catch {
       // not up yet
     } finally {

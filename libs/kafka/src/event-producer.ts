@@ -16,6 +16,9 @@ export interface EventProducerOptions {
   timeoutMs: number;
 }
 
+/** Broker answers after which kafkajs' idempotent producer cannot go on (see replaceIfStuck). */
+const STUCK = new Set(['OUT_OF_ORDER_SEQUENCE_NUMBER', 'UNKNOWN_PRODUCER_ID', 'INVALID_PRODUCER_EPOCH']);
+
 /** Kafka did not acknowledge in time or refused the write: the caller must not report success. */
 export class ProduceError extends Error {
   constructor(
@@ -38,7 +41,7 @@ interface Pending {
  * only when the batch holding its messages is acknowledged by all in-sync replicas.
  */
 export class EventProducer {
-  private readonly producer: Producer;
+  private producer: Producer;
   private queue: Pending[] = [];
   private queued = 0;
   private timer: NodeJS.Timeout | undefined;
@@ -49,18 +52,39 @@ export class EventProducer {
   private connecting: Promise<void> | undefined;
 
   constructor(
-    kafka: Kafka,
+    private readonly kafka: Kafka,
     private readonly options: EventProducerOptions,
     private readonly logger: Logger,
   ) {
-    this.producer = kafka.producer({
+    this.producer = this.create();
+  }
+
+  private create(): Producer {
+    const producer = this.kafka.producer({
       idempotent: true,
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
       createPartitioner: Partitioners.DefaultPartitioner,
     });
-    this.producer.on(this.producer.events.DISCONNECT, () => (this.connected = false));
-    this.producer.on(this.producer.events.CONNECT, () => (this.connected = true));
+    producer.on(producer.events.DISCONNECT, () => (this.connected = false));
+    producer.on(producer.events.CONNECT, () => (this.connected = true));
+    return producer;
+  }
+
+  /**
+   * kafkajs' idempotent producer does not recover from a sequence the broker no longer agrees
+   * with (after a leader is lost with writes in flight, kafkajs#598): every later write fails the
+   * same way. A new producer gets a new producer id and starts its sequences afresh; the events
+   * it sends again keep their ids, so the aggregator still counts each once.
+   */
+  private replaceIfStuck(err: Error): void {
+    const type = (err as { type?: string }).type ?? '';
+    if (!STUCK.has(type) && !/out of order sequence|unknown producer|producer.*epoch/i.test(err.message)) return;
+    const old = this.producer;
+    this.producer = this.create();
+    this.everConnected = false;
+    this.logger.warn({ err: err.message }, 'the idempotent producer lost its sequence with the broker: replaced by a new one');
+    void old.disconnect().catch(() => undefined);
   }
 
   get isConnected(): boolean {
@@ -162,7 +186,8 @@ export class EventProducer {
           for (const p of batch) p.settle();
         },
         (err: Error) => {
-          this.logger.warn({ err: err.message, messages: count }, 'produce failed');
+          this.logger.warn({ err: err.message, type: (err as { type?: string }).type, messages: count }, 'produce failed');
+          this.replaceIfStuck(err);
           const failure = new ProduceError(`Kafka refused the write: ${err.message}`, 'failed');
           for (const p of batch) p.settle(failure);
         },

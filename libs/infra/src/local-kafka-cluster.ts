@@ -1,0 +1,102 @@
+import { join, resolve } from 'node:path';
+import type { Logger } from '@clickstream/logger';
+import { ensureKafkaJars } from './kafka-jars.js';
+import { launchKafkaNode, newKafkaClusterId, waitForKafka, type KafkaNodeProcess, type KafkaNodeSpec } from './local-kafka.js';
+import { claimPort } from './ports.js';
+
+export interface LocalKafkaClusterOptions {
+  projectRoot: string;
+  /** Nodes, each a broker and a controller in one process; 3 tolerates the loss of one. */
+  nodes: number;
+  dataDir: string;
+  cacheDir: string;
+  logger: Logger;
+  heapMb?: number;
+  startTimeoutMs?: number;
+}
+
+/** One node of the cluster: kill it, start it again on the same ports and data. */
+export interface ClusterNode {
+  id: number;
+  /** `host:port` of its broker listener. */
+  broker: string;
+  pid(): number | undefined;
+  running(): boolean;
+  /** kill -9, as a crash or a pulled plug. */
+  kill(): Promise<void>;
+  /** Starts it again (after kill or stop); resolves once the cluster answers with every node that runs. */
+  start(): Promise<void>;
+}
+
+export interface RunningKafkaCluster {
+  brokers: string[];
+  nodes: ClusterNode[];
+  stop(): Promise<void>;
+}
+
+/**
+ * A KRaft cluster of `nodes` Apache Kafka processes on this machine (one broker and controller
+ * each, its own ports and folder), from the same jars as the single local broker: what a
+ * deployment runs on several machines, for tests of replication and failover.
+ */
+export async function startLocalKafkaCluster(options: LocalKafkaClusterOptions): Promise<RunningKafkaCluster> {
+  const libs = await ensureKafkaJars(options.projectRoot, options.cacheDir, options.logger);
+  const clusterId = await newKafkaClusterId(libs);
+  const specs: KafkaNodeSpec[] = [];
+  for (let nodeId = 1; nodeId <= options.nodes; nodeId += 1) {
+    specs.push({ nodeId, port: await claimPort(0, 'test'), controllerPort: await claimPort(0, 'test'), voters: '', replication: Math.min(3, options.nodes) });
+  }
+  const voters = specs.map((s) => `${s.nodeId}@127.0.0.1:${s.controllerPort}`).join(',');
+  const brokers = specs.map((s) => `127.0.0.1:${s.port}`);
+  const processes = new Map<number, KafkaNodeProcess>();
+  const timeoutMs = options.startTimeoutMs ?? 120_000;
+
+  const launch = async (spec: KafkaNodeSpec): Promise<KafkaNodeProcess> => {
+    const node = await launchKafkaNode({ libs, dataDir: join(resolve(options.dataDir), `node-${spec.nodeId}`), node: { ...spec, voters }, clusterId, ...(options.heapMb ? { heapMb: options.heapMb } : {}) });
+    processes.set(spec.nodeId, node);
+    void node.exited.then(() => {
+      if (processes.get(spec.nodeId) === node) processes.delete(spec.nodeId);
+    });
+    return node;
+  };
+  /** Until the cluster answers with every node that runs now as a broker. */
+  const waitForRunning = async (): Promise<void> => {
+    const running = [...processes.values()];
+    await waitForKafka(brokers, running.map((p) => p.exited), running.length, timeoutMs);
+  };
+  const stop = async (): Promise<void> => {
+    await Promise.all([...processes.values()].map((p) => p.stop()));
+    options.logger.info({ brokers }, 'local Kafka cluster stopped');
+  };
+
+  // a controller quorum needs a majority: the nodes start together
+  await Promise.all(specs.map(launch));
+  try {
+    await waitForRunning();
+  } catch (err) {
+    const tails = await Promise.all([...processes.entries()].map(async ([id, p]) => `--- node ${id} ---\n${await p.logTail()}`));
+    await stop();
+    throw new Error(`${(err as Error).message}\n${tails.join('\n')}`);
+  }
+  options.logger.info({ brokers, dataDir: resolve(options.dataDir) }, 'local Kafka cluster started');
+
+  const nodes: ClusterNode[] = specs.map((spec, i) => ({
+    id: spec.nodeId,
+    broker: brokers[i]!,
+    pid: () => processes.get(spec.nodeId)?.pid,
+    running: () => processes.has(spec.nodeId),
+    kill: async () => {
+      const node = processes.get(spec.nodeId);
+      if (!node) throw new Error(`node ${spec.nodeId} is not running`);
+      process.kill(node.pid, 'SIGKILL');
+      await node.exited;
+      await node.stop();
+    },
+    start: async () => {
+      if (processes.has(spec.nodeId)) throw new Error(`node ${spec.nodeId} is running`);
+      await launch(spec);
+      await waitForRunning();
+    },
+  }));
+  return { brokers, nodes, stop };
+}
