@@ -60,6 +60,8 @@ export async function seedSharedState(kafka: Kafka, clickhouse: ClickHouseClient
       logger.info({ moved: inUse.map((s) => s.day), deleted: salts.length, topic: saltsTopic }, 'visitor-id salts moved from ClickHouse to Kafka');
     }
   } finally {
-    await tables.close();
+    // not awaited: a reader that leaves its group while the group is still settling can take a
+    // session timeout to go, and the apps wait for the seeding, not for that
+    void tables.close();
   }
 }

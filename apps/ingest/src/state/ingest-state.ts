@@ -7,6 +7,8 @@ import { APP_CONFIG, KAFKA, KAFKA_PREPARED, LOGGER, sharedStateTables } from '@c
 
 /** How long start-up waits for the first full read of the shared state before it serves anyway. */
 const FIRST_READ_MS = 15_000;
+/** How long start-up waits for this process's own seeding of the topics, when it seeds them. */
+const SEEDED_MS = 60_000;
 
 /** The site list and the daily salts, read from their Kafka topics by this ingest process. */
 @Injectable()
@@ -31,11 +33,13 @@ export class IngestState implements OnModuleInit, OnApplicationShutdown {
       this.tables.openUntilDone();
       return;
     }
-    const deadline = Date.now() + FIRST_READ_MS;
     // served only once this process reads the topics (its group joined) and, when it seeds them
-    // itself, they are seeded: else the first hits of every site would wait for both
+    // itself, they are seeded: else the first hits of every site would get 503 meanwhile. Kafka
+    // answered the reader, so this is a matter of seconds; bounded all the same
     await this.tables.joined(FIRST_READ_MS);
-    while (!this.kafkaPrepared() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    const seeded = Date.now() + SEEDED_MS;
+    while (!this.kafkaPrepared() && Date.now() < seeded) await new Promise((r) => setTimeout(r, 100));
+    const deadline = Date.now() + FIRST_READ_MS;
     const { sites, salts } = this.config.kafka.topics;
     for (;;) {
       try {
