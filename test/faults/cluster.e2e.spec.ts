@@ -8,11 +8,11 @@ import { createClickHouseClient } from '@clickstream/clickhouse';
 import { loadConfig } from '@clickstream/config';
 import { claimPort, projectRoot, startLocalKafkaCluster, type RunningKafkaCluster } from '@clickstream/infra';
 import { createLogger } from '@clickstream/logger';
-import { runLoad } from '../../tools/loadgen/src/load-runner.js';
 import { ownClickHouseEnv } from '../support/own-clickhouse.js';
 import { waitForCommittedEnd } from '../support/stored-events.js';
 import { ownKafkaEnv } from '../support/test-system.js';
 import { AppProcess, waitForHttp } from './app-process.js';
+import { steadyLoad } from './steady-load.js';
 import { expectExact, storedSummary } from './stored-tables.js';
 
 const SITES = ['alpha', 'beta'];
@@ -102,21 +102,7 @@ describe(`a three-broker Kafka cluster: ${EVENTS} events through kill -9 of the 
       await killed.start();
     };
     const [report] = await Promise.all([
-      runLoad({
-        url: `${ingestUrl}/api/collect`,
-        rate: RATE,
-        durationSeconds: DURATION_S,
-        batch: 1,
-        sites: SITES,
-        visitors: 2000,
-        pages: 50,
-        botShare: 0.05,
-        customEventShare: 0.1,
-        malformedShare: 0,
-        maxInFlight: 4000,
-        seed: 11,
-        retry: { giveUpAfterMs: 240_000 },
-      }),
+      steadyLoad(`${ingestUrl}/api/collect`, { rate: RATE, durationSeconds: DURATION_S, sites: SITES, seed: 11 }),
       faults(),
     ]);
     // ingest and the aggregator followed the new leaders, and the old one back, without a restart

@@ -3,11 +3,11 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createClickHouseClient } from '@clickstream/clickhouse';
 import { loadConfig } from '@clickstream/config';
 import { claimPort } from '@clickstream/infra';
-import { runLoad } from '../../tools/loadgen/src/load-runner.js';
 import { ownClickHouseEnv } from '../support/own-clickhouse.js';
 import { waitForCommittedEnd } from '../support/stored-events.js';
 import { ownKafkaEnv } from '../support/test-system.js';
 import { AppProcess, waitForHttp } from './app-process.js';
+import { steadyLoad } from './steady-load.js';
 import { expectExact, storedSummary } from './stored-tables.js';
 
 const SITES = ['alpha', 'beta'];
@@ -63,21 +63,7 @@ describe(`${EVENTS} events through a SIGTERM of ingest and one of the aggregator
       await stopAndStart(aggregator, aggregatorUrl);
     };
     const [report] = await Promise.all([
-      runLoad({
-        url: `${ingestUrl}/api/collect`,
-        rate: RATE,
-        durationSeconds: DURATION_S,
-        batch: 1,
-        sites: SITES,
-        visitors: 2000,
-        pages: 50,
-        botShare: 0.05,
-        customEventShare: 0.1,
-        malformedShare: 0,
-        maxInFlight: 4000,
-        seed: 7,
-        retry: { giveUpAfterMs: 120_000 },
-      }),
+      steadyLoad(`${ingestUrl}/api/collect`, { rate: RATE, durationSeconds: DURATION_S, sites: SITES, seed: 7 }),
       interrupts(),
     ]);
 

@@ -8,11 +8,11 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createClickHouseClient } from '@clickstream/clickhouse';
 import { loadConfig } from '@clickstream/config';
 import { claimPort } from '@clickstream/infra';
-import { runLoad } from '../../tools/loadgen/src/load-runner.js';
 import { seededRandom } from '../../tools/loadgen/src/traffic.js';
 import { handshake } from '../support/live-socket.js';
 import { BROWSER_UA, eventually, ownKafkaEnv } from '../support/test-system.js';
 import { AppProcess, waitForHttp } from './app-process.js';
+import { steadyLoad } from './steady-load.js';
 import { waitForCommittedEnd } from '../support/stored-events.js';
 import { expectExact, storedSummary } from './stored-tables.js';
 
@@ -214,21 +214,7 @@ describe('npm start: every app its own process, the ClickHouse server started by
     };
 
     const [report] = await Promise.all([
-      runLoad({
-        url: `${urls.ingest}/api/collect`,
-        rate: RATE,
-        durationSeconds: DURATION_S,
-        batch: 1,
-        sites: SITES,
-        visitors: 2000,
-        pages: 50,
-        botShare: 0.05,
-        customEventShare: 0.1,
-        malformedShare: 0,
-        maxInFlight: 4000,
-        seed: SEED,
-        retry: { giveUpAfterMs: 240_000 },
-      }),
+      steadyLoad(`${urls.ingest}/api/collect`, { rate: RATE, durationSeconds: DURATION_S, sites: SITES, seed: SEED }),
       inject(),
     ]);
     for (const eventId of report.acceptedIds) acked.add(eventId);
