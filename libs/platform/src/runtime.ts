@@ -44,7 +44,11 @@ export async function createRuntime(config: AppConfig, logger: Logger, options: 
     // the shared state is seeded from ClickHouse by whoever prepared the database
     const prepareKafka = async (): Promise<void> => {
       await topics.ensureTopics(projectTopics(config.kafka));
-      if (config.clickhouse.migrate) await seedSharedState(kafka, clickhouse, config, logger);
+      if (config.clickhouse.migrate) {
+        const started = Date.now();
+        await seedSharedState(kafka, clickhouse, config, logger);
+        logger.info({ ms: Date.now() - started }, 'shared state in Kafka seeded');
+      }
       prepared = true;
     };
     if (options.waitForKafka === false) {

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import type { AppConfig } from '@clickstream/config';
 import type { Logger } from '@clickstream/logger';
 import { ApiError, APP_CONFIG, LOGGER } from '@clickstream/platform';
@@ -20,7 +20,7 @@ const dayOf = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
  * random one, and every instance uses the first one written for the day.
  */
 @Injectable()
-export class VisitorIdService {
+export class VisitorIdService implements OnApplicationBootstrap {
   private readonly topic: string;
   private readonly drawing = new Map<string, Promise<string>>();
 
@@ -30,6 +30,11 @@ export class VisitorIdService {
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
     this.topic = config.kafka.topics.salts;
+  }
+
+  /** Today's salt is agreed on before the first hit (it is served after this), not by the first hits at once. */
+  async onApplicationBootstrap(): Promise<void> {
+    await this.saltOf(Date.now()).catch((err: Error) => this.logger.warn({ err: err.message }, "today's visitor-id salt not agreed on yet: the first hits agree on it"));
   }
 
   async visitorId(site: string, ip: string, userAgent: string, now: number): Promise<string> {

@@ -75,4 +75,14 @@ describe('the site list ingest reads from the compacted sites topic, on a real b
     const early = await cache.has('beta').catch((err: unknown) => err);
     expect((early as ApiError).status).toBe(503);
   });
+
+  it('knows the configured bootstrap sites before anything is read', async () => {
+    const { config, kafka } = await setUp();
+    const withBootstrap = { ...config, ingest: { ...config.ingest, bootstrapSites: ['early'] } };
+    const state = await started(withBootstrap, kafka);
+    state.tables.catchUp = () => Promise.reject(new Error('not read yet'));
+    const cache = new SiteCache(state, withBootstrap, logger, () => false);
+    expect(await cache.has('early')).toBe(true);
+    expect(((await cache.has('other').catch((err: unknown) => err)) as ApiError).status).toBe(503);
+  });
 });

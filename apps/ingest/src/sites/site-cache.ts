@@ -14,6 +14,8 @@ import { IngestState } from '../state/ingest-state.js';
 @Injectable()
 export class SiteCache {
   private readonly topic: string;
+  /** Registered at start-up by configuration: known without reading anything. */
+  private readonly bootstrap: ReadonlySet<string>;
   private failing = false;
 
   constructor(
@@ -23,10 +25,11 @@ export class SiteCache {
     @Inject(KAFKA_PREPARED) private readonly kafkaPrepared: () => boolean,
   ) {
     this.topic = config.kafka.topics.sites;
+    this.bootstrap = new Set(config.ingest.bootstrapSites);
   }
 
   async has(site: string): Promise<boolean> {
-    if (this.state.tables.get(this.topic, site) !== undefined) return true;
+    if (this.bootstrap.has(site) || this.state.tables.get(this.topic, site) !== undefined) return true;
     try {
       await this.state.tables.catchUp(this.topic);
     } catch (err) {
