@@ -123,14 +123,19 @@ export class TopicTables {
     for (const key of [...rows.keys()]) if (drop(key)) rows.delete(key);
   }
 
-  /** Writes a record (null deletes the key of a compacted table) and resolves once every replica has it. */
+  /** Writes a record (null deletes the key of a compacted table) and resolves once every in-sync replica has it; rejects after the configured timeout. */
   async put(topic: string, key: string, value: string | null): Promise<void> {
     this.producer ??= this.connected(this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false }));
     const producer = await this.producer.catch((err: unknown) => {
       this.producer = undefined;
       throw err;
     });
-    await producer.send({ topic, acks: -1, messages: [{ key, value }] });
+    // bounded like catchUp: a caller waiting on Kafka must get an answer, not hang
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${topic} did not acknowledge the write within ${this.options.catchUpTimeoutMs} ms`)), this.options.catchUpTimeoutMs);
+    });
+    await Promise.race([producer.send({ topic, acks: -1, messages: [{ key, value }] }), late]).finally(() => clearTimeout(timer));
   }
 
   /**
