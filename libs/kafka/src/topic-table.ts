@@ -23,6 +23,15 @@ interface Table {
   queued: Promise<void> | undefined;
 }
 
+/** `work`, or a rejection with `message` once `deadline` (epoch ms) has passed. */
+function before<T>(deadline: number, work: Promise<T>, message: () => string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message())), Math.max(0, deadline - Date.now()));
+  });
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
+}
+
 /**
  * Topics read as tables: every record from the first one, then each new one as it is written,
  * kept in memory by key. A compacted topic is a table: Kafka keeps the latest record of each key,
@@ -131,11 +140,8 @@ export class TopicTables {
       throw err;
     });
     // bounded like catchUp: a caller waiting on Kafka must get an answer, not hang
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`${topic} did not acknowledge the write within ${this.options.catchUpTimeoutMs} ms`)), this.options.catchUpTimeoutMs);
-    });
-    await Promise.race([producer.send({ topic, acks: -1, messages: [{ key, value }] }), late]).finally(() => clearTimeout(timer));
+    const deadline = Date.now() + this.options.catchUpTimeoutMs;
+    await before(deadline, producer.send({ topic, acks: -1, messages: [{ key, value }] }), () => `${topic} did not acknowledge the write within ${this.options.catchUpTimeoutMs} ms`);
   }
 
   /**
@@ -179,13 +185,7 @@ export class TopicTables {
 
   private async round(topic: string, table: Table): Promise<void> {
     const deadline = Date.now() + this.options.catchUpTimeoutMs;
-    const within = <T>(work: Promise<T>): Promise<T> => {
-      let timer: NodeJS.Timeout | undefined;
-      const late = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`shared state of ${topic} not read within ${this.options.catchUpTimeoutMs} ms`)), Math.max(0, deadline - Date.now()));
-      });
-      return Promise.race([work, late]).finally(() => clearTimeout(timer));
-    };
+    const within = <T>(work: Promise<T>): Promise<T> => before(deadline, work, () => `shared state of ${topic} not read within ${this.options.catchUpTimeoutMs} ms`);
     this.admin ??= this.connected(this.kafka.admin());
     const admin = await within(this.admin).catch((err: unknown) => {
       this.admin = undefined;

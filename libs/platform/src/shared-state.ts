@@ -10,14 +10,14 @@ import type { Logger } from '@clickstream/logger';
  * salt proposed for a day wins, in the topic's one partition's order). `role` names the reader's
  * consumer groups.
  */
-export function sharedStateTables(kafka: Kafka, config: AppConfig, logger: Logger, role: string): TopicTables {
+export function sharedStateTables(kafka: Kafka, config: AppConfig, logger: Logger, role: string, catchUpTimeoutMs = config.kafka.producer.timeoutMs): TopicTables {
   return new TopicTables(kafka, logger.child({ component: 'shared-state' }), {
     groupPrefix: `${config.kafka.clientId}-${role}-state`,
     tables: [
       { topic: config.kafka.topics.sites, keep: 'latest' },
       { topic: config.kafka.topics.salts, keep: 'first' },
     ],
-    catchUpTimeoutMs: config.kafka.producer.timeoutMs,
+    catchUpTimeoutMs,
   });
 }
 
@@ -31,14 +31,8 @@ export const siteRecord = (site: { name: string }): string => JSON.stringify({ n
  */
 export async function seedSharedState(kafka: Kafka, clickhouse: ClickHouseClient, config: AppConfig, logger: Logger): Promise<void> {
   const { sites: sitesTopic, salts: saltsTopic } = config.kafka.topics;
-  const tables = new TopicTables(kafka, logger.child({ component: 'shared-state' }), {
-    groupPrefix: `${config.kafka.clientId}-seed-state`,
-    tables: [
-      { topic: sitesTopic, keep: 'latest' },
-      { topic: saltsTopic, keep: 'first' },
-    ],
-    catchUpTimeoutMs: 30_000,
-  });
+  // a start-up step, not a hit: it may wait longer than a request would
+  const tables = sharedStateTables(kafka, config, logger, 'seed', 30_000);
   try {
     await tables.open();
     await Promise.all([tables.catchUp(sitesTopic), tables.catchUp(saltsTopic)]);
