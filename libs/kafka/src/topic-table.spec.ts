@@ -44,6 +44,20 @@ describe('topics read as tables, on a real broker', () => {
     expect(Object.fromEntries(fresh.keys(topic).map((k) => [k, fresh.get(topic, k)]))).toEqual({ alpha: '2', gamma: '1' });
   });
 
+  it('reads its own writes after rounds that overlapped: no later call gets the outcome of an old round', async () => {
+    const topic = await newTopic({ 'cleanup.policy': 'compact' });
+    const ingest = reader(topic, 'latest');
+    await ingest.open();
+    const writer = reader(topic, 'latest');
+    for (let i = 0; i < 5; i += 1) {
+      // three callers at once: one round, and one queued behind it for the two that came later
+      await Promise.all([ingest.catchUp(topic), ingest.catchUp(topic), ingest.catchUp(topic)]);
+      await writer.put(topic, `site-${i}`, '{}');
+      await ingest.catchUp(topic);
+      expect(ingest.get(topic, `site-${i}`)).toBe('{}');
+    }
+  });
+
   it('reads its own writes: after catchUp, a reader that was open before a write holds it', async () => {
     const topic = await newTopic({ 'cleanup.policy': 'compact' });
     const ingest = reader(topic, 'latest');

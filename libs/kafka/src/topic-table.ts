@@ -151,15 +151,24 @@ export class TopicTables {
    */
   catchUp(topic: string): Promise<void> {
     const table = this.table(topic);
-    if (!table.inFlight) {
-      table.inFlight = this.round(topic, table).finally(() => {
-        table.inFlight = table.queued;
+    if (!table.inFlight) return this.startRound(topic, table);
+    // the round under way may have read the topic's ends before this call: wait for the next one
+    table.queued ??= table.inFlight
+      .catch(() => undefined)
+      .then(() => {
         table.queued = undefined;
+        return this.startRound(topic, table);
       });
-      return table.inFlight;
-    }
-    table.queued ??= table.inFlight.catch(() => undefined).then(() => this.round(topic, table));
     return table.queued;
+  }
+
+  /** A round that, once settled, is no longer the one in flight: a later call never gets an old outcome. */
+  private startRound(topic: string, table: Table): Promise<void> {
+    const round: Promise<void> = this.round(topic, table).finally(() => {
+      if (table.inFlight === round) table.inFlight = undefined;
+    });
+    table.inFlight = round;
+    return round;
   }
 
   async close(): Promise<void> {
