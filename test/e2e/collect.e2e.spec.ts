@@ -197,7 +197,7 @@ describe('the collect API', () => {
   it('reports health and Prometheus metrics with accepted, rejected-by-reason and latency series', async () => {
     const health = await fetch(`${system.ingestUrl}/health`);
     expect(health.status).toBe(200);
-    expect(await health.json()).toEqual({ status: 'ok', kafka: 'up' });
+    expect(await health.json()).toEqual({ status: 'ok', kafka: 'up', state: 'ready' });
     const metrics = await (await fetch(`${system.ingestUrl}/metrics`)).text();
     expect(metrics).toMatch(/clickstream_ingest_events_accepted_total\{type="pageview"\} [1-9]/);
     expect(metrics).toMatch(/clickstream_ingest_events_rejected_total\{reason="unknown_site"\} [1-9]/);

@@ -527,8 +527,8 @@ describe(`the collect endpoint under ${RUNS} generated and mutated requests (see
   beforeAll(async () => {
     ingest = new AppProcess('ingest', env, ['--expose-gc', '--import', `data:text/javascript,${encodeURIComponent(PROBE)}`]);
     base = new URL(await ingest.started('collect'));
-    // ingest comes up before its topics exist; 200 once Kafka takes events
-    await eventually(async () => ((await fetch(`${base.origin}/health`)).status === 200 ? true : undefined), 60_000, 'ingest healthy');
+    // ingest comes up before its topics exist; 200 once Kafka takes events and it has read the site list and agreed on today's salt
+    await eventually(async () => ((await fetch(`${base.origin}/health`)).status === 200 ? true : undefined), 120_000, 'ingest healthy');
   });
 
   afterAll(async () => {

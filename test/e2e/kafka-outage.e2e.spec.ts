@@ -46,7 +46,7 @@ describe('ingest while Kafka goes away and comes back', () => {
     expect(down.body).toMatchObject({ error: 'unavailable' });
     expect(Number(down.headers.get('retry-after'))).toBeGreaterThan(0);
     await eventually(async () => ((await fetch(`${system.ingestUrl}/health`)).status === 503 ? true : undefined), 15_000, '/health degraded');
-    expect(await (await fetch(`${system.ingestUrl}/health`)).json()).toEqual({ status: 'degraded', kafka: 'down' });
+    expect(await (await fetch(`${system.ingestUrl}/health`)).json()).toEqual({ status: 'degraded', kafka: 'down', state: 'ready' });
     const alsoDown = await send(2);
     expect(alsoDown.status).toBe(503);
 

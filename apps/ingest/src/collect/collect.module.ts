@@ -14,6 +14,6 @@ import { DeadLetterPublisher } from './dead-letter.publisher.js';
 @Module({
   controllers: [CollectController, MetricsController],
   providers: [IngestProducer, IngestMetrics, CollectService, DeadLetterPublisher, IngestState, SiteCache, VisitorIdService, CountryResolver, RateLimitGuard],
-  exports: [IngestProducer, IngestMetrics],
+  exports: [IngestProducer, IngestMetrics, IngestState, VisitorIdService],
 })
 export class CollectModule {}

@@ -1,11 +1,14 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { AppConfig } from '@clickstream/config';
 import type { Logger } from '@clickstream/logger';
 import { ApiError, APP_CONFIG, LOGGER } from '@clickstream/platform';
 import { IngestState } from '../state/ingest-state.js';
 
 const DAY_MS = 86_400_000;
+/** Pause between two tries of the first agreement on today's salt. */
+const RETRY_MS = 1000;
 
 /** The UTC day of an instant, YYYY-MM-DD. */
 const dayOf = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
@@ -20,9 +23,11 @@ const dayOf = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
  * random one, and every instance uses the first one written for the day.
  */
 @Injectable()
-export class VisitorIdService implements OnApplicationBootstrap {
+export class VisitorIdService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly topic: string;
   private readonly drawing = new Map<string, Promise<string>>();
+  private agreedOnce = false;
+  private stopped = false;
 
   constructor(
     private readonly state: IngestState,
@@ -32,9 +37,36 @@ export class VisitorIdService implements OnApplicationBootstrap {
     this.topic = config.kafka.topics.salts;
   }
 
-  /** Today's salt is agreed on before the first hit (it is served after this), not by the first hits at once. */
+  /** True once a day's salt was agreed on: until then /health reports loading. */
+  get ready(): boolean {
+    return this.agreedOnce;
+  }
+
+  /**
+   * Today's salt is agreed on before the first hit (it is served after this), not by the first
+   * hits at once; when Kafka does not answer in time, the agreement is retried in the background.
+   */
   async onApplicationBootstrap(): Promise<void> {
-    await this.saltOf(Date.now()).catch((err: Error) => this.logger.warn({ err: err.message }, "today's visitor-id salt not agreed on yet: the first hits agree on it"));
+    if (await this.agreeOnToday()) return;
+    this.logger.warn("today's visitor-id salt not agreed on through Kafka yet: /health reports loading until it is");
+    void (async () => {
+      while (!this.stopped && !(await this.agreeOnToday())) await sleep(RETRY_MS, undefined, { ref: false });
+      if (this.agreedOnce) this.logger.info("today's visitor-id salt agreed on");
+    })();
+  }
+
+  onApplicationShutdown(): void {
+    this.stopped = true;
+  }
+
+  private async agreeOnToday(): Promise<boolean> {
+    try {
+      await this.saltOf(Date.now());
+      this.agreedOnce = true;
+    } catch {
+      // Kafka not answering yet: the caller tries again
+    }
+    return this.agreedOnce;
   }
 
   async visitorId(site: string, ip: string, userAgent: string, now: number): Promise<string> {

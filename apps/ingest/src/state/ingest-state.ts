@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type { Kafka } from 'kafkajs';
 import type { AppConfig } from '@clickstream/config';
@@ -5,15 +6,22 @@ import type { TopicTables } from '@clickstream/kafka';
 import type { Logger } from '@clickstream/logger';
 import { APP_CONFIG, KAFKA, KAFKA_PREPARED, LOGGER, sharedStateTables } from '@clickstream/platform';
 
-/** How long start-up waits for the first full read of the shared state before it serves anyway. */
-const FIRST_READ_MS = 15_000;
-/** How long start-up waits for this process's own seeding of the topics, when it seeds them. */
-const SEEDED_MS = 60_000;
+/** How long start-up waits for the first full read of the shared state before it listens anyway (/health says loading until then). */
+const START_WAIT_MS = 60_000;
+/** Pause between two tries of the first full read. */
+const RETRY_MS = 500;
 
-/** The site list and the daily salts, read from their Kafka topics by this ingest process. */
+/**
+ * The site list and the daily salts, read from their Kafka topics by this ingest process.
+ * `loaded` turns true once both were read to their end once (and, when this process seeds the
+ * topics itself, after the seeding): before that a known site may look unknown, so /health
+ * reports loading and keeps a load balancer away, with no deadline to run out.
+ */
 @Injectable()
 export class IngestState implements OnModuleInit, OnApplicationShutdown {
   readonly tables: TopicTables;
+  private loadedOnce = false;
+  private closed = false;
 
   constructor(
     @Inject(KAFKA) kafka: Kafka,
@@ -24,38 +32,47 @@ export class IngestState implements OnModuleInit, OnApplicationShutdown {
     this.tables = sharedStateTables(kafka, config, logger, 'ingest');
   }
 
-  /** Kafka may be down at start: ingest then answers 503 and keeps trying to read the state. */
+  get loaded(): boolean {
+    return this.loadedOnce;
+  }
+
+  /** Kafka down at start: ingest listens at once, answers 503, and keeps trying to read the state. */
   async onModuleInit(): Promise<void> {
+    let reachable = true;
     try {
       await this.tables.open();
     } catch (err) {
       this.logger.warn({ err: (err as Error).message }, 'cannot read the site list and salts from Kafka at start: collect answers 503 until it can');
       this.tables.openUntilDone();
-      return;
+      reachable = false;
     }
-    // served only once this process reads the topics (its group joined) and, when it seeds them
-    // itself, they are seeded: else the first hits of every site would get 503 meanwhile. Kafka
-    // answered the reader, so this is a matter of seconds; bounded all the same
-    await this.tables.joined(FIRST_READ_MS);
-    const seeded = Date.now() + SEEDED_MS;
-    while (!this.kafkaPrepared() && Date.now() < seeded) await new Promise((r) => setTimeout(r, 100));
-    const deadline = Date.now() + FIRST_READ_MS;
-    const { sites, salts } = this.config.kafka.topics;
-    for (;;) {
-      try {
-        await Promise.all([this.tables.catchUp(sites), this.tables.catchUp(salts)]);
-        this.logger.info({ sites: this.tables.keys(sites).length }, 'site list read from Kafka');
-        return;
-      } catch (err) {
-        if (Date.now() > deadline) {
-          this.logger.warn({ err: (err as Error).message }, 'site list not read from Kafka yet: collect waits for it with each hit');
-          return;
-        }
-      }
-    }
+    const first = this.loadUntilDone();
+    // Kafka answered: the first read is a matter of seconds, and serving before it would answer 503
+    if (reachable) await Promise.race([first, sleep(START_WAIT_MS, undefined, { ref: false })]);
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.closed = true;
     await this.tables.close();
+  }
+
+  private async loadUntilDone(): Promise<void> {
+    const { sites, salts } = this.config.kafka.topics;
+    let warned = false;
+    while (!this.closed) {
+      // an ingest process that seeds the topics itself reads them once they are seeded
+      if (this.kafkaPrepared()) {
+        try {
+          await Promise.all([this.tables.catchUp(sites), this.tables.catchUp(salts)]);
+          this.loadedOnce = true;
+          this.logger.info({ sites: this.tables.keys(sites).length }, 'site list read from Kafka');
+          return;
+        } catch (err) {
+          if (!warned) this.logger.warn({ err: (err as Error).message }, 'site list not read from Kafka yet: /health reports loading until it is');
+          warned = true;
+        }
+      }
+      await sleep(RETRY_MS, undefined, { ref: false });
+    }
   }
 }
