@@ -136,17 +136,56 @@ describe('the browser tracker in Chromium', () => {
     return page;
   }
 
-  /** Waits past the tracker's 1 s batching window, for tests that expect nothing to be sent. */
-  const pastBatchWindow = () => new Promise((resolve) => setTimeout(resolve, 1_600));
+  /**
+   * A page whose clock stands still at `at` (Date.now() and timers: the page's own, not the test's),
+   * so the tracker's 1 s batching window passes only when the test moves the clock: what a test
+   * says about that window holds however slow the machine is.
+   */
+  async function openPaused(url: string, at: number, options: Parameters<Browser['newContext']>[0] = {}): Promise<Page> {
+    context = await browser.newContext(options);
+    const page = await context.newPage();
+    await pauseClock(page, at);
+    await page.goto(url);
+    return page;
+  }
+
+  async function pauseClock(page: Page, at = Date.now()): Promise<void> {
+    await page.clock.install({ time: at - 1000 });
+    await page.clock.pauseAt(at);
+  }
+
+  /**
+   * For a page whose tracker must stay silent: every timer it could have set has fired (a minute
+   * on the page's paused clock), and it never queued an event (the queue is saved with each one).
+   */
+  async function expectNothingQueued(page: Page): Promise<void> {
+    await page.clock.runFor(60_000);
+    expect(await page.evaluate(() => localStorage.getItem('clickstream:queue'))).toBeNull();
+  }
+
+  /**
+   * Marks the end of a test that expects nothing more to be sent: a custom event queued now and
+   * sent once the page's clock passes the batching window. The queue is sent in order, so what
+   * is still to go would arrive before or with it; returns every POST up to and including it.
+   * `paused`: the page came from openPaused, and its clock is moved past the window.
+   */
+  async function sendMarker(page: Page, s: string, paused = true): Promise<Delivery[]> {
+    await page.evaluate(() => (window as unknown as { clickstream: (name: string) => void }).clickstream('end-marker'));
+    if (paused) await page.clock.runFor(1000);
+    await poll(() => collect.accepted(s).some((e) => e.name === 'end-marker')).toBe(true);
+    return collect.deliveries(s);
+  }
 
   it('sends one pageview on load with site, url, title, screen, language, referrer, an id and the client time', async () => {
     const s = newSite();
     const url = site.page('/app/a', { site: s });
     context = await browser.newContext({ screen: { width: 1440, height: 900 }, locale: 'de-DE' });
     const page = await context.newPage();
-    const before = Date.now();
+    const at = Date.now();
+    await pauseClock(page, at);
     await page.goto(url, { referer: 'https://search.example/?q=analytics' });
 
+    // the page's clock stands still: the first pageview is not held for the batching window
     await poll(() => collect.accepted(s).length).toBe(1);
     const [pageview] = collect.accepted(s);
     expect(Object.keys(pageview!).sort()).toEqual(['id', 'language', 'referrer', 'screen', 'site', 'title', 'ts', 'type', 'url']);
@@ -160,12 +199,9 @@ describe('the browser tracker in Chromium', () => {
       referrer: 'https://search.example/?q=analytics',
     });
     expect(pageview!.id).toMatch(ID);
-    expect(pageview!.ts).toBeGreaterThanOrEqual(before);
-    expect(pageview!.ts).toBeLessThanOrEqual(Date.now());
-    // the first pageview is not held for the batching window
-    expect(collect.deliveries(s)[0]!.at - pageview!.ts).toBeLessThan(800);
-    await pastBatchWindow();
-    expect(collect.deliveries(s)).toHaveLength(1);
+    expect(pageview!.ts).toBe(at);
+    // sent once: the marker comes in a POST of its own, after it
+    expect((await sendMarker(page, s)).map((d) => d.events.map((e) => e.name ?? e.type))).toEqual([['pageview'], ['end-marker']]);
   });
 
   it('omits the referrer of a pageview opened directly', async () => {
@@ -196,9 +232,8 @@ describe('the browser tracker in Chromium', () => {
     // a later event marks the end: a pageview from the replace would be queued before it
     await page.click('#signup');
 
+    // a pageview queued by the replace would go before the event, in the same or an earlier POST
     await poll(() => collect.accepted(s).map((e) => e.type)).toEqual(['pageview', 'event']);
-    await pastBatchWindow();
-    expect(collect.accepted(s).map((e) => e.type)).toEqual(['pageview', 'event']);
   });
 
   it('sends a pageview when the visitor goes back (popstate)', async () => {
@@ -217,11 +252,13 @@ describe('the browser tracker in Chromium', () => {
   it('sends a custom event with its name and props, and batches events of one second into one POST', async () => {
     const s = newSite();
     const url = site.page('/app/a', { site: s });
-    const page = await open(url);
+    const page = await openPaused(url, Date.now());
     await poll(() => collect.accepted(s).length).toBe(1);
     await page.click('#signup');
     await page.click('#signup');
     await page.click('#signup');
+    // one window on the page's clock: the three go together, whatever the machine's speed
+    await page.clock.runFor(1000);
 
     await poll(() => collect.accepted(s).length).toBe(4);
     const signups = collect.accepted(s).slice(1);
@@ -302,8 +339,9 @@ describe('the browser tracker in Chromium', () => {
     // Retry-After: 1 and the backoff space the attempts at least a second apart
     const times = collect.deliveries(s).map((d) => d.at);
     for (let i = 1; i < times.length; i++) expect(times[i]! - times[i - 1]!).toBeGreaterThanOrEqual(900);
-    await pastBatchWindow();
-    expect(collect.accepted(s)).toHaveLength(3);
+    // nothing sent again after its 202
+    await sendMarker(page, s, false);
+    expect(collect.accepted(s).map((e) => e.name ?? e.type)).toEqual(['pageview', 'signup', 'pageview', 'end-marker']);
   });
 
   it('sends events refused with 503 on the next page load, from localStorage', async () => {
@@ -361,12 +399,13 @@ describe('the browser tracker in Chromium', () => {
     const page = await context.newPage();
     const posts: string[] = [];
     page.on('request', (r) => r.method() === 'POST' && posts.push(r.url()));
+    await pauseClock(page);
     await page.goto(site.page('/app/a', { site: s, attrs }));
     await page.waitForFunction(() => typeof (window as unknown as { clickstream?: unknown }).clickstream === 'function');
     await page.click('#signup');
     await page.click('#push');
 
-    await pastBatchWindow();
+    await expectNothingQueued(page);
     expect(posts).toEqual([]);
     expect(collect.deliveries(s)).toEqual([]);
   });
@@ -385,13 +424,14 @@ describe('the browser tracker in Chromium', () => {
     context = await browser.newContext();
     await context.addInitScript(() => Object.defineProperty(Navigator.prototype, 'doNotTrack', { configurable: true, get: () => '1' }));
     const page = await context.newPage();
+    await pauseClock(page);
     await page.goto(site.page('/app/a', { site: s, attrs }));
     // the script has run (and decided), so "nothing sent" is not merely "not loaded yet"
     await page.waitForFunction(() => typeof (window as unknown as { clickstream?: unknown }).clickstream === 'function');
     await page.click('#signup');
 
     if (expected > 0) await poll(() => collect.accepted(s).filter((e) => e.type === 'pageview').length).toBe(expected);
-    else await pastBatchWindow();
+    else await expectNothingQueued(page);
     expect(collect.accepted(s).filter((e) => e.type === 'pageview')).toHaveLength(expected);
   });
 
