@@ -146,5 +146,14 @@ describe("the README's clickstream command lines, run as the README writes them"
       if (expected.err) expect(outcome.stderr, context).toMatch(expected.err);
       if (before) expect(await rollupSnapshot(clickhouse, env['CLICKHOUSE_DATABASE']!)).toEqual(before);
     }
+    // the README's other replay starts (its comment: earliest, or an offset), from the same stopped system
+    const stored = await rollupSnapshot(clickhouse, env['CLICKHOUSE_DATABASE']!);
+    for (const line of ['npx clickstream replay 0', 'npx clickstream replay earliest']) {
+      const outcome = await run(line);
+      const context = `${line}\nstdout: ${outcome.stdout}\nstderr: ${outcome.stderr}`;
+      expect(outcome.code, context).toBe(0);
+      expect(outcome.stdout, context).toMatch(/^replay done: the rollups are rebuilt$/m);
+      expect(await rollupSnapshot(clickhouse, env['CLICKHOUSE_DATABASE']!), line).toEqual(stored);
+    }
   }, 600_000);
 });
