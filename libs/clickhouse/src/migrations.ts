@@ -37,9 +37,9 @@ const sketchOf = (precision?: number): VisitorSketch => {
 };
 
 /**
- * The visitor sketch of every table since migration 9: exact up to about 1000 visitors, then
- * a HyperLogLog of 2^14 registers (about 0.8 % standard error, as the live view's sketch). The
- * versions before used the function's default, 2^17 registers: eight times the bytes in every busy
+ * The visitor sketch of every table since migration 9: exact up to 512 visitors (measured on the
+ * engine: for strings it keeps 2^9 hashes before it switches), then a HyperLogLog of 2^14 registers
+ * (about 0.8 % standard error, as the live view's sketch). The versions before used the function's default, 2^17 registers: eight times the bytes in every busy
  * bucket, which a 30-day read merges one per day and value.
  */
 export const VISITOR_SKETCH: VisitorSketch = sketchOf(14);
