@@ -14,6 +14,7 @@ import { runCapacity } from './sections/capacity.js';
 import { runClickHouse } from './sections/clickhouse.js';
 import { runFreshness } from './sections/freshness.js';
 import { runGateway } from './sections/gateway.js';
+import { runIdle } from './sections/idle.js';
 import { runIngest } from './sections/ingest.js';
 import { runMalformed } from './sections/malformed.js';
 import { runProducer } from './sections/producer.js';
@@ -39,6 +40,7 @@ const USAGE = `usage: npm run bench -- [options]
 `;
 
 const RUNNERS: { [K in SectionName]: (ctx: BenchContext) => Promise<SectionResults[K]> } = {
+  idle: runIdle,
   ingest: runIngest,
   tracker: () => runTracker(),
   producer: runProducer,
@@ -103,7 +105,7 @@ async function main(): Promise<number> {
   let ctx: BenchContext | undefined;
   try {
     bench = await startBenchSystem(dir, logger);
-    ctx = benchContext({ quick, profile: values['no-profile'] !== true, system: bench.system, clickhousePid: bench.clickhousePid, logger, outDir: dirname(out) });
+    ctx = benchContext({ quick, profile: values['no-profile'] !== true, system: bench.system, pids: bench.pids, logger, outDir: dirname(out) });
     ctx.log(`system up (${bench.describe}); sections: ${selected.join(', ')}`);
     for (const name of selected) {
       try {

@@ -3,16 +3,18 @@ import type { CapacityResult } from './sections/capacity.js';
 import type { ClickHouseResult } from './sections/clickhouse.js';
 import type { FreshnessResult } from './sections/freshness.js';
 import type { GatewayResult } from './sections/gateway.js';
+import type { IdleResult } from './sections/idle.js';
 import type { IngestResult } from './sections/ingest.js';
 import type { MalformedResult } from './sections/malformed.js';
 import type { ProducerResult } from './sections/producer.js';
 import type { TrackerResult } from './sections/tracker.js';
 
 /** The sections in the order they run; `--only` takes any of these names. */
-export const SECTIONS = ['ingest', 'tracker', 'producer', 'aggregator', 'freshness', 'gateway', 'malformed', 'capacity', 'clickhouse'] as const;
+export const SECTIONS = ['idle', 'ingest', 'tracker', 'producer', 'aggregator', 'freshness', 'gateway', 'malformed', 'capacity', 'clickhouse'] as const;
 export type SectionName = (typeof SECTIONS)[number];
 
 export interface SectionResults {
+  idle: IdleResult;
   ingest: IngestResult;
   tracker: TrackerResult;
   producer: ProducerResult;

@@ -7,13 +7,15 @@ import type { ProfileSummary } from '../support/cpu-profile.js';
 import { batchName, type Goal } from '../support/goals.js';
 import type { IngestRow } from '../sections/ingest.js';
 import type { PhaseResult } from '../support/load-phase.js';
-import { otherCpu, type CpuShares } from '../support/proc-cpu.js';
+import { cpuParts, otherCpu, type CpuShares } from '../support/proc-cpu.js';
+import { memoryLine } from '../support/proc-memory.js';
 import { ratio } from '../support/stats.js';
 
 /** Where the charts go, relative to the repository root (BENCHMARKS.md links them). */
 export const CHART_FILES = { throughput: 'docs/bench-throughput.svg', latency: 'docs/bench-latency.svg' } as const;
 
 const NUMBERS: Record<SectionName, string> = {
+  idle: '0',
   ingest: '1',
   producer: '2',
   aggregator: '3',
@@ -56,6 +58,7 @@ function runLine(run: SectionRun): string {
 }
 
 function cpuLine(cpu: CpuShares): string {
+  if (cpu.apps) return `bench process ${cpu.node}% (its main thread ${cpu.nodeMain}%), ${cpuParts(cpu).map((p) => `${p.label} ${p.share}%`).join(', ')}, other processes ${otherCpu(cpu)}%; whole machine ${cpu.machine}% of ${cpu.cores * 100}%`;
   return `Node main thread ${cpu.nodeMain}%, Node helper threads ${cpu.nodeHelpers}%, ClickHouse server ${pct(cpu.clickhouse)}, Kafka JVM ${pct(cpu.kafka)}, other processes ${otherCpu(cpu)}%; whole machine ${cpu.machine}% of ${cpu.cores * 100}%`;
 }
 
@@ -75,14 +78,31 @@ function profileLines(p: ProfileSummary | undefined, what: string): string[] {
 }
 
 function allGoals(s: ReportSections): { section: SectionName; goal: Goal }[] {
-  const order: SectionName[] = ['ingest', 'producer', 'aggregator', 'freshness', 'clickhouse', 'gateway', 'tracker', 'capacity', 'malformed'];
+  const order: SectionName[] = ['idle', 'ingest', 'producer', 'aggregator', 'freshness', 'clickhouse', 'gateway', 'tracker', 'capacity', 'malformed'];
   return order.flatMap((name) => sectionGoals(s, name).map((goal) => ({ section: name, goal })));
 }
 
 /** A section's judged goals; capacity's are judged again from its modes, so a report stored before they were kept renders them too. */
 function sectionGoals(s: ReportSections, name: SectionName): Goal[] {
-  if (name === 'capacity') return s.capacity ? capacityGoals(s.capacity.modes) : [];
+  if (name === 'capacity') return s.capacity ? capacityGoals(s.capacity.modes, s.capacity.bare) : [];
   return (s[name] as { goals?: Goal[] } | undefined)?.goals ?? [];
+}
+
+function idle(s: ReportSections): string[] {
+  const r = s.idle;
+  if (!r) return [];
+  return [
+    '## 0. At rest',
+    '',
+    runLine(r.run),
+    '',
+    `No traffic and one dashboard open (a socket.io client on the system's gateway, as the dashboard page holds it${r.dashboardConnected ? '' : '; it did **not** stay connected'}),`,
+    `on the freshly started system, before any other section: CPU over ${r.windowSeconds} s and resident memory (VmRSS) at its end.`,
+    '',
+    `- CPU: ${cpuParts(r.cpu).map((p) => `${p.label} ${p.share}%`).join(', ')}; **the system together ${r.systemCpu}% of a core** (goal ≤ ${r.goals[0]?.goal ?? 5}%, ${r.goals[0] ? verdict(r.goals[0]) : 'n/a'}); the whole machine ${r.cpu.machine}%.`,
+    ...(r.memory ? [`- Memory: ${memoryLine(r.memory)} (goal ≤ ${n(r.goals[1]?.goal ?? 1500)} MB, ${r.goals[1] ? verdict(r.goals[1]) : 'n/a'}).`] : []),
+    '',
+  ];
 }
 
 function ingest(s: ReportSections): string[] {
@@ -109,9 +129,16 @@ function ingest(s: ReportSections): string[] {
     ...(r.goals.some((g) => !g.met)
       ? [
           '',
-          `The goal is missed. During our measurements the system's main thread, which runs ingest, aggregator and gateway, was busy ${r.rows.map((i) => `${i.mainThread ?? '?'}% of a core (${batchName(i.batch)})`).join(' and ')}; the Kafka broker used ${r.rows.map((i) => pct(i.kafka ?? null)).join(' and ')}.`,
+          r.rows.every((i) => i.cpu?.apps)
+            ? `The goal is missed. During our measurements: ${r.rows.map((i) => `${batchName(i.batch)}, ${cpuParts(i.cpu!).map((p) => `${p.label} ${p.share}%`).join(', ')}`).join('; ')} (% of one core).`
+            : `The goal is missed. During our measurements the system's main thread, which runs ingest, aggregator and gateway, was busy ${r.rows.map((i) => `${i.mainThread ?? '?'}% of a core (${batchName(i.batch)})`).join(' and ')}; the Kafka broker used ${r.rows.map((i) => pct(i.kafka ?? null)).join(' and ')}.`,
           ...ingestBounds(r.rows),
-          ...profileLines(r.profile, 'a repeat of the single-event measurement (the server side; the client runs on a worker thread)'),
+          ...profileLines(
+            r.profile,
+            r.rows.every((i) => i.cpu?.apps)
+              ? 'a second ingest started in the bench process (the same startIngest, broker and ClickHouse; the client runs on a worker thread), single events'
+              : 'a repeat of the single-event measurement (the server side; the client runs on a worker thread)',
+          ),
         ]
       : []),
     '',
@@ -128,7 +155,11 @@ function ingestBounds(rows: readonly IngestRow[]): string[] {
     const scale = (0.6 * i.bare.requestsPerSecond) / i.ours.requestsPerSecond;
     const what = batchName(i.batch);
     const broker = i.kafka === undefined || i.kafka === null ? '' : `, the Kafka broker ${Math.round(i.kafka * scale)}%`;
-    return [`- ${what}: 0.6x is ${n(Math.round(0.6 * i.bare.requestsPerSecond))} req/s, ${scale.toFixed(1)} times what was accepted; at the CPU measured per request the main thread would need ${Math.round((i.mainThread ?? 0) * scale)}% of its one core${broker}, on a machine of 200%.`];
+    const ingest = i.cpu?.apps?.ingest;
+    const server = ingest
+      ? `ingest's ${ingest.processes} processes would need ${Math.round(ingest.total * scale)}% of their ${ingest.processes * 100}%, the aggregator ${Math.round(i.cpu!.apps!.aggregator.total * scale)}%`
+      : `the main thread would need ${Math.round((i.mainThread ?? 0) * scale)}% of its one core`;
+    return [`- ${what}: 0.6x is ${n(Math.round(0.6 * i.bare.requestsPerSecond))} req/s, ${scale.toFixed(1)} times what was accepted; at the CPU measured per request ${server}${broker}, on a machine of 200%.`];
   });
   return lines.length > 0
     ? ['', 'The bound: the baseline parses and validates only, while a 202 here also costs a Kafka produce (acks=all) and, on the same 2 cores, the aggregator and ClickHouse storing the event. Scaled to the goal:', '', ...lines]
@@ -233,6 +264,7 @@ function storageBound(r: NonNullable<ReportSections['aggregator']>): string[] {
 }
 
 function phaseCpu(p: PhaseResult): string {
+  if (p.cpu.apps) return `${cpuParts(p.cpu).map((c) => `${c.label} ${c.share}%`).join(', ')}, load gen ${p.loadClientCpu}%, other processes ${p.otherCpu}%, machine ${p.cpu.machine}%`;
   return `main ${p.cpu.nodeMain}%, CH ${pct(p.cpu.clickhouse)}, helpers ${p.cpu.nodeHelpers}%, Kafka ${pct(p.cpu.kafka)}, load gen ${p.loadClientCpu}%, other processes ${p.otherCpu === undefined ? 'n/a' : `${p.otherCpu}%`}, machine ${p.cpu.machine}%`;
 }
 
@@ -342,7 +374,9 @@ function gateway(s: ReportSections): string[] {
     '',
     runLine(r.run),
     '',
-    'The bench runs all apps in one Node process, so the gateway\'s share is a difference: the CPU of that process',
+    r.with.apps
+      ? "The clients watch a second gateway started in the bench process (the system's apps run in processes of their own), so the gateway's share is a difference: the CPU of the bench process"
+      : 'The bench runs all apps in one Node process, so the gateway\'s share is a difference: the CPU of that process',
     '(main and helper threads, /proc) with the clients connected minus without them, under the same background load',
     `(${n(r.rate)} single events/s to the watched site). The clients (socket.io-client, websocket, in a process of`,
     'their own) watch a second gateway instance in the same process (the real `startGateway` on the same',
@@ -405,9 +439,23 @@ function capacity(s: ReportSections): string[] {
     'fails when its acknowledgements after the first 2 s take over 2 s at p99 (a queue that grows over minutes;',
     'the first 2 s are left out of that criterion, not of the table: a fresh client opens hundreds of connections',
     'at once, and its first second alone measured up to 3.3 s at p99 at 2,400 events/s). Then a',
-    `${r.confirmSeconds} s confirmation at the best probe (then 20% and 40% lower until one holds, time permitting). CPU in % of one core, from /proc: the Node process split`,
-    'into its main thread (all JavaScript) and V8/libuv helper threads; the ClickHouse server (a JVM running the',
-    "engine through JNA); the Kafka broker JVM; the load generator. A freshness probe runs alongside (as in section 4).",
+    `${r.confirmSeconds} s confirmation at the best probe (then 20% and 40% lower until one holds, time permitting). CPU in % of one core, from /proc:`,
+    ...(r.modes.some((m) => m.steps[0]?.cpu.apps)
+      ? [
+          'each app process whole (ingest: its worker processes together), and the busiest main thread of ingest and of the',
+          'aggregator, whose ceiling is one core (one event loop each); the ClickHouse server (a JVM running the engine through',
+          'JNA); the Kafka broker JVM; the load generator. A freshness probe runs alongside (as in section 4).',
+        ]
+      : [
+          'the Node process split into its main thread (all JavaScript) and V8/libuv helper threads; the ClickHouse server (a JVM running the',
+          "engine through JNA); the Kafka broker JVM; the load generator. A freshness probe runs alongside (as in section 4).",
+        ]),
+    ...(r.bare
+      ? [
+          '',
+          `Baseline, measured in this section: the bare node:http collect server of section 1 took ${r.bare.map((b) => `${n(b.eventsPerSecond)} events/s in ${batchName(b.batch)}`).join(' and ')} (64 connections, closed loop).`,
+        ]
+      : []),
     '',
     ...r.modes.flatMap((m) => [
       `### ${batchName(m.batch).replace(/^./, (c) => c.toUpperCase())}: ${m.sustained === null ? '**no level confirmed**' : `**${n(m.sustained)} events/s sustained** for ${r.confirmSeconds} s`}`,
@@ -418,33 +466,43 @@ function capacity(s: ReportSections): string[] {
       '',
       `Limit: ${m.bottleneck}.`,
       '',
-      ...capacityBound(m, capacityGoals([m])[0]),
+      ...(heldStep(m)?.memory ? [`Resident memory at ${n(heldStep(m)!.rate)} events/s (the highest of each process, sampled every second): ${memoryLine(heldStep(m)!.memory!)}.`, ''] : []),
+      ...capacityBound(m, capacityGoals([m], r.bare)[0], r.bare?.find((b) => b.batch === m.batch)?.eventsPerSecond),
     ]),
   ];
 }
 
 /**
  * How far a missed capacity goal is, from the CPU each event took at the level that held: what
- * the main thread's one core and the machine's cores could carry at that cost, against the goal.
+ * each part could carry at that cost within its own ceiling, against the rate the goal needs.
  */
-function capacityBound(m: CapacityMode, g: Goal | undefined): string[] {
+function capacityBound(m: CapacityMode, g: Goal | undefined, bareEventsPerSecond: number | undefined): string[] {
   if (!g || g.met) return [];
+  const needed = bareEventsPerSecond === undefined ? g.goal : Math.round(g.goal * bareEventsPerSecond);
+  const goalText = bareEventsPerSecond === undefined ? `Goal ${n(g.goal)} events/s` : `Goal ${g.goal}x the bare server's ${n(bareEventsPerSecond)} events/s (${n(needed)} events/s)`;
   const held = heldStep(m);
-  if (!held) return [`Goal ${n(g.goal)} events/s: **missed**, no level held.`, ''];
+  if (!held) return [`${goalText}: **missed**, no level held.`, ''];
   const c = held.cpu;
   const perEvent = (share: number | null): number => Math.round(((share ?? 0) * 10_000) / held.rate);
-  const carries = (share: number | null, ceiling: number): number => Math.round((held.rate * ceiling) / Math.max(share ?? 0, 1e-3) / 50) * 50;
+  const carries = (share: number, ceiling: number): number => Math.round((held.rate * ceiling) / Math.max(share, 1e-3) / 50) * 50;
   const ceiling = c.cores * 100;
   const withoutLoad = c.machine - held.loadClientCpu;
+  const parts = cpuParts(c);
+  const tightest = [...parts].sort((a, b) => carries(a.share, a.ceiling) - carries(b.share, b.ceiling))[0]!;
   return [
-    `Goal ${n(g.goal)} events/s: **missed**, ${(g.goal / held.rate).toFixed(1)} times the ${m.sustained === null ? 'best probe' : 'level sustained'}. CPU per event at ${n(held.rate)} events/s, in µs of one core:`,
-    `main thread ${perEvent(c.nodeMain)}, Node helpers ${perEvent(c.nodeHelpers)}, ClickHouse ${perEvent(c.clickhouse)}, Kafka broker ${perEvent(c.kafka)}, load generator ${perEvent(held.loadClientCpu)};`,
-    `the whole machine ${perEvent(c.machine)}. At that cost the main thread's one core carries at most ${n(carries(c.nodeMain, 100))} events/s and the machine's`,
-    `${ceiling}% at most ${n(carries(c.machine, ceiling))} (${n(carries(withoutLoad, ceiling))} with the load generator elsewhere), against the goal's ${n(g.goal)}: the goal needs`,
-    `the CPU per event cut ${((g.goal * c.nodeMain) / (held.rate * 100)).toFixed(1)} times on the main thread and ${((g.goal * withoutLoad) / (held.rate * ceiling)).toFixed(1)} times on the machine without the load generator.`,
-    "The main thread's bound is the bench's: it runs ingest, aggregator and gateway in one process, so they share one",
-    "event loop; `npm start` runs each app as a process of its own (ingest as INGEST_PROCESSES workers), which lifts that",
-    "bound, but the machine's stays. Sections 1 and 3 profile where the CPU goes (ingest and the aggregator) and the bound of each.",
+    `${goalText}: **missed**, ${(needed / held.rate).toFixed(1)} times the ${m.sustained === null ? 'best probe' : 'level sustained'}. CPU per event at ${n(held.rate)} events/s, in µs of one core:`,
+    `${parts.map((p) => `${p.label} ${perEvent(p.share)}`).join(', ')}, load generator ${perEvent(held.loadClientCpu)};`,
+    `the whole machine ${perEvent(c.machine)}. At that cost ${tightest.name} carries at most ${n(carries(tightest.share, tightest.ceiling))} events/s within its ${tightest.ceiling}%, and the machine's`,
+    `${ceiling}% at most ${n(carries(c.machine, ceiling))} (${n(carries(withoutLoad, ceiling))} with the load generator elsewhere), against the goal's ${n(needed)}: the goal needs`,
+    `the CPU per event cut ${((needed * tightest.share) / (held.rate * tightest.ceiling)).toFixed(1)} times in ${tightest.name} and ${((needed * withoutLoad) / (held.rate * ceiling)).toFixed(1)} times on the machine without the load generator.`,
+    ...(c.apps
+      ? []
+      : [
+          "The main thread's bound is the bench's: it runs ingest, aggregator and gateway in one process, so they share one",
+          "event loop; `npm start` runs each app as a process of its own (ingest as INGEST_PROCESSES workers), which lifts that",
+          "bound, but the machine's stays.",
+        ]),
+    'Sections 1 and 3 profile where the CPU goes (ingest and the aggregator) and the bound of each.',
     '',
   ];
 }
@@ -490,8 +548,10 @@ export function renderMarkdown(r: BenchReport, sectionDurations: boolean): strin
     '  This virtual machine\'s speed varies by the hour (that baseline has measured from about 5,300 to 11,600 requests/s on',
     '  the same day), which moves absolute figures (freshness, history latency, capacity) more than the ratios;',
     '  sections measured at different times may have run at different speeds.',
-    '- Setup: ingest, aggregator and gateway in one Node process (as the tests run them; `npm start` runs each',
-    '  as a process of its own), a local Kafka 3.9 broker and a local ClickHouse server (the engine of the chdb',
+    '- Setup: the system as `npm start` runs it, under the same supervisor: ingest as INGEST_PROCESSES worker processes',
+    '  (one per core), one aggregator process, one gateway process; the bench process holds the baselines and, where a',
+    '  section says so, a second ingest, aggregator or gateway. Sections measured before 2026-12-06 ran the three apps',
+    "  in the bench's one Node process (their CPU columns say main thread and helpers). A local Kafka 3.9 broker and a local ClickHouse server (the engine of the chdb",
     '  package, run by a JVM through JNA; with CLICKHOUSE_URL set, that server instead, its CPU not measured),',
     '  each a process of its own; load generators, socket clients and probes in processes of their own on the',
     '  same machine. Figures taken while other work ran on the machine are noisier; each section reports the',
@@ -515,6 +575,7 @@ export function renderMarkdown(r: BenchReport, sectionDurations: boolean): strin
           '',
         ]
       : []),
+    ...idle(s),
     ...ingest(s),
     ...producer(s),
     ...aggregator(s),

@@ -1,6 +1,9 @@
-import type { BenchContext } from '../support/bench-context.js';
+import { startBareCollectServer } from '../bare-collect-server.js';
+import { settled, type BenchContext } from '../support/bench-context.js';
+import { runBlast } from '../support/blast.js';
 import { batchName, goal, type Goal } from '../support/goals.js';
 import { runPhase, type PhaseResult } from '../support/load-phase.js';
+import { cpuParts } from '../support/proc-cpu.js';
 
 /**
  * (8) Capacity: the highest rate the whole system sustains, for single events and batches of
@@ -31,22 +34,48 @@ export interface CapacityMode {
   bottleneck: string;
 }
 
+/** The bare node:http collect server (section 1's baseline) measured in the same run, 64 connections in a closed loop. */
+export interface BareBaseline {
+  batch: number;
+  requestsPerSecond: number;
+  eventsPerSecond: number;
+}
+
 export interface CapacityResult {
   probeSeconds: number;
   confirmSeconds: number;
+  /** Absent in reports of earlier versions, whose goals were absolute rates. */
+  bare?: BareBaseline[];
   modes: CapacityMode[];
   goals: Goal[];
 }
 
-/** The issue's goals: events per second the whole system sustains, by events per request. */
-export const CAPACITY_GOALS: Readonly<Record<number, number>> = { 1: 15_000, 20: 30_000 };
+/** The goals: events/s the whole system sustains, as a ratio of the bare server's events/s in the same run, by events per request. */
+export const CAPACITY_RATIO_GOALS: Readonly<Record<number, number>> = { 1: 0.5, 20: 0.4 };
+/** The goals of earlier reports (no bare baseline in the section): absolute events/s. */
+const ABSOLUTE_GOALS: Readonly<Record<number, number>> = { 1: 15_000, 20: 30_000 };
 
-export function capacityGoals(modes: readonly CapacityMode[]): Goal[] {
+export function capacityGoals(modes: readonly CapacityMode[], bare: readonly BareBaseline[] | undefined): Goal[] {
   return modes.flatMap((m) => {
-    const target = CAPACITY_GOALS[m.batch];
-    return target === undefined ? [] : [goal(`capacity, ${batchName(m.batch)}`, m.sustained, '>=', target, 'events/s')];
+    const name = `capacity, ${batchName(m.batch)}`;
+    if (bare === undefined) {
+      const target = ABSOLUTE_GOALS[m.batch];
+      return target === undefined ? [] : [goal(name, m.sustained, '>=', target, 'events/s')];
+    }
+    const target = CAPACITY_RATIO_GOALS[m.batch];
+    const base = bare.find((b) => b.batch === m.batch);
+    if (target === undefined || base === undefined) return [];
+    const value = m.sustained === null ? null : Math.round((m.sustained / base.eventsPerSecond) * 100) / 100;
+    const memory = heldStep(m)?.memory;
+    return [
+      goal(`${name}, sustained vs the bare server's events/s`, value, '>=', target, 'x'),
+      ...(memory ? [goal(`resident memory of the system at the capacity level, ${batchName(m.batch)}`, memory.total, '<=', CAPACITY_MEMORY_GOAL_MB, 'MB')] : []),
+    ];
   });
 }
+
+/** Every process of the system together (apps, broker, ClickHouse server), resident, at the capacity level. */
+export const CAPACITY_MEMORY_GOAL_MB = 2500;
 
 /** The level a mode's figures come from: its confirmed rate, else its best passing probe. */
 export function heldStep(mode: Pick<CapacityMode, 'steps' | 'confirmations' | 'sustained'>): CapacityStep | undefined {
@@ -93,28 +122,25 @@ export function bottleneckOf(sustained: CapacityStep | undefined, over: Capacity
     const c = sustained.cpu;
     const ceiling = c.cores * 100;
     const [first, second] = [
-      { name: 'the Node main thread (the JavaScript of ingest, aggregator and gateway shares its one event loop)', use: c.nodeMain / 100, text: `${c.nodeMain}% of its one core` },
+      ...cpuParts(c).map((p) => ({ name: p.name, use: p.share / p.ceiling, text: `${p.share}% of ${p.ceiling}%` })),
       { name: `the machine's ${c.cores} cores`, use: c.machine / ceiling, text: `${c.machine}% of ${ceiling}%` },
-      { name: 'the Kafka broker', use: (c.kafka ?? 0) / ceiling, text: `${pct(c.kafka)} of ${ceiling}%` },
-      { name: 'the ClickHouse server', use: (c.clickhouse ?? 0) / ceiling, text: `${pct(c.clickhouse)} of ${ceiling}%` },
     ].sort((a, b) => b.use - a.use);
     parts.push(
       `at ${sustained.rate} events/s, the highest level sustained, the nearest to its ceiling is ${first!.name}: ${first!.text} (next: ${second!.name}, ${second!.text}); ` +
-        `ClickHouse server ${pct(c.clickhouse)}, Node helpers ${c.nodeHelpers}%, Kafka JVM ${pct(c.kafka)}, load generator ${sustained.loadClientCpu}%, other processes ${sustained.otherCpu}%`,
+        `${cpuParts(c).map((p) => `${p.label} ${p.share}%`).join(', ')}, load generator ${sustained.loadClientCpu}%, other processes ${sustained.otherCpu}%`,
     );
   }
   if (over) {
     const acks = over.reasons.some((r) => /dropped|acknowledgement|answers other|sent \d/.test(r));
     const lag = over.reasons.some((r) => /consumer lag|drain|stored/.test(r));
     const who = [acks ? 'ingest fell behind (acknowledgements queued)' : '', lag ? 'the aggregator fell behind (its consumer lag grew)' : ''].filter(Boolean).join(' and ') || 'it failed';
-    parts.push(`at ${over.rate} events/s ${who}, with the main thread at ${over.cpu.nodeMain}% and the machine at ${over.cpu.machine}%`);
+    parts.push(`at ${over.rate} events/s ${who}, with ${cpuParts(over.cpu).map((p) => `${p.label} ${p.share}%`).join(', ')} and the machine at ${over.cpu.machine}%`);
   }
   const noisiest = Math.max(sustained?.otherCpu ?? 0, over?.otherCpu ?? 0);
   if (noisiest >= 30) parts.push(`other work on the machine took up to ${noisiest}% of a core meanwhile, so a quiet machine does better`);
   return parts.length > 0 ? parts.join('; ') : 'no level was measured';
 }
 
-const pct = (x: number | null): string => (x === null ? 'n/a' : `${x}%`);
 
 export async function runCapacity(ctx: BenchContext): Promise<CapacityResult> {
   const probeSeconds = ctx.quick ? 2 : 12;
@@ -123,6 +149,7 @@ export async function runCapacity(ctx: BenchContext): Promise<CapacityResult> {
   const factor = ctx.quick ? 2 : 1.5;
   const modes: CapacityMode[] = [];
   const started = performance.now();
+  const bare = await bareBaselines(ctx);
   for (const batch of [1, 20]) {
     const step = async (rate: number, seconds: number, label: 'probe' | 'confirmation'): Promise<CapacityStep> => {
       const phase = await runPhase(ctx, {
@@ -138,7 +165,7 @@ export async function runCapacity(ctx: BenchContext): Promise<CapacityResult> {
       // after the load generator's warm-up: a fresh client opening hundreds of connections at once is not the level's steady state
       const ackP99 = phase.load.steadyLatencyMs.p99;
       if (label === 'probe' && ackP99 > PROBE_MAX_ACK_P99_MS) reasons.push(`acknowledgement p99 ${ackP99} ms after the warm-up, over ${PROBE_MAX_ACK_P99_MS} ms (a probe criterion)`);
-      ctx.log(`capacity, batch ${batch}, ${label} ${rate}/s: ${reasons.length === 0 ? 'sustained' : reasons.join('; ')} (main thread ${phase.cpu.nodeMain}%, machine ${phase.cpu.machine}%)`);
+      ctx.log(`capacity, batch ${batch}, ${label} ${rate}/s: ${reasons.length === 0 ? 'sustained' : reasons.join('; ')} (${cpuParts(phase.cpu).map((p) => `${p.label} ${p.share}%`).join(', ')}, machine ${phase.cpu.machine}%)`);
       return { ...phase, passed: reasons.length === 0, reasons };
     };
     const steps: CapacityStep[] = [];
@@ -186,5 +213,22 @@ export async function runCapacity(ctx: BenchContext): Promise<CapacityResult> {
     const over = all.filter((s) => !s.passed && s.rate > (held?.rate ?? 0)).sort((a, b) => a.rate - b.rate)[0];
     modes.push({ batch, steps, confirmations, sustained, bottleneck: bottleneckOf(held, over) });
   }
-  return { probeSeconds, confirmSeconds, modes, goals: capacityGoals(modes) };
+  return { probeSeconds, confirmSeconds, bare, modes, goals: capacityGoals(modes, bare) };
+}
+
+/** Section 1's baseline, measured again here so the capacity ratios come from one run: the bare server, single events and batches of 20. */
+async function bareBaselines(ctx: BenchContext): Promise<BareBaseline[]> {
+  const server = await startBareCollectServer();
+  try {
+    const baselines: BareBaseline[] = [];
+    for (const batch of [1, 20]) {
+      await settled(ctx);
+      const r = await runBlast({ connections: 64, durationMs: ctx.quick ? 1000 : 15_000, batch, seed: batch, url: server.url });
+      baselines.push({ batch, requestsPerSecond: r.requestsPerSecond, eventsPerSecond: r.requestsPerSecond * batch });
+      ctx.log(`capacity: the bare server takes ${r.requestsPerSecond * batch} events/s in ${batchName(batch)}`);
+    }
+    return baselines;
+  } finally {
+    await server.close();
+  }
 }

@@ -1,11 +1,14 @@
 import { join } from 'node:path';
+import type { AppConfig } from '@clickstream/config';
+import { startIngest } from '../../../../apps/ingest/src/ingest.app.js';
 import { startBareCollectServer } from '../bare-collect-server.js';
 import type { BlastResult } from '../http-blast.js';
 import { settled, type BenchContext } from '../support/bench-context.js';
 import { runBlast } from '../support/blast.js';
 import { profiled, type ProfileSummary } from '../support/cpu-profile.js';
 import { batchName, goal, type Goal } from '../support/goals.js';
-import { otherCpu, withCpu } from '../support/proc-cpu.js';
+import { otherCpu, withCpu, type CpuShares } from '../support/proc-cpu.js';
+import { extraRuntime } from '../support/second-app.js';
 import { ratio } from '../support/stats.js';
 
 export interface IngestRow {
@@ -17,8 +20,13 @@ export interface IngestRow {
   ratio: number;
   eventsPerSecond: number;
   bareEventsPerSecond: number;
-  /** The system's main thread during our measurement, % of one core (the client runs on another thread). */
-  mainThread: number;
+  /**
+   * Reports of earlier versions, whose apps ran in the bench process: its main thread during our
+   * measurement, % of one core (the client runs on another thread).
+   */
+  mainThread?: number;
+  /** Every part's CPU during our measurement (the app processes, the broker, ClickHouse). */
+  cpu?: CpuShares;
   /** The Kafka broker during our measurement, % of one core. */
   kafka: number | null;
   /** Other work on the machine during the row's two measurements (the larger), % of one core. */
@@ -27,7 +35,7 @@ export interface IngestRow {
 
 export interface IngestResult {
   rows: IngestRow[];
-  /** The main thread (the server side: the client runs on a worker thread) during a profiled repeat of single events. */
+  /** An ingest instance in the bench process (the real startIngest, on the same broker and ClickHouse) under the profiler, single events. */
   profile: ProfileSummary | undefined;
   goals: Goal[];
 }
@@ -58,7 +66,7 @@ export async function runIngest(ctx: BenchContext): Promise<IngestResult> {
         ratio: ratio(ours.requestsPerSecond, bareResult.requestsPerSecond),
         eventsPerSecond: ours.requestsPerSecond * batch,
         bareEventsPerSecond: bareResult.requestsPerSecond * batch,
-        mainThread: cpu.nodeMain,
+        cpu,
         kafka: cpu.kafka,
         otherCpu: Math.max(otherCpu(cpu), otherCpu(bareCpu)),
       });
@@ -69,9 +77,16 @@ export async function runIngest(ctx: BenchContext): Promise<IngestResult> {
   }
   let profile: ProfileSummary | undefined;
   if (ctx.profile) {
-    const job = { connections: 64, durationMs: ctx.quick ? 500 : 5000, batch: 1, seed: 1, url: ctx.collectUrl };
-    await settled(ctx);
-    ({ profile } = await profiled(() => runBlast(job), join(ctx.outDir, 'bench-ingest.cpuprofile')));
+    // the system's ingest runs in processes of its own; the profiler sees this process, so a second ingest runs here
+    const config: AppConfig = { ...ctx.system.config, http: { ...ctx.system.config.http, ingestPort: 0 } };
+    const ingest = await startIngest(await extraRuntime(ctx, config));
+    try {
+      const job = { connections: 64, durationMs: ctx.quick ? 500 : 5000, batch: 1, seed: 1, url: `${ingest.url}${config.ingest.collectPath}` };
+      await settled(ctx);
+      ({ profile } = await profiled(() => runBlast(job), join(ctx.outDir, 'bench-ingest.cpuprofile')));
+    } finally {
+      await ingest.close();
+    }
   }
   return { rows, profile, goals: rows.map((r) => goal(`collect endpoint vs bare server, ${batchName(r.batch)}`, r.ratio, '>=', 0.6, 'x')) };
 }

@@ -1,19 +1,30 @@
 import { join, resolve } from 'node:path';
 import type { Kafka } from 'kafkajs';
-import { createClickHouseClient } from '@clickstream/clickhouse';
-import { clickhouseUrlOf, loadConfig } from '@clickstream/config';
+import { createClickHouseClient, type ClickHouseClient } from '@clickstream/clickhouse';
+import { clickhouseUrlOf, loadConfig, type AppConfig } from '@clickstream/config';
 import { projectRoot, startLocalClickHouse } from '@clickstream/infra';
 import { ConsumerLag, createKafka } from '@clickstream/kafka';
 import type { Logger } from '@clickstream/logger';
-import { startSystem, type RunningSystem } from '../../../../apps/standalone/src/system.js';
-import { findKafkaBrokerPid, type InfraPids } from './proc-cpu.js';
+import { Supervisor } from '../../../../apps/standalone/src/supervisor.js';
+import type { InfraPids } from './proc-cpu.js';
+
+/** The system under measurement, as the sections reach it: over HTTP and Kafka, like any client. */
+export interface BenchTarget {
+  config: AppConfig;
+  ingestUrl: string;
+  gatewayUrl: string;
+  aggregatorUrl: string;
+  admin: { token: string; configured: boolean };
+  /** A ClickHouse client of the bench's own, on the system's server and database. */
+  clickhouse: ClickHouseClient;
+}
 
 /** What every section gets: the running system, a Kafka client of the bench's own, and helpers. */
 export interface BenchContext {
   quick: boolean;
   /** Take profiled repeats of the sections that have them (their summaries explain missed goals). */
   profile: boolean;
-  system: RunningSystem;
+  system: BenchTarget;
   collectUrl: string;
   kafka: Kafka;
   lag: ConsumerLag;
@@ -30,19 +41,21 @@ export interface BenchContext {
 }
 
 export interface BenchSystem {
-  system: RunningSystem;
+  system: BenchTarget;
   /** What runs where, for the log. */
   describe: string;
-  /** The ClickHouse server process, when the bench started it. */
-  clickhousePid: number | undefined;
+  /** The processes whose CPU the sections measure. */
+  pids: InfraPids;
   /** Stops the apps and the broker, then the ClickHouse server (or drops the bench's database on an external one). */
   stop(): Promise<void>;
 }
 
 /**
- * The three apps in this process (startSystem, as the tests run them; `npm start` runs each as a
- * process of its own), a Kafka broker of the bench's own, and a ClickHouse server of its own
- * unless CLICKHOUSE_URL names one, on free ports and throw-away folders.
+ * The system as `npm start` runs it (the same supervisor: ingest as INGEST_PROCESSES worker
+ * processes, one aggregator process, one gateway process), with a Kafka broker of the bench's
+ * own and a ClickHouse server of its own unless CLICKHOUSE_URL names one, on free ports and
+ * throw-away folders. The supervisor's children take their settings from this process's
+ * environment, so the bench's settings are put there.
  */
 export async function startBenchSystem(dir: string, logger: Logger): Promise<BenchSystem> {
   const external = loadConfig().clickhouse;
@@ -69,29 +82,42 @@ export async function startBenchSystem(dir: string, logger: Logger): Promise<Ben
       ? await startLocalClickHouse({ projectRoot: root, port: 0, dataDir: join(dir, 'clickhouse'), cacheDir: resolve(root, config.kafka.local.cacheDir), logger })
       : undefined;
   const server = clickhouse ? { CLICKHOUSE_URL: clickhouse.url } : { CLICKHOUSE_URL: clickhouseUrlOf(external), CLICKHOUSE_USER: external.user, CLICKHOUSE_PASSWORD: external.password };
-  let system: RunningSystem;
+  Object.assign(process.env, env, server);
+  const supervisor = new Supervisor(loadConfig(), logger, (reason) => logger.fatal({ reason }, 'the bench system stopped'));
+  let system: BenchTarget;
   try {
-    system = await startSystem(loadConfig({ ...env, ...server }), logger);
+    const started = await supervisor.start();
+    system = { ...started, config: started.config, clickhouse: createClickHouseClient(started.config.clickhouse) };
   } catch (err) {
+    await supervisor.stop().catch(() => undefined);
     await clickhouse?.stop();
     throw err;
   }
+  const pids = (): Record<string, number | undefined> => supervisor.pids();
+  const idsOf = (prefix: string): number[] =>
+    Object.entries(pids()).flatMap(([name, pid]) => (pid !== undefined && (name === prefix || name.startsWith(`${prefix}#`)) ? [pid] : []));
   return {
     system,
-    describe: clickhouse ? "a Kafka broker and a ClickHouse server of the bench's own" : "a Kafka broker of the bench's own, a database of its own on the ClickHouse server of CLICKHOUSE_URL",
-    clickhousePid: clickhouse?.pid,
+    describe: `ingest (${idsOf('ingest').length} processes), aggregator and gateway as processes of their own; ${clickhouse ? "a Kafka broker and a ClickHouse server of the bench's own" : "a Kafka broker of the bench's own, a database of its own on the ClickHouse server of CLICKHOUSE_URL"}`,
+    pids: {
+      kafka: pids()['kafka'],
+      clickhouse: clickhouse?.pid,
+      apps: () => ({ ingest: idsOf('ingest'), aggregator: idsOf('aggregator'), gateway: idsOf('gateway') }),
+    },
     stop: async () => {
-      await system.stop();
-      if (clickhouse) return clickhouse.stop();
-      const client = createClickHouseClient(system.config.clickhouse);
-      await client.command({ query: `DROP DATABASE IF EXISTS ${system.config.clickhouse.database} SYNC` }).catch(() => undefined);
-      await client.close();
+      await supervisor.stop();
+      if (clickhouse) {
+        await system.clickhouse.close();
+        return clickhouse.stop();
+      }
+      await system.clickhouse.command({ query: `DROP DATABASE IF EXISTS ${system.config.clickhouse.database} SYNC` }).catch(() => undefined);
+      await system.clickhouse.close();
     },
   };
 }
 
-export function benchContext(options: { quick: boolean; profile: boolean; system: RunningSystem; clickhousePid: number | undefined; logger: Logger; outDir: string }): BenchContext {
-  const { system, logger, clickhousePid, ...rest } = options;
+export function benchContext(options: { quick: boolean; profile: boolean; system: BenchTarget; pids: InfraPids; logger: Logger; outDir: string }): BenchContext {
+  const { system, logger, ...rest } = options;
   const kafka = createKafka({ brokers: system.config.kafka.brokers ?? [], clientId: 'clickstream-bench', logger });
   let sites = 0;
   let seed = 1000;
@@ -102,7 +128,6 @@ export function benchContext(options: { quick: boolean; profile: boolean; system
     collectUrl: `${system.ingestUrl}${system.config.ingest.collectPath}`,
     kafka,
     lag: new ConsumerLag(kafka),
-    pids: { kafka: findKafkaBrokerPid(), clickhouse: clickhousePid },
     log: (message) => process.stderr.write(`bench: ${message}\n`),
     createSite: async (prefix) => {
       const id = `${prefix}-${++sites}-${Math.random().toString(36).slice(2, 6)}`;

@@ -2,6 +2,7 @@ import type { LoadJob, LoadSummary, ProbeJob, ProbeResult } from '../clients/mes
 import { aggregatorLag, blockNumbers, metricValue, storedEvents, type BenchContext } from './bench-context.js';
 import { ClientProcess } from './client-process.js';
 import { cpuShares, cpuSnapshot, otherCpu, type CpuShares } from './proc-cpu.js';
+import { memorySnapshot, peakMemory, type MemoryShares } from './proc-memory.js';
 import { percentile, round1, sleep, slope } from './stats.js';
 
 /**
@@ -51,6 +52,8 @@ export interface PhaseResult {
   otherCpu: number;
   freshness: Freshness | undefined;
   cpu: CpuShares;
+  /** The highest resident memory of each process of the system, sampled each second of the load (absent in reports of earlier versions). */
+  memory?: MemoryShares;
   lag: { samples: { t: number; lag: number }[]; first: number; last: number; max: number; slopePerSecond: number };
   /** ClickHouse inserts: the aggregator's insert statements and the parts each table got, per second. */
   inserts: { statements: number; statementsPerSecond: number; partsPerSecondByTable: Record<string, number> };
@@ -113,9 +116,11 @@ export async function runPhase(ctx: BenchContext, options: PhaseOptions): Promis
     const cpu0 = cpuSnapshot(ctx.pids);
     const started = performance.now();
     let sampling = true;
+    let memory: MemoryShares | undefined;
     const sampler = (async () => {
       while (sampling) {
         const at = performance.now();
+        memory = peakMemory(memory, memorySnapshot(ctx.pids));
         samples.push({ t: Math.round((at - started) / 100) / 10, lag: await aggregatorLag(ctx).catch(() => Number.NaN) });
         await sleep(Math.max(0, 1000 - (performance.now() - at)));
       }
@@ -162,6 +167,7 @@ export async function runPhase(ctx: BenchContext, options: PhaseOptions): Promis
       otherCpu: otherCpu(cpu, loadClientCpu + probeClientCpu),
       freshness: probeResult ? freshnessOf(probeResult) : undefined,
       cpu,
+      ...(memory ? { memory } : {}),
       lag: {
         samples: valid,
         first: valid[0]?.lag ?? 0,
