@@ -1,9 +1,10 @@
 import { z } from 'zod';
 
 /** Site ids appear in URLs, topic keys and room names: keep them plain. */
+export const SITE_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 export const siteId = z
   .string({ error: 'expected a string' })
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, { error: 'expected 1-64 letters, digits, ".", "_" or "-"' });
+  .regex(SITE_ID, { error: 'expected 1-64 letters, digits, ".", "_" or "-"' });
 
 const text = (max: number) => z.string({ error: 'expected a string' }).max(max, { error: `longer than ${max} characters` });
 
