@@ -134,6 +134,7 @@ export class AggregationService {
     if (handledUpTo === undefined || seen === undefined) return this.process(batch);
 
     const rows: StoredEvent[] = [];
+    let lastReceivedAt: number | undefined;
     const undecodable: { partition: number; offset: bigint; value: Buffer | null; reason: string }[] = [];
     try {
       for (const m of batch.messages) {
@@ -161,6 +162,7 @@ export class AggregationService {
         // remembered at once: the next batches are handled before these rows are stored (a failure reloads the partition)
         seen.checkAndAdd(event.id, event.receivedAt);
         rows.push(storedEvent(event, facts, topic, partition, m.offset));
+        lastReceivedAt = event.receivedAt;
       }
       // before the insert: once the rows are stored, a redelivery would skip these offsets
       if (undecodable.length > 0) {
@@ -174,10 +176,12 @@ export class AggregationService {
     }
     const last = batch.messages[batch.messages.length - 1];
     if (last && last.offset > handledUpTo) this.handled.set(partition, last.offset);
-    if (rows.length > 0) seen.evict(rows[rows.length - 1]!.event.receivedAt);
+    if (lastReceivedAt !== undefined) seen.evict(lastReceivedAt);
     const durable = this.buffer.add(rows).then(
       () => {
-        for (const r of rows) this.metrics.processed.inc({ type: r.event.isBot ? 'bot' : r.event.type });
+        const byKind = { pageview: 0, event: 0, bot: 0 };
+        for (const r of rows) byKind[r.kind] += 1;
+        for (const [type, n] of Object.entries(byKind)) if (n > 0) this.metrics.processed.inc({ type }, n);
       },
       (err: Error) => {
         this.release(partition);

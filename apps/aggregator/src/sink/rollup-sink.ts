@@ -6,12 +6,17 @@ import { APP_CONFIG, CLICKHOUSE } from '@clickstream/platform';
 
 import type { EventFacts } from '@clickstream/stream';
 
+/**
+ * A handled event waiting for its insert: its row, already encoded, and what the insert's token
+ * and the metrics need. The decoded event is not kept: up to tens of thousands wait at once, and
+ * holding their objects until the insert completes made them outlive the young generation.
+ */
 export interface StoredEvent {
-  event: TrackedEvent;
-  facts: EventFacts;
   topic: string;
   partition: number;
   offset: bigint;
+  /** What the processed-events metric counts it as. */
+  kind: 'pageview' | 'event' | 'bot';
   /** The row's values but the insert token, encoded when the event is handled (see `storedEvent`). */
   line: string;
 }
@@ -115,7 +120,7 @@ export function storedEvent(event: TrackedEvent, facts: EventFacts, topic: strin
     partition,
     offset.toString(),
   ]);
-  return { event, facts, topic, partition, offset, line };
+  return { topic, partition, offset, kind: e.isBot ? 'bot' : e.type, line };
 }
 
 /**
