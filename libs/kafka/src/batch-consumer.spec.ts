@@ -115,6 +115,42 @@ describe('BatchConsumer on a real broker', () => {
     expect(await committed(groupId, topic)).toBe('6');
   });
 
+  it('pipelined: batches that become durable together (one insert) are committed once, at the newest offset', async () => {
+    const topic = await newTopicWith(1);
+    const groupId = `spec-${randomUUID()}`;
+    // the consumer BatchConsumer builds, with every offset commit it sends recorded
+    const commits: string[] = [];
+    const counting = Object.create(kafka) as Kafka;
+    counting.consumer = (config) => {
+      const c = kafka.consumer(config);
+      c.on(c.events.COMMIT_OFFSETS, (e) => commits.push(...e.payload.topics.flatMap((t) => t.partitions.map((p) => p.offset))));
+      return c;
+    };
+    const consumer = new BatchConsumer(counting, { groupId, topics: [topic], fromBeginning: true }, logger);
+    let stored: () => void = () => undefined;
+    const insert = new Promise<void>((r) => (stored = r));
+    let handled = 0;
+    await consumer.start(async (batch) => {
+      handled += batch.messages.length;
+      return { durable: insert };
+    });
+    await consumer.ready();
+    const producer = kafka.producer();
+    await producer.connect();
+    // four batches, each handled before the next is produced, none durable yet
+    await expect.poll(() => handled, { timeout: 15_000 }).toBe(1);
+    for (let i = 1; i <= 3; i++) {
+      await producer.send({ topic, acks: -1, messages: [{ value: `m${i}` }] });
+      await expect.poll(() => handled, { timeout: 15_000 }).toBe(i + 1);
+    }
+    await producer.disconnect();
+    expect(commits).toEqual([]);
+    stored();
+    await expect.poll(() => committed(groupId, topic), { timeout: 5000 }).toBe('4');
+    await consumer.stop();
+    expect(commits).toEqual(['4']);
+  });
+
   it('pipelined: before rejoining for a rebalance, the member makes what it handled durable and commits it, so the new owner repeats nothing', async () => {
     const topic = `batch-consumer-${randomUUID()}`;
     await new TopicAdmin(kafka, logger).ensureTopics([{ topic, partitions: 2, replicationFactor: 1 }]);

@@ -90,6 +90,13 @@ export class BatchConsumer {
   private markJoined: () => void = () => undefined;
   /** Per partition, the commit of its latest pipelined batch (each waits for the ones before). */
   private readonly commits = new Map<string, Promise<boolean>>();
+  /**
+   * Per partition, how many pipelined batches were handed out and the newest of them known to be
+   * durable: a durable batch whose successor is durable too leaves the commit to it (one commit per
+   * insert and partition instead of one per batch).
+   */
+  private readonly handedOut = new Map<string, number>();
+  private readonly newestDurable = new Map<string, number>();
   /** Pipelined batches handled and not yet durable and committed (or given up). */
   private outstanding = 0;
   private settledWaiters: (() => void)[] = [];
@@ -209,9 +216,14 @@ export class BatchConsumer {
   private commitWhenDurable(durable: Promise<void>, commitOffsets: (offsets: Offsets) => Promise<void>, topic: string, partition: number, offset: string): void {
     const key = `${topic}:${partition}`;
     const previous = this.commits.get(key) ?? Promise.resolve(false);
+    const sequence = (this.handedOut.get(key) ?? 0) + 1;
+    this.handedOut.set(key, sequence);
     this.outstanding += 1;
     // handled below, once the earlier batches are: not an unhandled rejection meanwhile
-    durable.catch(() => undefined);
+    durable.then(
+      () => this.newestDurable.set(key, Math.max(this.newestDurable.get(key) ?? 0, sequence)),
+      () => undefined,
+    );
     // the chain carries whether an earlier batch of the partition failed to become durable
     const committed = previous.then(async (failedBefore) => {
       try {
@@ -223,6 +235,10 @@ export class BatchConsumer {
       }
       // never commit past a batch that was not stored
       if (failedBefore) return true;
+      // a later batch of the partition is durable already (batches stored by one insert become durable
+      // together; a turn of the event loop lets the others report): its commit, next in this chain, covers this one
+      await new Promise((resolve) => setImmediate(resolve));
+      if ((this.newestDurable.get(key) ?? 0) > sequence && this.running) return false;
       try {
         await this.commit(commitOffsets, topic, partition, offset);
         this.logger.debug({ partition, offset }, 'batch durable and committed');
@@ -279,6 +295,8 @@ export class BatchConsumer {
     // the old member's pending commits may fail; the new one starts from the committed offsets
     // and the handler skips what it already handled
     this.commits.clear();
+    this.handedOut.clear();
+    this.newestDurable.clear();
     this.consumer = this.build();
     this.lastFetchAt = Date.now();
     await this.run(this.consumer).catch((err: Error) => this.logger.warn({ err: err.message }, 'consumer restart failed; will retry'));
