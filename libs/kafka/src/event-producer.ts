@@ -8,7 +8,11 @@ export interface OutgoingMessage {
 }
 
 export interface EventProducerOptions {
-  /** How long the first request of a batch waits for others to join it. */
+  /**
+   * How long a message waits for others to join it, and the least time between the starts of two
+   * produce requests: under load a request carries what arrived in that time rather than in one
+   * broker round trip, so the broker handles fewer, larger requests (0: send at once, one at a time).
+   */
   lingerMs: number;
   /** Most messages in one sendBatch call. */
   maxBatch: number;
@@ -44,6 +48,9 @@ export class EventProducer {
   private producer: Producer;
   private queue: Pending[] = [];
   private queued = 0;
+  /** When the oldest queued message arrived, and when the last produce request started (performance.now()). */
+  private firstQueuedAt = 0;
+  private lastSendAt = Number.NEGATIVE_INFINITY;
   private timer: NodeJS.Timeout | undefined;
   private inFlight: Promise<void> | undefined;
   private closed = false;
@@ -127,6 +134,7 @@ export class EventProducer {
           else resolve();
         },
       });
+      if (this.queued === 0) this.firstQueuedAt = performance.now();
       this.queued += messages.length;
       this.schedule();
     });
@@ -144,13 +152,21 @@ export class EventProducer {
     await this.producer.disconnect();
   }
 
+  /**
+   * Sends when the batch is full, else once the oldest message has lingered and the last request
+   * started at least lingerMs ago: one request per lingerMs at most while messages keep coming.
+   */
   private schedule(): void {
-    if (this.inFlight) return; // the running flush picks the queue up when it ends
+    if (this.inFlight || this.queue.length === 0) return; // the running flush schedules again when it ends
     if (this.queued >= this.options.maxBatch || this.options.lingerMs === 0) {
       this.flush();
-    } else if (!this.timer) {
-      this.timer = setTimeout(() => this.flush(), this.options.lingerMs);
+      return;
     }
+    if (this.timer) return;
+    const due = Math.max(this.firstQueuedAt, this.lastSendAt) + this.options.lingerMs;
+    const wait = due - performance.now();
+    if (wait <= 0) this.flush();
+    else this.timer = setTimeout(() => this.flush(), Math.ceil(wait));
   }
 
   private flush(): void {
@@ -166,6 +182,8 @@ export class EventProducer {
       count += next.messages.length;
     }
     this.queued -= count;
+    if (this.queue.length > 0) this.firstQueuedAt = performance.now();
+    this.lastSendAt = performance.now();
 
     const byTopic = new Map<string, TopicMessages>();
     for (const p of batch) {
@@ -194,8 +212,8 @@ export class EventProducer {
       )
       .finally(() => {
         this.inFlight = undefined;
-        // what queued during the round trip already waited: send it at once, without lingering
-        if (this.queue.length > 0) this.flush();
+        // what queued during the round trip goes once it lingered and the pace allows
+        this.schedule();
       });
   }
 }
