@@ -151,6 +151,48 @@ describe('BatchConsumer on a real broker', () => {
     expect(commits).toEqual(['4']);
   });
 
+  it('paces its fetches: idle, one per maxWait; under a stream of records, none sooner than minIntervalMs after the one before', async () => {
+    const topic = await newTopicWith(1);
+    const groupId = `spec-${randomUUID()}`;
+    const fetches: number[] = [];
+    const counting = Object.create(kafka) as Kafka;
+    counting.consumer = (config) => {
+      const c = kafka.consumer(config);
+      c.on(c.events.FETCH_START, () => fetches.push(performance.now()));
+      return c;
+    };
+    const minIntervalMs = 100;
+    const maxWaitMs = 500;
+    const consumer = new BatchConsumer(counting, { groupId, topics: [topic], fromBeginning: true, fetch: { minBytes: 1, maxWaitMs, minIntervalMs } }, logger);
+    let handled = 0;
+    await consumer.start(async (batch) => {
+      handled += batch.messages.length;
+    });
+    await expect.poll(() => handled, { timeout: 15_000 }).toBe(1);
+    // idle: the broker holds each fetch up to maxWaitMs
+    const idleFrom = performance.now();
+    const idleFetches = fetches.length;
+    await new Promise((r) => setTimeout(r, 2000));
+    const idleMs = performance.now() - idleFrom;
+    expect(fetches.length - idleFetches).toBeLessThanOrEqual(Math.ceil(idleMs / maxWaitMs) + 1);
+    // a stream of records, one every 10 ms: each fetch finds some, and the next waits for the pace
+    const producer = kafka.producer();
+    await producer.connect();
+    const streamFrom = performance.now();
+    const streamFetches = fetches.length;
+    for (let i = 0; i < 100; i++) {
+      await producer.send({ topic, acks: 1, messages: [{ value: `s${i}` }] });
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    await expect.poll(() => handled, { timeout: 15_000 }).toBe(101);
+    const streamMs = performance.now() - streamFrom;
+    await producer.disconnect();
+    await consumer.stop();
+    const during = fetches.slice(streamFetches).filter((t) => t <= streamFrom + streamMs);
+    expect(during.length).toBeGreaterThan(1);
+    expect(during.length).toBeLessThanOrEqual(Math.ceil(streamMs / minIntervalMs) + 1);
+  });
+
   it('pipelined: before rejoining for a rebalance, the member makes what it handled durable and commits it, so the new owner repeats nothing', async () => {
     const topic = `batch-consumer-${randomUUID()}`;
     await new TopicAdmin(kafka, logger).ensureTopics([{ topic, partitions: 2, replicationFactor: 1 }]);

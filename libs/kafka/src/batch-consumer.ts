@@ -29,7 +29,17 @@ export interface BatchConsumerOptions {
    * load, waiting for more bytes gives fewer and larger fetches: less work for the broker and
    * for the handler per event, for at most `maxWaitMs` of latency.
    */
-  fetch?: { minBytes: number; maxWaitMs: number };
+  fetch?: {
+    minBytes: number;
+    maxWaitMs: number;
+    /**
+     * Least time between the starts of two fetches: a batch handled sooner holds the next fetch
+     * back for the rest. With minBytes 1 and a long maxWaitMs, an idle member makes one fetch per
+     * maxWaitMs and an event arriving alone is fetched at once, while under load each fetch
+     * carries this long's worth of records.
+     */
+    minIntervalMs?: number;
+  };
   /**
    * Pipelined handlers: asked to make everything handled so far durable soon, because this
    * member is about to rejoin its group (a rebalance) or to stop; their batches are committed
@@ -82,6 +92,8 @@ export class BatchConsumer {
   private handler: BatchHandler | undefined;
   private running = false;
   private lastFetchAt = Date.now();
+  /** When the latest fetch started (for the fetch pace). */
+  private fetchStartedAt = 0;
   /** When the batch in progress started or last heartbeated successfully, if one is in progress. */
   private batchSince: number | undefined;
   private batchesInFlight = 0;
@@ -184,7 +196,7 @@ export class BatchConsumer {
       this.options.onAssignment?.(assignment);
       this.markJoined();
     });
-    consumer.on(consumer.events.FETCH_START, () => (this.lastFetchAt = Date.now()));
+    consumer.on(consumer.events.FETCH_START, () => (this.lastFetchAt = this.fetchStartedAt = Date.now()));
     // seen by the fetch loop (no batch of ours in flight): kafkajs rejoins without waiting, the drain goes on meanwhile
     consumer.on(consumer.events.REBALANCING, () => void this.drainForRebalance());
     consumer.on(consumer.events.CRASH, (event) => {
@@ -337,6 +349,9 @@ export class BatchConsumer {
             await this.commit(commitOffsetsIfNecessary, batch.topic, batch.partition, next);
             this.logger.debug({ partition: batch.partition }, 'batch committed');
           }
+          // the fetch pace: this fetch's batches hold the next one back until the interval is over
+          const pace = this.fetchStartedAt + (this.options.fetch?.minIntervalMs ?? 0) - Date.now();
+          if (pace > 0 && isRunning()) await new Promise((resolve) => setTimeout(resolve, pace));
         } catch (err) {
           this.logger.warn({ partition: batch.partition, err: (err as Error).message }, 'batch failed; it will be delivered again');
           throw err;

@@ -35,9 +35,11 @@ export class EventsConsumer implements OnApplicationBootstrap, OnModuleDestroy {
         fromBeginning: true,
         // batches of all owned partitions are handled side by side; their rows share inserts
         concurrency: config.kafka.partitions.events,
-        // a fetch per 64 KB or 25 ms: under load, one fetch per event or two cost the broker more CPU
-        // than the whole ingest path (measured: single events 3.3k -> 4.6k req/s in npm run bench -- --only ingest)
-        fetch: { minBytes: 65_536, maxWaitMs: 25 },
+        // at most a fetch per 25 ms: under load, one fetch per event or two cost the broker more CPU than
+        // the whole ingest path (measured: single events 3.3k -> 4.6k req/s in npm run bench -- --only ingest);
+        // idle, a fetch waits up to 500 ms on the broker and returns with the first event (a fixed 25 ms
+        // wait made 40 empty fetches a second, most of an idle broker's CPU)
+        fetch: { minBytes: 1, maxWaitMs: 500, minIntervalMs: 25 },
         // before a rebalance or a stop, what was handled is stored and committed first
         onDrain: () => this.aggregation.flush(),
         onDrained: () => this.aggregation.gather(),
