@@ -29,7 +29,7 @@ export const kafkaEnv = z.object({
   KAFKA_LOCAL_DATA_DIR: z.string().min(1).default('.data/kafka').describe('Log directory of the broker the project starts itself.'),
   KAFKA_LOCAL_CACHE_DIR: z.string().min(1).default('.cache/kafka').describe('Where the broker jars fetched with Maven are kept.'),
   PRODUCE_TIMEOUT_MS: int(100, 60_000).default(2000).describe('Longest wait for Kafka to acknowledge an event before the collect endpoint answers 503.'),
-  PRODUCE_LINGER_MS: int(0, 1000).default(5).describe('How long concurrent requests are gathered into one produce call.'),
+  PRODUCE_LINGER_MS: int(0, 1000).default(5).describe('How long concurrent requests are gathered into one produce call, and the least time between two produce calls of one ingest process.'),
   PRODUCE_MAX_BATCH: int(1, 100_000).default(1000).describe('Most events in one produce call.'),
 });
 
