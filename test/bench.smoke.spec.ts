@@ -100,6 +100,13 @@ describe('npm run bench -- --quick', () => {
         expect(step.cpu.apps!.ingest.total).toBeGreaterThan(0);
         expect(step.cpu.apps!.aggregator.total).toBeGreaterThan(0);
       }
+      // 9: both fixed rates ran, every accepted event was stored, and every part's CPU was read
+      expect(s.cost!.levels.map((l) => l.batch)).toEqual([1, 20]);
+      for (const level of s.cost!.levels) {
+        expect(level.load.events.accepted).toBeGreaterThan(0);
+        expect(level.stored.stored).toBe(level.stored.accepted);
+        expect(level.cpu.apps!.aggregator.total).toBeGreaterThan(0);
+      }
       // 0: the system at rest was measured with its dashboard client connected
       expect(s.idle!.dashboardConnected).toBe(true);
       expect(s.idle!.memory!.total).toBeGreaterThan(0);
@@ -116,7 +123,7 @@ describe('npm run bench -- --quick', () => {
       expect(goals.length).toBeGreaterThanOrEqual(16);
       for (const g of goals) expect([typeof g.met, typeof g.goal]).toEqual(['boolean', 'number']);
       const page = readFileSync(join(dir, 'bench.md'), 'utf8');
-      for (const heading of ['## Goals', '## 0. At rest', '## 1. Ingest', '## 2. Producer path', '## 3. Aggregator', '## 4. Freshness', '## 5. ClickHouse', '## 6. Gateway', '## 7. Tracker', '## 8. Capacity', '## 5% malformed events']) {
+      for (const heading of ['## Goals', '## 0. At rest', '## 1. Ingest', '## 2. Producer path', '## 3. Aggregator', '## 4. Freshness', '## 5. ClickHouse', '## 6. Gateway', '## 7. Tracker', '## 8. Capacity', '## 9. Cost per event', '## 5% malformed events']) {
         expect(page).toContain(heading);
       }
       expect(page).toMatch(/^\| 8 \| capacity, single events, sustained vs the bare server's events\/s \| [^|]+ \| ≥ 0.5x \| (met|\*\*missed\*\*) \|$/m);

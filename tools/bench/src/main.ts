@@ -7,11 +7,13 @@ import { projectRoot } from '@clickstream/infra';
 import { createLogger } from '@clickstream/logger';
 import { renderCharts } from './render/charts.js';
 import { embedReport, extractReport } from './render/embedded-report.js';
+import { BASELINE_FILE, type Baseline } from './render/before-after.js';
 import { CHART_FILES, duration, renderMarkdown } from './render/markdown.js';
 import { SECTIONS, type BenchReport, type ReportSections, type SectionName, type SectionResults } from './report.js';
 import { runAggregator } from './sections/aggregator.js';
 import { runCapacity } from './sections/capacity.js';
 import { runClickHouse } from './sections/clickhouse.js';
+import { runCost } from './sections/cost.js';
 import { runFreshness } from './sections/freshness.js';
 import { runGateway } from './sections/gateway.js';
 import { runIdle } from './sections/idle.js';
@@ -49,6 +51,7 @@ const RUNNERS: { [K in SectionName]: (ctx: BenchContext) => Promise<SectionResul
   gateway: runGateway,
   malformed: runMalformed,
   capacity: runCapacity,
+  cost: runCost,
   clickhouse: runClickHouse,
 };
 
@@ -146,7 +149,9 @@ function writePage(report: BenchReport, page: string, chartDir: string | undefin
   mkdirSync(dirname(chartPaths.throughput), { recursive: true });
   writeFileSync(chartPaths.throughput, charts.throughput);
   writeFileSync(chartPaths.latency, charts.latency);
-  writeFileSync(page, embedReport(renderMarkdown(report, true), report));
+  const baselinePath = join(root, BASELINE_FILE);
+  const baseline = !chartDir && existsSync(baselinePath) ? (JSON.parse(readFileSync(baselinePath, 'utf8')) as Baseline) : undefined;
+  writeFileSync(page, embedReport(renderMarkdown(report, true, baseline), report));
 }
 
 function renderAgain(root: string): number {

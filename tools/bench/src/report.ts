@@ -1,6 +1,7 @@
 import type { AggregatorResult } from './sections/aggregator.js';
 import type { CapacityResult } from './sections/capacity.js';
 import type { ClickHouseResult } from './sections/clickhouse.js';
+import type { CostResult } from './sections/cost.js';
 import type { FreshnessResult } from './sections/freshness.js';
 import type { GatewayResult } from './sections/gateway.js';
 import type { IdleResult } from './sections/idle.js';
@@ -10,7 +11,7 @@ import type { ProducerResult } from './sections/producer.js';
 import type { TrackerResult } from './sections/tracker.js';
 
 /** The sections in the order they run; `--only` takes any of these names. */
-export const SECTIONS = ['idle', 'ingest', 'tracker', 'producer', 'aggregator', 'freshness', 'gateway', 'malformed', 'capacity', 'clickhouse'] as const;
+export const SECTIONS = ['idle', 'ingest', 'tracker', 'producer', 'aggregator', 'freshness', 'gateway', 'malformed', 'capacity', 'cost', 'clickhouse'] as const;
 export type SectionName = (typeof SECTIONS)[number];
 
 export interface SectionResults {
@@ -23,6 +24,7 @@ export interface SectionResults {
   gateway: GatewayResult;
   malformed: MalformedResult;
   capacity: CapacityResult;
+  cost: CostResult;
   clickhouse: ClickHouseResult;
 }
 

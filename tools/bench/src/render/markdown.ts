@@ -9,6 +9,7 @@ import type { IngestRow } from '../sections/ingest.js';
 import type { PhaseResult } from '../support/load-phase.js';
 import { cpuParts, otherCpu, type CpuShares } from '../support/proc-cpu.js';
 import { memoryLine } from '../support/proc-memory.js';
+import { beforeAfter, type Baseline } from './before-after.js';
 import { ratio } from '../support/stats.js';
 
 /** Where the charts go, relative to the repository root (BENCHMARKS.md links them). */
@@ -24,6 +25,7 @@ const NUMBERS: Record<SectionName, string> = {
   gateway: '6',
   tracker: '7',
   capacity: '8',
+  cost: '9',
   malformed: '+',
 };
 
@@ -507,6 +509,30 @@ function capacityBound(m: CapacityMode, g: Goal | undefined, bareEventsPerSecond
   ];
 }
 
+function cost(s: ReportSections): string[] {
+  const r = s.cost;
+  if (!r) return [];
+  const us = (share: number, rate: number): number => Math.round((share * 10_000) / rate);
+  return [
+    '## 9. Cost per event',
+    '',
+    runLine(r.run),
+    '',
+    'The system at fixed rates below its capacity, a minute each (open loop, a freshness probe alongside): the CPU',
+    'each part spends per accepted event, in µs of one core (% of a core × 10,000 / events per second). The same work',
+    'for every version, so two versions measured one after the other compare part by part.',
+    '',
+    '| Level | Accepted/s | CPU per event, µs | Machine per event | Freshness p50 / p99 | Ack p50 / p99 | Resident memory |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
+    ...r.levels.map((l) => {
+      const rate = Math.max(1, l.load.achievedEventsPerSecond);
+      const f = l.freshness;
+      return `| ${n(l.rate)} events/s${l.batch > 1 ? ` in batches of ${l.batch}` : ''} | ${n(l.load.achievedEventsPerSecond)} | ${cpuParts(l.cpu).map((p) => `${p.label} ${us(p.share, rate)}`).join(', ')}, load gen ${us(l.loadClientCpu, rate)} | ${us(l.cpu.machine, rate)} | ${f ? `${ms(f.p50)} / ${ms(f.p99)}` : ''} | ${l.load.latencyMs.p50} / ${l.load.latencyMs.p99} ms | ${l.memory ? `${n(l.memory.total)} MB` : 'n/a'} |`;
+    }),
+    '',
+  ];
+}
+
 function malformed(s: ReportSections): string[] {
   const r = s.malformed;
   if (!r) return [];
@@ -532,7 +558,7 @@ function malformed(s: ReportSections): string[] {
   ];
 }
 
-export function renderMarkdown(r: BenchReport, sectionDurations: boolean): string {
+export function renderMarkdown(r: BenchReport, sectionDurations: boolean, baseline?: Baseline): string {
   const s = r.sections;
   const goals = allGoals(s);
   const runs = SECTIONS.flatMap((name) => (s[name] ? [[name, s[name]!.run] as const] : []));
@@ -575,6 +601,7 @@ export function renderMarkdown(r: BenchReport, sectionDurations: boolean): strin
           '',
         ]
       : []),
+    ...beforeAfter(r, baseline),
     ...idle(s),
     ...ingest(s),
     ...producer(s),
@@ -584,6 +611,7 @@ export function renderMarkdown(r: BenchReport, sectionDurations: boolean): strin
     ...gateway(s),
     ...tracker(s),
     ...capacity(s),
+    ...cost(s),
     ...malformed(s),
     ...(sectionDurations
       ? ['## Durations', '', '| Section | Took | Measured |', '| --- | --- | --- |', ...runs.map(([name, run]) => `| ${name} | ${duration(run.durationMs)} | ${run.startedAt} |`), '']

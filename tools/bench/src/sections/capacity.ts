@@ -66,9 +66,12 @@ export function capacityGoals(modes: readonly CapacityMode[], bare: readonly Bar
     const base = bare.find((b) => b.batch === m.batch);
     if (target === undefined || base === undefined) return [];
     const value = m.sustained === null ? null : Math.round((m.sustained / base.eventsPerSecond) * 100) / 100;
-    const memory = heldStep(m)?.memory;
+    const held = heldStep(m);
+    const memory = held?.memory;
     return [
       goal(`${name}, sustained vs the bare server's events/s`, value, '>=', target, 'x'),
+      goal(`freshness p50 at the capacity level, ${batchName(m.batch)}`, held?.freshness?.p50 ?? null, '<=', 200, 'ms'),
+      goal(`freshness p99 at the capacity level, ${batchName(m.batch)}`, held?.freshness?.p99 ?? null, '<=', 500, 'ms'),
       ...(memory ? [goal(`resident memory of the system at the capacity level, ${batchName(m.batch)}`, memory.total, '<=', CAPACITY_MEMORY_GOAL_MB, 'MB')] : []),
     ];
   });
