@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createLogger } from '@clickstream/logger';
 import { BatchConsumer, type ConsumedBatch } from './batch-consumer.js';
@@ -25,6 +25,16 @@ describe('BatchConsumer on a real broker', () => {
     await producer.send({ topic, acks: -1, messages: Array.from({ length: count }, (_, i) => ({ value: `m${i}` })) });
     await producer.disconnect();
     return topic;
+  };
+  /** The Kafka client a BatchConsumer gets, with `listen` attached to every consumer it builds. */
+  const observed = (listen: (consumer: Consumer) => void): Kafka => {
+    const wrapped = Object.create(kafka) as Kafka;
+    wrapped.consumer = (config) => {
+      const consumer = kafka.consumer(config);
+      listen(consumer);
+      return consumer;
+    };
+    return wrapped;
   };
   const committed = async (groupId: string, topic: string): Promise<string | undefined> => {
     const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] });
@@ -118,14 +128,9 @@ describe('BatchConsumer on a real broker', () => {
   it('pipelined: batches that become durable together (one insert) are committed once, at the newest offset', async () => {
     const topic = await newTopicWith(1);
     const groupId = `spec-${randomUUID()}`;
-    // the consumer BatchConsumer builds, with every offset commit it sends recorded
+    // every offset commit the consumer sends, recorded
     const commits: string[] = [];
-    const counting = Object.create(kafka) as Kafka;
-    counting.consumer = (config) => {
-      const c = kafka.consumer(config);
-      c.on(c.events.COMMIT_OFFSETS, (e) => commits.push(...e.payload.topics.flatMap((t) => t.partitions.map((p) => p.offset))));
-      return c;
-    };
+    const counting = observed((c) => c.on(c.events.COMMIT_OFFSETS, (e) => commits.push(...e.payload.topics.flatMap((t) => t.partitions.map((p) => p.offset)))));
     const consumer = new BatchConsumer(counting, { groupId, topics: [topic], fromBeginning: true }, logger);
     let stored: () => void = () => undefined;
     const insert = new Promise<void>((r) => (stored = r));
@@ -155,12 +160,7 @@ describe('BatchConsumer on a real broker', () => {
     const topic = await newTopicWith(1);
     const groupId = `spec-${randomUUID()}`;
     const fetches: number[] = [];
-    const counting = Object.create(kafka) as Kafka;
-    counting.consumer = (config) => {
-      const c = kafka.consumer(config);
-      c.on(c.events.FETCH_START, () => fetches.push(performance.now()));
-      return c;
-    };
+    const counting = observed((c) => c.on(c.events.FETCH_START, () => fetches.push(performance.now())));
     const minIntervalMs = 100;
     const maxWaitMs = 500;
     const consumer = new BatchConsumer(counting, { groupId, topics: [topic], fromBeginning: true, fetch: { minBytes: 1, maxWaitMs, minIntervalMs } }, logger);
