@@ -108,8 +108,8 @@ const isObject = (x: unknown): x is JsonObject => typeof x === 'object' && x !==
 const isText = (x: unknown): boolean => typeof x === 'string';
 const isTextOrNull = (x: unknown): boolean => x === null || typeof x === 'string';
 const isCount = (x: unknown): boolean => typeof x === 'number' && Number.isSafeInteger(x) && x >= 0;
-/** zod's z.uuid(): versions 1-8 with the RFC variant, and the nil and max UUIDs. */
-const UUID = /^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}|00000000-0000-0000-0000-000000000000|ffffffff-ffff-ffff-ffff-ffffffffffff)$/;
+/** The pattern z.uuid() checks (versions 1-8 with the RFC variant, and the nil and max UUIDs). */
+const UUID = z.regexes.uuid();
 const V2_FIELDS = Object.keys(trackedEventV2.shape).length;
 const UTM_FIELDS = Object.keys(utm.shape).length;
 

@@ -42,8 +42,6 @@ export class TopicTables {
   private readonly tables = new Map<string, Table>();
   private readonly waiters = new Set<() => void>();
   private consumer: Consumer | undefined;
-  private joinedOnce = false;
-  private readonly joinWaiters = new Set<() => void>();
   private producer: Promise<Producer> | undefined;
   private admin: Promise<Admin> | undefined;
   private closed = false;
@@ -60,11 +58,6 @@ export class TopicTables {
   async open(): Promise<void> {
     const consumer = this.kafka.consumer({ groupId: `${this.options.groupPrefix}-${randomUUID()}`, allowAutoTopicCreation: false, maxWaitTimeInMs: 1000 });
     this.consumer = consumer;
-    consumer.on(consumer.events.GROUP_JOIN, () => {
-      this.joinedOnce = true;
-      for (const wake of this.joinWaiters) wake();
-      this.joinWaiters.clear();
-    });
     try {
       await consumer.connect();
       await consumer.subscribe({ topics: [...this.tables.keys()], fromBeginning: true });
@@ -99,22 +92,6 @@ export class TopicTables {
       if (this.closed) return;
       this.logger.warn({ err: err.message, topics: [...this.tables.keys()] }, 'cannot read the shared-state topics yet; trying again in 5 s');
       setTimeout(() => this.openUntilDone(), 5000).unref();
-    });
-  }
-
-  /** Resolves once the reader has joined its group and been given the partitions (true), or after `timeoutMs` (false). */
-  joined(timeoutMs: number): Promise<boolean> {
-    if (this.joinedOnce) return Promise.resolve(true);
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.joinWaiters.delete(wake);
-        resolve(false);
-      }, timeoutMs);
-      const wake = (): void => {
-        clearTimeout(timer);
-        resolve(true);
-      };
-      this.joinWaiters.add(wake);
     });
   }
 
