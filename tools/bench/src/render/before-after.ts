@@ -1,7 +1,8 @@
 import { heldStep, type CapacityMode } from '../sections/capacity.js';
 import type { BenchReport, ReportSections } from '../report.js';
 import { batchName } from '../support/goals.js';
-import { cpuParts } from '../support/proc-cpu.js';
+import type { PhaseResult } from '../support/load-phase.js';
+import { partsPerEvent, usPerEvent } from '../support/proc-cpu.js';
 
 /**
  * The page's "before and after" table: the figures of a stored earlier report (the baseline a
@@ -19,22 +20,21 @@ interface Row {
 
 const capacityMode = (s: ReportSections, batch: number): CapacityMode | undefined => s.capacity?.modes.find((m) => m.batch === batch);
 
-/** µs of one core per event, by part, at the level a capacity mode held. */
+/** µs of one core per event, by part and for the machine, in a load phase at `eventsPerSecond`. */
+const phasePerEvent = (phase: PhaseResult, eventsPerSecond: number): string =>
+  `${partsPerEvent(phase.cpu, phase.loadClientCpu, eventsPerSecond)}; machine ${usPerEvent(phase.cpu.machine, eventsPerSecond)}`;
+
+/** At the level a capacity mode held. */
 function perEvent(s: ReportSections, batch: number): string | undefined {
   const m = capacityMode(s, batch);
   const held = m && heldStep(m);
-  if (!held) return undefined;
-  const us = (share: number): number => Math.round((share * 10_000) / held.rate);
-  return `${cpuParts(held.cpu).map((p) => `${p.label} ${us(p.share)}`).join(', ')}, load gen ${us(held.loadClientCpu)}; machine ${us(held.cpu.machine)}`;
+  return held && phasePerEvent(held, held.rate);
 }
 
-/** µs of one core per event, by part, at a fixed-rate level of section 9. */
+/** At a fixed-rate level of section 9. */
 function costPerEvent(s: ReportSections, batch: number): string | undefined {
   const level = s.cost?.levels.find((l) => l.batch === batch);
-  if (!level) return undefined;
-  const rate = Math.max(1, level.load.achievedEventsPerSecond);
-  const us = (share: number): number => Math.round((share * 10_000) / rate);
-  return `${cpuParts(level.cpu).map((p) => `${p.label} ${us(p.share)}`).join(', ')}, load gen ${us(level.loadClientCpu)}; machine ${us(level.cpu.machine)} (at ${n(level.rate)} events/s)`;
+  return level && `${phasePerEvent(level, Math.max(1, level.load.achievedEventsPerSecond))} (at ${n(level.rate)} events/s)`;
 }
 
 const ROWS: Row[] = [

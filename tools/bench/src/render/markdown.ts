@@ -7,7 +7,7 @@ import type { ProfileSummary } from '../support/cpu-profile.js';
 import { batchName, type Goal } from '../support/goals.js';
 import type { IngestRow } from '../sections/ingest.js';
 import type { PhaseResult } from '../support/load-phase.js';
-import { cpuParts, otherCpu, type CpuShares } from '../support/proc-cpu.js';
+import { cpuParts, otherCpu, partsPerEvent, usPerEvent, type CpuShares } from '../support/proc-cpu.js';
 import { memoryLine } from '../support/proc-memory.js';
 import { beforeAfter, type Baseline } from './before-after.js';
 import { ratio } from '../support/stats.js';
@@ -485,7 +485,7 @@ function capacityBound(m: CapacityMode, g: Goal | undefined, bareEventsPerSecond
   const held = heldStep(m);
   if (!held) return [`${goalText}: **missed**, no level held.`, ''];
   const c = held.cpu;
-  const perEvent = (share: number | null): number => Math.round(((share ?? 0) * 10_000) / held.rate);
+  const perEvent = (share: number | null): number => usPerEvent(share, held.rate);
   const carries = (share: number, ceiling: number): number => Math.round((held.rate * ceiling) / Math.max(share, 1e-3) / 50) * 50;
   const ceiling = c.cores * 100;
   const withoutLoad = c.machine - held.loadClientCpu;
@@ -493,7 +493,7 @@ function capacityBound(m: CapacityMode, g: Goal | undefined, bareEventsPerSecond
   const tightest = [...parts].sort((a, b) => carries(a.share, a.ceiling) - carries(b.share, b.ceiling))[0]!;
   return [
     `${goalText}: **missed**, ${(needed / held.rate).toFixed(1)} times the ${m.sustained === null ? 'best probe' : 'level sustained'}. CPU per event at ${n(held.rate)} events/s, in µs of one core:`,
-    `${parts.map((p) => `${p.label} ${perEvent(p.share)}`).join(', ')}, load generator ${perEvent(held.loadClientCpu)};`,
+    `${partsPerEvent(c, held.loadClientCpu, held.rate)};`,
     `the whole machine ${perEvent(c.machine)}. At that cost ${tightest.name} carries at most ${n(carries(tightest.share, tightest.ceiling))} events/s within its ${tightest.ceiling}%, and the machine's`,
     `${ceiling}% at most ${n(carries(c.machine, ceiling))} (${n(carries(withoutLoad, ceiling))} with the load generator elsewhere), against the goal's ${n(needed)}: the goal needs`,
     `the CPU per event cut ${((needed * tightest.share) / (held.rate * tightest.ceiling)).toFixed(1)} times in ${tightest.name} and ${((needed * withoutLoad) / (held.rate * ceiling)).toFixed(1)} times on the machine without the load generator.`,
@@ -512,7 +512,6 @@ function capacityBound(m: CapacityMode, g: Goal | undefined, bareEventsPerSecond
 function cost(s: ReportSections): string[] {
   const r = s.cost;
   if (!r) return [];
-  const us = (share: number, rate: number): number => Math.round((share * 10_000) / rate);
   return [
     '## 9. Cost per event',
     '',
@@ -527,7 +526,7 @@ function cost(s: ReportSections): string[] {
     ...r.levels.map((l) => {
       const rate = Math.max(1, l.load.achievedEventsPerSecond);
       const f = l.freshness;
-      return `| ${n(l.rate)} events/s${l.batch > 1 ? ` in batches of ${l.batch}` : ''} | ${n(l.load.achievedEventsPerSecond)} | ${cpuParts(l.cpu).map((p) => `${p.label} ${us(p.share, rate)}`).join(', ')}, load gen ${us(l.loadClientCpu, rate)} | ${us(l.cpu.machine, rate)} | ${f ? `${ms(f.p50)} / ${ms(f.p99)}` : ''} | ${l.load.latencyMs.p50} / ${l.load.latencyMs.p99} ms | ${l.memory ? `${n(l.memory.total)} MB` : 'n/a'} |`;
+      return `| ${n(l.rate)} events/s${l.batch > 1 ? ` in batches of ${l.batch}` : ''} | ${n(l.load.achievedEventsPerSecond)} | ${partsPerEvent(l.cpu, l.loadClientCpu, rate)} | ${usPerEvent(l.cpu.machine, rate)} | ${f ? `${ms(f.p50)} / ${ms(f.p99)}` : ''} | ${l.load.latencyMs.p50} / ${l.load.latencyMs.p99} ms | ${l.memory ? `${n(l.memory.total)} MB` : 'n/a'} |`;
     }),
     '',
   ];

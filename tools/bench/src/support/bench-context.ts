@@ -87,7 +87,7 @@ export async function startBenchSystem(dir: string, logger: Logger): Promise<Ben
   let system: BenchTarget;
   try {
     const started = await supervisor.start();
-    system = { ...started, config: started.config, clickhouse: createClickHouseClient(started.config.clickhouse) };
+    system = { ...started, clickhouse: createClickHouseClient(started.config.clickhouse) };
   } catch (err) {
     await supervisor.stop().catch(() => undefined);
     await clickhouse?.stop();

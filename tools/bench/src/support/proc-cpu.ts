@@ -230,3 +230,11 @@ export function cpuParts(cpu: CpuShares): CpuPart[] {
     ...infra,
   ];
 }
+
+/** µs of one core per event: a share of one core (%) spent while `eventsPerSecond` went through. */
+export const usPerEvent = (share: number | null, eventsPerSecond: number): number => Math.round(((share ?? 0) * 10_000) / eventsPerSecond);
+
+/** Each part's CPU per event and the load generator's, e.g. 'ingest x2 754, ..., Kafka 614, load gen 229'. */
+export function partsPerEvent(cpu: CpuShares, loadClientCpu: number, eventsPerSecond: number): string {
+  return `${cpuParts(cpu).map((p) => `${p.label} ${usPerEvent(p.share, eventsPerSecond)}`).join(', ')}, load gen ${usPerEvent(loadClientCpu, eventsPerSecond)}`;
+}
