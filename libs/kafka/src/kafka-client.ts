@@ -1,5 +1,6 @@
 import { Kafka, logLevel, type LogEntry, type logCreator } from 'kafkajs';
 import type { Logger } from '@clickstream/logger';
+import { stopIdleRequestQueueLoop } from './request-queue-idle.js';
 
 // kafkajs logs every retriable broker answer (coordinator loading, leader moved) as ERROR;
 // failures that matter surface as rejected calls, which the apps log themselves.
@@ -21,6 +22,7 @@ function pinoLogCreator(logger: Logger): logCreator {
 }
 
 export function createKafka(options: { brokers: string[]; clientId: string; logger: Logger; retries?: number }): Kafka {
+  if (!stopIdleRequestQueueLoop()) options.logger.warn('kafkajs is not the version whose idle timer loop this project stops (2.2.4): idle processes may wake every millisecond');
   return new Kafka({
     clientId: options.clientId,
     brokers: options.brokers,
