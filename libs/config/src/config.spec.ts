@@ -59,6 +59,12 @@ describe('loadConfig', () => {
     expect(message).not.toContain('hunter2');
   });
 
+  it('looks countries up in the bundled database unless GEOIP_DB_PATH names a file, or none', () => {
+    expect(loadConfig({}).ingest.geoip).toEqual({ source: 'bundled' });
+    expect(loadConfig({ GEOIP_DB_PATH: 'none' }).ingest.geoip).toEqual({ source: 'none' });
+    expect(loadConfig({ GEOIP_DB_PATH: '/data/GeoLite2-Country.mmdb' }).ingest.geoip).toEqual({ source: 'file', path: '/data/GeoLite2-Country.mmdb' });
+  });
+
   it('treats an empty variable as unset, so compose files can blank one out', () => {
     expect(loadConfig({ KAFKA_BROKERS: '', INGEST_PORT: '' }).kafka.brokers).toBeUndefined();
   });

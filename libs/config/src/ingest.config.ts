@@ -36,7 +36,13 @@ export const ingestEnv = z.object({
     .transform((h) => h.toLowerCase())
     .optional()
     .describe('Trusted request header holding the visitor country code, set by your proxy or CDN (e.g. CF-IPCountry).'),
-  GEOIP_DB_PATH: z.string().min(1).optional().describe('MaxMind-format (.mmdb) country database to look client IPs up in. Neither this nor COUNTRY_HEADER: country unknown.'),
+  GEOIP_DB_PATH: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      'MaxMind-format (.mmdb) country database to look client IPs up in, or none to look up nothing. Unset: the bundled ip-location-db country database (CC BY 4.0, NRO), updated with the package.',
+    ),
   RATE_LIMIT_PER_SECOND: z.coerce
     .number({ error: 'expected a number of requests per second (0 turns the limit off)' })
     .min(0, { error: 'expected a number of requests per second (0 turns the limit off)' })
@@ -55,7 +61,8 @@ export interface IngestConfig {
   clockSkewMs: number;
   trustProxy: boolean | number;
   countryHeader: string | undefined;
-  geoipDbPath: string | undefined;
+  /** Where client IPs are looked up: the bundled country database, an operator's file, or nowhere. */
+  geoip: { source: 'bundled' } | { source: 'file'; path: string } | { source: 'none' };
   rateLimit: { perSecond: number; burst: number };
   bootstrapSites: string[];
 }
@@ -69,7 +76,7 @@ export const toIngestConfig = (env: z.infer<typeof ingestEnv>): IngestConfig => 
   clockSkewMs: env.CLOCK_SKEW_MS,
   trustProxy: env.TRUST_PROXY,
   countryHeader: env.COUNTRY_HEADER,
-  geoipDbPath: env.GEOIP_DB_PATH,
+  geoip: env.GEOIP_DB_PATH === undefined ? { source: 'bundled' } : env.GEOIP_DB_PATH === 'none' ? { source: 'none' } : { source: 'file', path: env.GEOIP_DB_PATH },
   rateLimit: { perSecond: env.RATE_LIMIT_PER_SECOND, burst: env.RATE_LIMIT_BURST },
   bootstrapSites: env.BOOTSTRAP_SITES,
 });

@@ -19,7 +19,14 @@ export const DASHBOARD_TABLES = [
   { id: 'top-exit-pages', dimension: 'exitPage', title: 'Exit pages', column: 'Page', unit: 'Sessions' },
   { id: 'top-utm-sources', dimension: 'utmSource', title: 'Campaign sources', column: 'Source' },
   { id: 'top-events', dimension: 'event', title: 'Custom events', column: 'Event', unit: 'Events' },
-  { id: 'top-countries', dimension: 'country', title: 'Countries', column: 'Country' },
+  {
+    id: 'top-countries',
+    dimension: 'country',
+    title: 'Countries',
+    column: 'Country',
+    // the attribution the bundled country database's licence asks for (CC BY 4.0)
+    note: 'Country data: <a href="https://www.nro.net/" rel="noopener noreferrer" target="_blank">NRO</a>, <a href="https://creativecommons.org/licenses/by/4.0/" rel="noopener noreferrer" target="_blank">CC BY 4.0</a>',
+  },
   { id: 'top-devices', dimension: 'device', title: 'Devices', column: 'Device' },
   { id: 'top-browsers', dimension: 'browser', title: 'Browsers', column: 'Browser' },
   { id: 'top-os', dimension: 'os', title: 'Operating systems', column: 'OS' },
@@ -31,7 +38,8 @@ const table = (t: (typeof DASHBOARD_TABLES)[number]): string => `
       <table id="${t.id}" data-dimension="${t.dimension}">
         <thead><tr><th scope="col">${t.column}</th><th scope="col" class="count">${'unit' in t ? t.unit : 'Views'}</th></tr></thead>
         <tbody><tr class="empty"><td colspan="2">–</td></tr></tbody>
-      </table>
+      </table>${'note' in t ? `
+      <p class="table-note">${t.note}</p>` : ''}
     </section>`;
 
 /**

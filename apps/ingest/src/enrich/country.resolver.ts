@@ -1,3 +1,5 @@
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import maxmind, { type Reader, type Response } from 'maxmind';
 import type { AppConfig } from '@clickstream/config';
@@ -11,9 +13,17 @@ type CountryRecord = Response & {
   country_code?: string;
 };
 
+/** The country database that ships as a dependency: IPv4 and IPv6, from registry (whois), ASN and geofeed data. */
+const BUNDLED_PACKAGE = '@ip-location-db/geo-whois-asn-country-mmdb';
+export function bundledCountryDatabase(): string {
+  const require = createRequire(import.meta.url);
+  return join(dirname(require.resolve(`${BUNDLED_PACKAGE}/package.json`)), 'geo-whois-asn-country.mmdb');
+}
+
 /**
  * The visitor's country: from a header the operator's proxy or CDN sets (trusted by
- * configuration only), else from a MaxMind-format database, else unknown (null).
+ * configuration only), else from a MaxMind-format database (the bundled one unless
+ * GEOIP_DB_PATH names another, or none), else unknown (null).
  */
 @Injectable()
 export class CountryResolver implements OnModuleInit {
@@ -22,13 +32,14 @@ export class CountryResolver implements OnModuleInit {
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig, @Inject(LOGGER) private readonly logger: Logger) {}
 
   async onModuleInit(): Promise<void> {
-    const path = this.config.ingest.geoipDbPath;
-    if (!path) return;
+    const geoip = this.config.ingest.geoip;
+    if (geoip.source === 'none') return;
+    const path = geoip.source === 'file' ? geoip.path : bundledCountryDatabase();
     try {
       this.reader = await maxmind.open<CountryRecord>(path, { watchForUpdates: false });
-      this.logger.info({ path }, 'country database opened');
+      this.logger.info({ path, source: geoip.source }, 'country database opened');
     } catch (err) {
-      throw new Error(`GEOIP_DB_PATH: cannot open ${path}: ${(err as Error).message}`);
+      throw new Error(`GEOIP_DB_PATH: cannot open ${geoip.source === 'file' ? path : `the bundled country database ${path}`}: ${(err as Error).message}`);
     }
   }
 
