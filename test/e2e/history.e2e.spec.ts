@@ -251,6 +251,43 @@ describe('the history API: timeseries, breakdowns and totals over the stored rol
     expect(all.body['rows']).toEqual(expectedBreakdown('page').slice(0, 10));
   });
 
+  it('compares a range with the period just before it and with the year before: the figures of a direct query of that period, and the change in %', async () => {
+    const current = { from: BASE + 10 * MIN, to: BASE + 20 * MIN };
+    const previous = { from: BASE, to: BASE + 10 * MIN };
+    const pageviewsIn = (r: { from: number; to: number }): number => VISITORS.flatMap(pageviewsOf).filter((h) => timeOf(h) >= r.from && timeOf(h) < r.to).length;
+    const [now, before] = [pageviewsIn(current), pageviewsIn(previous)];
+    // the data make a change worth checking: 8 page views before, 5 in the range
+    expect([before, now]).toEqual([8, 5]);
+
+    const compared = await get(`/api/sites/${SITE}/totals?${query({ ...current, compare: 'previous' })}`);
+    expect(compared.status).toBe(200);
+    const direct = await get(`/api/sites/${SITE}/totals?${query(previous)}`);
+    const { site: _s, from: _f, to: _t, ...previousTotals } = direct.body;
+    expect(compared.body['pageviews']).toBe(now);
+    expect(compared.body['comparison']).toMatchObject({ compare: 'previous', from: new Date(previous.from).toISOString(), to: new Date(previous.to).toISOString(), totals: previousTotals });
+    const comparison = compared.body['comparison'] as { totals: { pageviews: number; bounceRate: number }; change: Record<string, number | null> };
+    expect(comparison.totals.pageviews).toBe(before);
+    expect(comparison.change['pageviews']).toBe(Math.round(((now - before) / before) * 1000) / 10);
+    expect(comparison.change['bounceRatePoints']).toBe(Math.round(((compared.body['bounceRate'] as number) - comparison.totals.bounceRate) * 1000) / 10);
+
+    // the chart's comparison: the same interval over the previous period, as a direct query of it
+    const series = await get(`/api/sites/${SITE}/timeseries?${query({ ...current, interval: 'minute', compare: 'previous' })}`);
+    const directSeries = await get(`/api/sites/${SITE}/timeseries?${query({ ...previous, interval: 'minute' })}`);
+    expect(series.body['comparison']).toEqual({ compare: 'previous', from: new Date(previous.from).toISOString(), to: new Date(previous.to).toISOString(), points: directSeries.body['points'] });
+    expect((directSeries.body['points'] as { pageviews: number }[]).reduce((sum, p) => sum + p.pageviews, 0)).toBe(before);
+
+    // a year before, nothing was sent: every figure 0, and no finite change in page views
+    const year = await get(`/api/sites/${SITE}/totals?${query({ ...current, compare: 'year' })}`);
+    const yearBefore = (ms: number): string => {
+      const d = new Date(ms);
+      d.setUTCFullYear(d.getUTCFullYear() - 1);
+      return d.toISOString();
+    };
+    expect(year.body['comparison']).toMatchObject({ compare: 'year', from: yearBefore(current.from), to: yearBefore(current.to), totals: { pageviews: 0, visitors: 0 }, change: { pageviews: null } });
+
+    expect(await get(`/api/sites/${SITE}/totals?${query({ ...current, compare: 'week' })}`)).toMatchObject({ status: 400, body: { field: 'compare' } });
+  });
+
   it('gives one point per minute of the range, empty minutes as zeros, summing to the totals', async () => {
     const from = BASE;
     const to = BASE + 20 * MIN;

@@ -4,7 +4,9 @@ import { DIMENSIONS } from '@clickstream/stream';
 import {
   MAX_POINTS,
   checkTimeseries,
+  comparisonRange,
   isSessionDimension,
+  parseCompare,
   parseDimension,
   parseInstant,
   parseInterval,
@@ -114,5 +116,29 @@ describe('history parameters', () => {
   it('refuses a timeseries its buckets cannot hold, naming from or to', () => {
     expect(refusal(() => checkTimeseries({ from: 0, to: 86_400_000 }, 'day'))).toMatchObject({ field: 'from' });
     expect(refusal(() => checkTimeseries({ from: Date.UTC(2150, 0, 1), to: Date.UTC(2150, 0, 2) }, 'day'))).toMatchObject({ field: 'to' });
+  });
+
+  describe('comparison', () => {
+    it('takes previous or year, nothing by default, and refuses anything else naming compare', () => {
+      expect(parseCompare(undefined)).toBeUndefined();
+      expect(parseCompare('')).toBeUndefined();
+      expect(parseCompare('previous')).toBe('previous');
+      expect(parseCompare('year')).toBe('year');
+      expect(refusal(() => parseCompare('last-week'))).toMatchObject({ status: 400, field: 'compare', detail: 'expected one of previous, year' });
+      expect(refusal(() => parseCompare(['year', 'previous']))).toMatchObject({ status: 400, field: 'compare' });
+    });
+
+    it('compares with the period of the same length that ends where the range starts', () => {
+      const range = { from: Date.UTC(2026, 10, 18, 9, 30), to: Date.UTC(2026, 10, 25, 13, 37) };
+      const length = range.to - range.from;
+      expect(comparisonRange(range, 'previous')).toEqual({ from: range.from - length, to: range.from });
+    });
+
+    it('compares with the same instants a UTC calendar year earlier, 29 February falling on 1 March', () => {
+      expect(comparisonRange({ from: Date.UTC(2026, 10, 1), to: Date.UTC(2026, 11, 1) }, 'year')).toEqual({ from: Date.UTC(2025, 10, 1), to: Date.UTC(2025, 11, 1) });
+      // 2025 is not a leap year, 2024 is: the year before 2024-03-01 is 2023-03-01, and 2028-02-29's is 2027-03-01
+      expect(comparisonRange({ from: Date.UTC(2028, 1, 29, 12), to: Date.UTC(2028, 2, 1) }, 'year')).toEqual({ from: Date.UTC(2027, 2, 1, 12), to: Date.UTC(2027, 2, 1) });
+      expect(refusal(() => comparisonRange({ from: Date.UTC(1970, 5, 1), to: Date.UTC(1970, 6, 1) }, 'year'))).toMatchObject({ status: 400, field: 'compare' });
+    });
   });
 });

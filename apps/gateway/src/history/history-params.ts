@@ -120,6 +120,34 @@ export function parseLimit(value: unknown): number {
   return n;
 }
 
+/** What a range can be compared with: the same length just before it, or the same dates a year earlier. */
+export const COMPARISONS = ['previous', 'year'] as const;
+export type Comparison = (typeof COMPARISONS)[number];
+
+export function parseCompare(value: unknown): Comparison | undefined {
+  const text = single(value, 'compare');
+  if (text === undefined || text === '') return undefined;
+  if ((COMPARISONS as readonly string[]).includes(text)) return text as Comparison;
+  throw invalid('compare', `expected one of ${COMPARISONS.join(', ')}`);
+}
+
+/** One UTC calendar year earlier; a 29 February becomes 1 March (the year before has none). */
+const yearBefore = (ms: number): number => {
+  const d = new Date(ms);
+  d.setUTCFullYear(d.getUTCFullYear() - 1);
+  return d.getTime();
+};
+
+/**
+ * The range a comparison reads: `previous`, the range of the same length that ends where this
+ * one starts; `year`, the same instants one UTC calendar year earlier. Refused before 1970.
+ */
+export function comparisonRange(range: TimeRange, compare: Comparison): TimeRange {
+  const shifted = compare === 'previous' ? { from: 2 * range.from - range.to, to: range.from } : { from: yearBefore(range.from), to: yearBefore(range.to) };
+  if (shifted.from < 0) throw invalid('compare', 'the period compared with would start before 1970');
+  return shifted;
+}
+
 /** Intervals the range spans (a bucket not aligned with the range start may add one). */
 export function pointCount(range: TimeRange, interval: Interval): number {
   return Math.ceil((range.to - range.from) / INTERVAL_MS[interval]);

@@ -1,9 +1,9 @@
 import { Controller, Get, Param, Query, UseGuards } from '@nestjs/common';
 import { ApiError } from '@clickstream/platform';
 import { SiteAccessGuard } from '../auth/site-access.guard.js';
-import { checkTimeseries, parseDimension, parseInstant, parseInterval, parseLimit, parseRange, parseSite, parseTimezone, type BreakdownDimension, type Interval } from './history-params.js';
+import { checkTimeseries, comparisonRange, parseCompare, parseDimension, parseInstant, parseInterval, parseLimit, parseRange, parseSite, parseTimezone, type BreakdownDimension, type Comparison, type Interval, type TimeRange } from './history-params.js';
 import type { BreakdownRow, TimeseriesRow } from './history.repository.js';
-import { HistoryService, type Totals } from './history.service.js';
+import { HistoryService, totalsChange, type Totals, type TotalsChange } from './history.service.js';
 
 export interface PageviewsResponse {
   site: string;
@@ -20,6 +20,8 @@ export interface TimeseriesResponse {
   interval: Interval;
   timezone: string;
   points: TimeseriesRow[];
+  /** With `compare`: the same interval and zone over the period compared with (its points align with `points` by index). */
+  comparison?: { compare: Comparison; from: string; to: string; points: TimeseriesRow[] };
 }
 
 export interface BreakdownResponse {
@@ -34,11 +36,24 @@ export interface TotalsResponse extends Totals {
   site: string;
   from: string;
   to: string;
+  /** With `compare`: the totals of the period compared with, and how this range's moved against them. */
+  comparison?: { compare: Comparison; from: string; to: string; totals: Totals; change: TotalsChange };
 }
 
 type HistoryQuery = Record<string, unknown>;
 
 const iso = (ms: number): string => new Date(ms).toISOString();
+
+/** The totals' fields alone, in the documented order. */
+const totalsOf = (t: Totals): Totals => ({
+  pageviews: t.pageviews,
+  visitors: t.visitors,
+  sessions: t.sessions,
+  customEvents: t.customEvents,
+  botEvents: t.botEvents,
+  bounceRate: t.bounceRate,
+  avgDurationSeconds: t.avgDurationSeconds,
+});
 
 /**
  * The history API of one site, read from ClickHouse, for that site's dashboard token or the
@@ -69,8 +84,19 @@ export class HistoryController {
     const interval = parseInterval(query['interval']);
     const timezone = parseTimezone(query['timezone']);
     checkTimeseries(range, interval);
-    const points = await this.history.timeseries(parsedSite, range, interval, timezone);
-    return { site: parsedSite, from: iso(range.from), to: iso(range.to), interval, timezone, points };
+    const compare = parseCompare(query['compare']);
+    const other = compare ? comparisonRange(range, compare) : undefined;
+    if (other) checkTimeseries(other, interval);
+    const [points, otherPoints] = await Promise.all([this.history.timeseries(parsedSite, range, interval, timezone), other ? this.history.timeseries(parsedSite, other, interval, timezone) : undefined]);
+    return {
+      site: parsedSite,
+      from: iso(range.from),
+      to: iso(range.to),
+      interval,
+      timezone,
+      points,
+      ...(compare && other && otherPoints ? { comparison: { compare, from: iso(other.from), to: iso(other.to), points: otherPoints } } : {}),
+    };
   }
 
   /** The top values of a dimension: page views per page, referrer, UTM, country, browser, OS, device; custom events per name; sessions per entry or exit page. */
@@ -89,18 +115,15 @@ export class HistoryController {
   async totals(@Param('site') site: string, @Query() query: HistoryQuery): Promise<TotalsResponse> {
     const parsedSite = parseSite(site);
     const range = parseRange(query['from'], query['to'], Date.now());
-    const t = await this.history.totals(parsedSite, range);
+    const compare = parseCompare(query['compare']);
+    const other: TimeRange | undefined = compare ? comparisonRange(range, compare) : undefined;
+    const [t, before] = await Promise.all([this.history.totals(parsedSite, range), other ? this.history.totals(parsedSite, other) : undefined]);
     return {
       site: parsedSite,
       from: iso(range.from),
       to: iso(range.to),
-      pageviews: t.pageviews,
-      visitors: t.visitors,
-      sessions: t.sessions,
-      customEvents: t.customEvents,
-      botEvents: t.botEvents,
-      bounceRate: t.bounceRate,
-      avgDurationSeconds: t.avgDurationSeconds,
+      ...totalsOf(t),
+      ...(compare && other && before ? { comparison: { compare, from: iso(other.from), to: iso(other.to), totals: totalsOf(before), change: totalsChange(t, before) } } : {}),
     };
   }
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError } from '@clickstream/platform';
 import type { HistoryRepository, RollupTotals, SessionTotals } from './history.repository.js';
-import { HistoryService } from './history.service.js';
+import { HistoryService, percentChange, totalsChange, type Totals } from './history.service.js';
 
 const RANGE = { from: Date.UTC(2026, 10, 25), to: Date.UTC(2026, 10, 26) };
 
@@ -57,5 +57,21 @@ describe('HistoryService', () => {
     expect(err).toMatchObject({ status: 400, field: 'timezone' });
     const down = fakeRepository({ pageviews: 0, visitors: 0, customEvents: 0, botEvents: 0 }, { sessions: 0, bounces: 0, durationMs: 0 }, new Error('connect ECONNREFUSED'));
     await expect(new HistoryService(down.repo).timeseries('s', RANGE, 'hour', 'UTC')).rejects.toThrow('ECONNREFUSED');
+  });
+});
+
+describe('changes against a period compared with', () => {
+  it('is the change in % of the earlier figure, to 1 decimal; 0 from 0 to 0, and no finite change (null) from 0 to more', () => {
+    expect(percentChange(150, 120)).toBe(25);
+    expect(percentChange(1, 3)).toBe(-66.7);
+    expect(percentChange(0, 0)).toBe(0);
+    expect(percentChange(5, 0)).toBeNull();
+    expect(percentChange(0, 5)).toBe(-100);
+  });
+
+  it('moves the bounce rate in percentage points and every other total in %', () => {
+    const before: Totals = { pageviews: 200, visitors: 50, sessions: 80, customEvents: 0, botEvents: 3, bounceRate: 0.5, avgDurationSeconds: 40 };
+    const now: Totals = { pageviews: 250, visitors: 40, sessions: 80, customEvents: 7, botEvents: 0, bounceRate: 0.43, avgDurationSeconds: 50 };
+    expect(totalsChange(now, before)).toEqual({ pageviews: 25, visitors: -20, sessions: 0, customEvents: null, avgDurationSeconds: 25, bounceRatePoints: -7 });
   });
 });

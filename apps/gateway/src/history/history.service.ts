@@ -17,6 +17,37 @@ export interface Totals {
 }
 
 /**
+ * How the totals moved against a period compared with: in % of the earlier figure for counts and
+ * the mean duration (null when the earlier one is 0 and the new one is not: no finite change),
+ * and in percentage points for the bounce rate, as a rate's change is read.
+ */
+export interface TotalsChange {
+  pageviews: number | null;
+  visitors: number | null;
+  sessions: number | null;
+  customEvents: number | null;
+  avgDurationSeconds: number | null;
+  bounceRatePoints: number;
+}
+
+/** (now - before) / before in %, 1 decimal; 0 when both are 0, null when only `before` is. */
+export function percentChange(now: number, before: number): number | null {
+  if (before === 0) return now === 0 ? 0 : null;
+  return round(((now - before) / before) * 100, 1);
+}
+
+export function totalsChange(now: Totals, before: Totals): TotalsChange {
+  return {
+    pageviews: percentChange(now.pageviews, before.pageviews),
+    visitors: percentChange(now.visitors, before.visitors),
+    sessions: percentChange(now.sessions, before.sessions),
+    customEvents: percentChange(now.customEvents, before.customEvents),
+    avgDurationSeconds: percentChange(now.avgDurationSeconds, before.avgDurationSeconds),
+    bounceRatePoints: round((now.bounceRate - before.bounceRate) * 100, 1),
+  };
+}
+
+/**
  * What the history API answers, over the rollups: page views and visitors from the minute
  * rollups, session figures from the sessions that started in the range.
  */
