@@ -121,6 +121,33 @@ describe('the dashboard in a real browser, fed by a page carrying the snippet', 
     expect(overflow).toBe(0);
   });
 
+  it('compares the totals and the chart with an earlier period, keeps the choice in the URL, and drops it on request', async () => {
+    // the visits above came minutes ago, in this system's first half hour: the half hour before
+    // and the same half hour a year ago hold no page view, so every count is new
+    const dashboard = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await dashboard.goto(`${await system.dashboardUrl(SITE)}&range=30m&compare=previous`);
+    await dashboard.waitForSelector('#status[data-state="live"]');
+    expect(await dashboard.$eval('#compare-picker', (el) => (el as HTMLSelectElement).value)).toBe('previous');
+    await expect.poll(() => dashboard.textContent('#change-pageviews'), { timeout: 20_000 }).toBe('new');
+    expect(await dashboard.isVisible('#change-pageviews')).toBe(true);
+    expect(await dashboard.textContent('#change-visitors')).toBe('new');
+    // the compared period's page views are drawn on the chart, one value per bucket of the range
+    await expect.poll(async () => Number(await dashboard.getAttribute('#range-chart', 'data-compared'))).toBeGreaterThanOrEqual(30);
+
+    await dashboard.selectOption('#compare-picker', 'year');
+    await expect.poll(() => new URL(dashboard.url()).searchParams.get('compare')).toBe('year');
+    await dashboard.reload();
+    await dashboard.waitForSelector('#status[data-state="live"]');
+    expect(await dashboard.$eval('#compare-picker', (el) => (el as HTMLSelectElement).value)).toBe('year');
+    await expect.poll(() => dashboard.textContent('#change-pageviews'), { timeout: 20_000 }).toBe('new');
+
+    await dashboard.selectOption('#compare-picker', '');
+    await expect.poll(() => dashboard.isVisible('#change-pageviews')).toBe(false);
+    expect(new URL(dashboard.url()).searchParams.has('compare')).toBe(false);
+    expect(await dashboard.getAttribute('#range-chart', 'data-compared')).toBe('0');
+    await dashboard.close();
+  });
+
   it('remembers the sites opened in this browser and offers them in the site picker', async () => {
     const context = await browser.newContext();
     const page = await context.newPage();

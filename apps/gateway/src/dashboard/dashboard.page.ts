@@ -91,13 +91,16 @@ export function dashboardPage({ ingestUrl, scriptUrl, styleUrl }: DashboardPageA
           <div class="ranges" id="range-picker" role="group" aria-label="Time range">
             <button type="button" data-range="30m">30 min</button><button type="button" data-range="today">Today</button><button type="button" data-range="7d">7 days</button><button type="button" data-range="30d">30 days</button>
           </div>
+          <label class="compare"><span class="sr-only">Compare with</span><select id="compare-picker" aria-label="Compare with">
+            <option value="">No comparison</option><option value="previous">vs previous period</option><option value="year">vs year before</option>
+          </select></label>
         </div>
         <dl class="totals">
-          <div><dt>Page views</dt><dd id="total-pageviews">–</dd></div>
-          <div><dt>Visitors</dt><dd id="total-visitors">–</dd></div>
-          <div><dt>Sessions</dt><dd id="total-sessions">–</dd></div>
-          <div><dt>Bounce rate</dt><dd id="total-bounce">–</dd></div>
-          <div><dt>Avg. visit</dt><dd id="total-duration">–</dd></div>
+          <div><dt>Page views</dt><dd id="total-pageviews">–</dd><dd class="change" id="change-pageviews" hidden></dd></div>
+          <div><dt>Visitors</dt><dd id="total-visitors">–</dd><dd class="change" id="change-visitors" hidden></dd></div>
+          <div><dt>Sessions</dt><dd id="total-sessions">–</dd><dd class="change" id="change-sessions" hidden></dd></div>
+          <div><dt>Bounce rate</dt><dd id="total-bounce">–</dd><dd class="change" id="change-bounce" hidden></dd></div>
+          <div><dt>Avg. visit</dt><dd id="total-duration">–</dd><dd class="change" id="change-duration" hidden></dd></div>
         </dl>
         <p class="bots" id="bots-note" hidden>Bot hits in this range, not counted above: <span id="total-bots">0</span></p>
         <div id="range-chart" class="chart" role="img" aria-label="Page views and visitors over the chosen range"></div>

@@ -4,6 +4,10 @@ import type { Interval } from './model.js';
 
 export type { BreakdownResponse, OpsReport, TimeseriesResponse, TotalsResponse };
 
+/** What the range can be compared with (the history API's `compare`). */
+export const COMPARISONS = ['previous', 'year'] as const;
+export type Comparison = (typeof COMPARISONS)[number];
+
 export const BREAKDOWN_DIMENSIONS = ['page', 'referrer', 'utmSource', 'utmMedium', 'utmCampaign', 'country', 'browser', 'os', 'device', 'event', 'entryPage', 'exitPage'] as const;
 export type BreakdownDimension = (typeof BREAKDOWN_DIMENSIONS)[number];
 
@@ -20,16 +24,16 @@ export class DashboardApi {
     private readonly token: string,
   ) {}
 
-  timeseries(from: number, to: number, interval: Interval, timezone: string): Promise<Fetched<TimeseriesResponse>> {
-    return this.get(`/api/sites/${encodeURIComponent(this.site)}/timeseries`, { from: String(from), to: String(to), interval, timezone });
+  timeseries(from: number, to: number, interval: Interval, timezone: string, compare?: Comparison): Promise<Fetched<TimeseriesResponse>> {
+    return this.get(`/api/sites/${encodeURIComponent(this.site)}/timeseries`, { from: String(from), to: String(to), interval, timezone, ...(compare ? { compare } : {}) });
   }
 
   breakdown(dimension: BreakdownDimension, from: number, to: number, limit = 10): Promise<Fetched<BreakdownResponse>> {
     return this.get(`/api/sites/${encodeURIComponent(this.site)}/breakdown`, { dimension, from: String(from), to: String(to), limit: String(limit) });
   }
 
-  totals(from: number, to: number): Promise<Fetched<TotalsResponse>> {
-    return this.get(`/api/sites/${encodeURIComponent(this.site)}/totals`, { from: String(from), to: String(to) });
+  totals(from: number, to: number, compare?: Comparison): Promise<Fetched<TotalsResponse>> {
+    return this.get(`/api/sites/${encodeURIComponent(this.site)}/totals`, { from: String(from), to: String(to), ...(compare ? { compare } : {}) });
   }
 
   ops(): Promise<Fetched<OpsReport>> {

@@ -96,16 +96,22 @@ export class SecondsChart extends ResponsiveChart {
 /** Page views (bars, or an area when there are many buckets) and visitors (a line) of the chosen range. */
 export class RangeChart extends ResponsiveChart {
   private bars = true;
+  /** Whether a compared period's page views are drawn (a dashed line on the same buckets). */
+  private compared = false;
 
   /** Half a bucket, in seconds: the x scale is padded by it so the first and last bars show whole. */
   private halfBucket = 30;
 
-  update(points: readonly ChartPoint[], interval: Interval): void {
+  /** `compared`: page views of the period compared with, by bucket index (they align with `points`). */
+  update(points: readonly ChartPoint[], interval: Interval, compared?: readonly number[]): void {
     this.halfBucket = INTERVAL_SECONDS[interval] / 2;
     const bars = points.length <= 96;
-    const data: uPlot.AlignedData = [points.map((p) => p.t / 1000), points.map((p) => p.pageviews), points.map((p) => p.visitors)];
-    if (bars !== this.bars) {
+    const series: (number | null)[][] = [points.map((p) => p.pageviews), points.map((p) => p.visitors)];
+    if (compared) series.push(points.map((_p, i) => compared[i] ?? null));
+    const data: uPlot.AlignedData = [points.map((p) => p.t / 1000), ...series];
+    if (bars !== this.bars || (compared !== undefined) !== this.compared) {
       this.bars = bars;
+      this.compared = compared !== undefined;
       this.data = data;
       this.rebuild();
       return;
@@ -139,7 +145,12 @@ export class RangeChart extends ResponsiveChart {
       padding: [8, 22, 0, 0],
       scales: { x: { time: true, range: (_u, min, max) => this.xRange(min, max) }, y: countScale },
       axes: [{ stroke: colors.muted, grid: { show: false }, ticks: { show: false }, size: 32 }, countAxis(colors)],
-      series: [{}, pageviews, { label: 'Visitors', stroke: colors.accent2, width: 2, points: { show: false }, spanGaps: false }],
+      series: [
+        {},
+        pageviews,
+        { label: 'Visitors', stroke: colors.accent2, width: 2, points: { show: false }, spanGaps: false },
+        ...(this.compared ? [{ label: 'Page views, compared period', stroke: colors.muted, width: 1.5, dash: [5, 4], points: { show: false } }] : []),
+      ],
     };
   }
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { snippet } from '@clickstream/tracker';
-import { breakdownLabel, formatCount, formatDuration, formatPercent, snippetText } from './format.js';
+import { breakdownLabel, formatChange, formatCount, formatDuration, formatPercent, snippetText } from './format.js';
 
 describe('dashboard formatting', () => {
   it('writes counts as plain integers, with separators from 1,000, and a dash when unknown', () => {
@@ -51,5 +51,16 @@ describe('breakdownLabel', () => {
   it('leaves other values exactly as sent', () => {
     const name = '<img src=x onerror="alert(1)">';
     expect(breakdownLabel('event', name)).toEqual({ label: name });
+  });
+
+  it('writes a change against the compared period with its direction, the bounce rate falling being good news', () => {
+    expect(formatChange(25, '%')).toEqual({ text: '▲ 25%', trend: 'good' });
+    expect(formatChange(-66.7, '%')).toEqual({ text: '▼ 66.7%', trend: 'bad' });
+    expect(formatChange(1234.5, '%')).toEqual({ text: '▲ 1,234.5%', trend: 'good' });
+    expect(formatChange(-3.5, 'pts', true)).toEqual({ text: '▼ 3.5 pts', trend: 'good' });
+    expect(formatChange(2, 'pts', true)).toEqual({ text: '▲ 2 pts', trend: 'bad' });
+    expect(formatChange(0, '%')).toEqual({ text: '=', trend: 'flat' });
+    expect(formatChange(null, '%')).toEqual({ text: 'new', trend: 'good' });
+    expect(formatChange(undefined, '%')).toBeUndefined();
   });
 });

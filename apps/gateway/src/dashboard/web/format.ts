@@ -63,3 +63,23 @@ export function countryName(code: string, names: RegionNames | undefined): strin
     return code;
   }
 }
+
+/** How a total moved against the period compared with, and whether that is good news. */
+export interface ChangeLabel {
+  text: string;
+  trend: 'good' | 'bad' | 'flat';
+}
+
+/**
+ * A change from the history API's `comparison.change` → "▲ 25%", "▼ 3.5 pts", "=" or "new"
+ * (from nothing to something: no finite %). `lowerIsBetter` for the bounce rate, whose fall is
+ * good news. Absent (no comparison, or the call failed) → undefined: nothing is shown.
+ */
+export function formatChange(change: number | null | undefined, unit: '%' | 'pts', lowerIsBetter = false): ChangeLabel | undefined {
+  if (change === undefined) return undefined;
+  if (change === null) return { text: 'new', trend: lowerIsBetter ? 'bad' : 'good' };
+  if (change === 0) return { text: '=', trend: 'flat' };
+  const magnitude = Math.abs(change).toLocaleString('en-US', { maximumFractionDigits: 1 });
+  const up = change > 0;
+  return { text: `${up ? '▲' : '▼'} ${magnitude}${unit === '%' ? '%' : ' pts'}`, trend: up !== lowerIsBetter ? 'good' : 'bad' };
+}

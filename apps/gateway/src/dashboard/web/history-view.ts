@@ -1,9 +1,9 @@
 import type { LiveState } from '../../live/live.events.js';
-import type { BreakdownDimension, BreakdownResponse, DashboardApi, Fetched } from './api.js';
-import { BREAKDOWN_DIMENSIONS } from './api.js';
+import type { BreakdownDimension, BreakdownResponse, Comparison, DashboardApi, Fetched, TotalsResponse } from './api.js';
+import { BREAKDOWN_DIMENSIONS, COMPARISONS } from './api.js';
 import { RangeChart } from './charts.js';
 import { byId, renderRows, setText, type TableRow } from './dom.js';
-import { breakdownLabel, DASH, formatCount, formatDuration, formatPercent } from './format.js';
+import { breakdownLabel, DASH, formatChange, formatCount, formatDuration, formatPercent, type ChangeLabel } from './format.js';
 import { isRangeKey, joinLiveTail, rangeOf, RANGE_LABELS, type ChartPoint, type Range, type RangeKey } from './model.js';
 import { Throttle } from './throttle.js';
 
@@ -11,6 +11,17 @@ const REFRESH_GAP_MS = 2_000;
 const REFRESH_EVERY_MS = 30_000;
 /** Longer than the aggregator's insert delay (AGGREGATOR_FLUSH_INTERVAL_MS, 1 s by default). */
 const SETTLE_MS = 2_500;
+
+const isComparison = (value: unknown): value is Comparison => (COMPARISONS as readonly unknown[]).includes(value);
+
+/** The change shown under each total: its element, and how it reads from the API's `change`. */
+const CHANGES: readonly { id: string; of: (c: NonNullable<TotalsResponse['comparison']>['change']) => ChangeLabel | undefined }[] = [
+  { id: 'change-pageviews', of: (c) => formatChange(c.pageviews, '%') },
+  { id: 'change-visitors', of: (c) => formatChange(c.visitors, '%') },
+  { id: 'change-sessions', of: (c) => formatChange(c.sessions, '%') },
+  { id: 'change-bounce', of: (c) => formatChange(c.bounceRatePoints, 'pts', true) },
+  { id: 'change-duration', of: (c) => formatChange(c.avgDurationSeconds, '%') },
+];
 
 const isDimension = (value: string | undefined): value is BreakdownDimension => (BREAKDOWN_DIMENSIONS as readonly (string | undefined)[]).includes(value);
 
@@ -24,6 +35,9 @@ export class HistoryView {
   private rangeKey: RangeKey;
   private range: Range;
   private points: ChartPoint[] = [];
+  /** Page views of the period compared with, by bucket index; empty without a comparison. */
+  private comparedPageviews: number[] = [];
+  private compare: Comparison | undefined;
   private liveMinutes: LiveState['minutes'] = [];
   /** Each refresh's number: answers of a refresh overtaken by a newer one (a new range) are dropped. */
   private seq = 0;
@@ -37,11 +51,13 @@ export class HistoryView {
   constructor(
     private readonly api: DashboardApi,
     initialRange: string | null,
+    initialCompare: string | null,
     /** Server time, from the live view. */
     private readonly now: () => number,
   ) {
     this.rangeKey = isRangeKey(initialRange) ? initialRange : 'today';
     this.range = rangeOf(this.rangeKey, now());
+    this.compare = isComparison(initialCompare) ? initialCompare : undefined;
   }
 
   start(): void {
@@ -49,6 +65,9 @@ export class HistoryView {
       button.addEventListener('click', () => this.setRange(button.dataset['range']));
     }
     this.showRangeChoice();
+    const picker = byId('compare-picker') as HTMLSelectElement;
+    picker.value = this.compare ?? '';
+    picker.addEventListener('change', () => this.setCompare(picker.value));
     this.throttle.force();
     setInterval(() => this.throttle.request(), REFRESH_EVERY_MS);
   }
@@ -81,6 +100,17 @@ export class HistoryView {
     this.throttle.force();
   }
 
+  private setCompare(value: string): void {
+    const compare = isComparison(value) ? value : undefined;
+    if (compare === this.compare) return;
+    this.compare = compare;
+    const params = new URLSearchParams(location.search);
+    if (compare) params.set('compare', compare);
+    else params.delete('compare');
+    history.replaceState(null, '', `${location.pathname}?${params}`);
+    this.throttle.force();
+  }
+
   private showRangeChoice(): void {
     for (const button of this.rangeButtons()) {
       button.setAttribute('aria-pressed', String(button.dataset['range'] === this.rangeKey));
@@ -93,16 +123,27 @@ export class HistoryView {
     const current = (): boolean => seq === this.seq;
     const range = rangeOf(this.rangeKey, this.now());
     const { from, to, interval } = range;
+    const compare = this.compare;
     await Promise.all([
-      this.api.timeseries(from, to, interval, this.timezone).then((res) => {
+      this.api.timeseries(from, to, interval, this.timezone, compare).then((res) => {
         if (!current() || (!res.ok && res.status === 0)) return;
         this.range = range;
         this.points = res.ok ? res.data.points.map((p) => ({ t: p.t, pageviews: p.pageviews, visitors: p.visitors })) : [];
+        this.comparedPageviews = res.ok && res.data.comparison ? res.data.comparison.points.map((p) => p.pageviews) : [];
         this.drawChart();
       }),
-      this.api.totals(from, to).then((res) => {
+      this.api.totals(from, to, compare).then((res) => {
         if (!current() || (!res.ok && res.status === 0)) return;
         const t = res.ok ? res.data : undefined;
+        for (const { id, of } of CHANGES) {
+          const change = t?.comparison ? of(t.comparison.change) : undefined;
+          const element = byId(id);
+          element.hidden = change === undefined;
+          element.textContent = change?.text ?? '';
+          if (change) element.dataset['trend'] = change.trend;
+          // what the change is measured against, for the tooltip
+          element.title = t?.comparison ? `against ${t.comparison.from.slice(0, 16)} to ${t.comparison.to.slice(0, 16)} UTC` : '';
+        }
         setText('total-pageviews', formatCount(t?.pageviews));
         setText('total-visitors', formatCount(t?.visitors));
         setText('total-sessions', formatCount(t?.sessions));
@@ -125,7 +166,8 @@ export class HistoryView {
 
   private drawChart(): void {
     const points = joinLiveTail(this.points, this.range.interval, this.liveMinutes, { ...this.range, to: this.now() + 1 }, this.now());
-    this.chart.update(points, this.range.interval);
+    this.chart.update(points, this.range.interval, this.comparedPageviews.length > 0 ? this.comparedPageviews : undefined);
+    byId('range-chart').dataset['compared'] = String(this.comparedPageviews.length);
     // how many buckets the chart shows now, for tests (the title changes before the data arrives)
     byId('range-chart').dataset['points'] = String(points.length);
   }

@@ -88,7 +88,7 @@ function main(): void {
     authorized: () => void rememberSite(store, site, token),
     unauthorized: () => void forgetSite(store, site, token),
   });
-  historyView = new HistoryView(api, params.get('range'), () => live.now());
+  historyView = new HistoryView(api, params.get('range'), params.get('compare'), () => live.now());
   showSnippet(document.body.dataset['ingestUrl'] ?? location.origin, site);
   live.start();
   historyView.start();
