@@ -18,9 +18,14 @@ export const MAX_PROPS = 20;
 /** 9999-12-31T23:59:59.999Z, the latest time ClickHouse reads back as DateTime64. */
 const LATEST_TIMESTAMP = 253_402_300_799_999;
 
+/** A custom event property's name, as the collect API takes it. */
+export const PROPERTY_KEY = /^[A-Za-z0-9_.:-]{1,64}$/;
+/** The longest custom event name the collect API takes. */
+export const EVENT_NAME_MAX = 64;
+
 const propKey = z
   .string()
-  .regex(/^[A-Za-z0-9_.:-]{1,64}$/, { error: 'property names are 1-64 letters, digits, "_", ".", ":" or "-"' })
+  .regex(PROPERTY_KEY, { error: 'property names are 1-64 letters, digits, "_", ".", ":" or "-"' })
   .refine((k) => !FORBIDDEN_KEYS.has(k), { error: 'reserved property name' });
 
 const propValue = z.union([text(256), z.number({ error: 'expected a string, number or boolean' }).finite(), z.boolean()], {
@@ -64,7 +69,7 @@ const customEventPayload = z.strictObject(
   {
     type: z.literal('event'),
     ...common,
-    name: text(64).min(1, { error: 'must not be empty' }),
+    name: text(EVENT_NAME_MAX).min(1, { error: 'must not be empty' }),
     props: props.optional(),
   },
   unknownField,

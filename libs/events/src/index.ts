@@ -1,4 +1,4 @@
-export { collectPayloadV1, checkCollectPayload, siteId, MAX_PROPS, type CollectPayload, type PayloadCheck } from './collect.schema.js';
+export { collectPayloadV1, checkCollectPayload, siteId, MAX_PROPS, PROPERTY_KEY, EVENT_NAME_MAX, type CollectPayload, type PayloadCheck } from './collect.schema.js';
 export { trackedEventV2, encodeEvent, decodeEvent, EventDecodeError, EVENT_SCHEMA_VERSION, type TrackedEvent } from './event.js';
 export {
   aggregateUpdate,

@@ -8,6 +8,8 @@ import {
   isSessionDimension,
   parseCompare,
   parseDimension,
+  parseEventName,
+  parsePropertyKey,
   parseInstant,
   parseInterval,
   parseLimit,
@@ -140,5 +142,16 @@ describe('history parameters', () => {
       expect(comparisonRange({ from: Date.UTC(2028, 1, 29, 12), to: Date.UTC(2028, 2, 1) }, 'year')).toEqual({ from: Date.UTC(2027, 2, 1, 12), to: Date.UTC(2027, 2, 1) });
       expect(refusal(() => comparisonRange({ from: Date.UTC(1970, 5, 1), to: Date.UTC(1970, 6, 1) }, 'year'))).toMatchObject({ status: 400, field: 'compare' });
     });
+  });
+
+  it('takes a custom event name (required, as the collect API takes it) and a property name (optional), naming each when refused', () => {
+    expect(parseEventName('signup')).toBe('signup');
+    expect(parseEventName('<b>Buy now</b>')).toBe('<b>Buy now</b>');
+    expect(refusal(() => parseEventName(undefined))).toMatchObject({ status: 400, field: 'event' });
+    expect(refusal(() => parseEventName('x'.repeat(65)))).toMatchObject({ status: 400, field: 'event' });
+    expect(parsePropertyKey(undefined)).toBeUndefined();
+    expect(parsePropertyKey('utm.plan:v2')).toBe('utm.plan:v2');
+    expect(refusal(() => parsePropertyKey('plan name'))).toMatchObject({ status: 400, field: 'key' });
+    expect(refusal(() => parsePropertyKey(['a', 'b']))).toMatchObject({ status: 400, field: 'key' });
   });
 });

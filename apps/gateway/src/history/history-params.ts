@@ -1,4 +1,4 @@
-import { siteId } from '@clickstream/events';
+import { EVENT_NAME_MAX, PROPERTY_KEY, siteId } from '@clickstream/events';
 import { ApiError } from '@clickstream/platform';
 import { DIMENSIONS, type Dimension } from '@clickstream/stream';
 
@@ -110,6 +110,22 @@ export function parseDimension(value: unknown): BreakdownDimension {
 
 export function isSessionDimension(d: BreakdownDimension): d is SessionDimension {
   return (SESSION_DIMENSIONS as readonly string[]).includes(d);
+}
+
+/** A custom event name, required: 1 to EVENT_NAME_MAX characters, as the collect API takes them. */
+export function parseEventName(value: unknown): string {
+  const text = single(value, 'event');
+  if (text === undefined || text === '') throw invalid('event', 'required: the name of a custom event');
+  if (text.length > EVENT_NAME_MAX) throw invalid('event', `longer than ${EVENT_NAME_MAX} characters`);
+  return text;
+}
+
+/** A custom event property's name, optional, in the collect API's form. */
+export function parsePropertyKey(value: unknown): string | undefined {
+  const text = single(value, 'key');
+  if (text === undefined || text === '') return undefined;
+  if (!PROPERTY_KEY.test(text)) throw invalid('key', 'expected a property name: 1-64 letters, digits, "_", ".", ":" or "-"');
+  return text;
 }
 
 export function parseLimit(value: unknown): number {

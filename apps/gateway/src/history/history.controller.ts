@@ -1,8 +1,8 @@
 import { Controller, Get, Param, Query, UseGuards } from '@nestjs/common';
 import { ApiError } from '@clickstream/platform';
 import { SiteAccessGuard } from '../auth/site-access.guard.js';
-import { checkTimeseries, comparisonRange, parseCompare, parseDimension, parseInstant, parseInterval, parseLimit, parseRange, parseSite, parseTimezone, type BreakdownDimension, type Comparison, type Interval, type TimeRange } from './history-params.js';
-import type { BreakdownRow, TimeseriesRow } from './history.repository.js';
+import { checkTimeseries, comparisonRange, parseCompare, parseDimension, parseEventName, parsePropertyKey, parseInstant, parseInterval, parseLimit, parseRange, parseSite, parseTimezone, type BreakdownDimension, type Comparison, type Interval, type TimeRange } from './history-params.js';
+import type { BreakdownRow, PropertyKeyRow, TimeseriesRow } from './history.repository.js';
 import { HistoryService, totalsChange, type Totals, type TotalsChange } from './history.service.js';
 
 export interface PageviewsResponse {
@@ -30,6 +30,19 @@ export interface BreakdownResponse {
   from: string;
   to: string;
   rows: BreakdownRow[];
+}
+
+/** The properties of one custom event: its property names, or with `key` the values of one. */
+export interface PropertiesResponse {
+  site: string;
+  event: string;
+  from: string;
+  to: string;
+  /** Without `key`: each property name the events carried, with the events and visitors that had it. */
+  keys?: PropertyKeyRow[];
+  /** With `key`: that property's values. */
+  key?: string;
+  rows?: BreakdownRow[];
 }
 
 export interface TotalsResponse extends Totals {
@@ -108,6 +121,19 @@ export class HistoryController {
     const limit = parseLimit(query['limit']);
     const rows = await this.history.breakdown(parsedSite, dimension, range, limit);
     return { site: parsedSite, dimension, from: iso(range.from), to: iso(range.to), rows };
+  }
+
+  /** A custom event's properties: `event` names it; without `key` its property names, with `key` that property's values; events and visitors each. */
+  @Get(':site/properties')
+  async properties(@Param('site') site: string, @Query() query: HistoryQuery): Promise<PropertiesResponse> {
+    const parsedSite = parseSite(site);
+    const event = parseEventName(query['event']);
+    const key = parsePropertyKey(query['key']);
+    const range = parseRange(query['from'], query['to'], Date.now());
+    const limit = parseLimit(query['limit']);
+    const base = { site: parsedSite, event, from: iso(range.from), to: iso(range.to) };
+    if (key === undefined) return { ...base, keys: await this.history.propertyKeys(parsedSite, event, range, limit) };
+    return { ...base, key, rows: await this.history.propertyValues(parsedSite, event, key, range, limit) };
   }
 
   /** Page views, visitors, custom events, and sessions started in the range with their bounce rate and mean duration. */

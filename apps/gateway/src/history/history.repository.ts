@@ -61,6 +61,9 @@ const inOneBucket = (hour: string, step: string): string =>
   `toStartOfInterval(${hour}, ${step}, {timezone:String}) = toStartOfInterval(${hour} + INTERVAL 59 MINUTE, ${step}, {timezone:String})
    AND timeZoneOffset(toTimeZone(${hour}, {timezone:String})) = timeZoneOffset(toTimeZone(${hour} + INTERVAL 59 MINUTE, {timezone:String}))`;
 
+/** The raw rows of the custom events named {event:String} of a site in [from, to), bots left out. */
+const RAW_EVENTS_OF_NAME = `site = {site:String} AND type = 'event' AND name = {event:String} AND NOT is_bot AND event_time >= fromUnixTimestamp64Milli({from:Int64}, 'UTC') AND event_time < fromUnixTimestamp64Milli({to:Int64}, 'UTC')`;
+
 /** A pair of per-dimension tables (day rows and minute rows) and the summed column that ranks their values. */
 interface DimensionTables {
   daily: string;
@@ -223,6 +226,41 @@ export class HistoryRepository {
     return { pageviews: Number(row?.pageviews ?? 0), visitors: Number(row?.visitors ?? 0), customEvents: Number(row?.custom_events ?? 0), botEvents: Number(row?.bot_events ?? 0) };
   }
 
+  /**
+   * The properties custom events named `event` carried in the range, from the raw events (no
+   * rollup keeps properties): per property name, the events that carried it and their visitors,
+   * most first. Bots are left out, as from every other figure.
+   */
+  async propertyKeys(site: string, event: string, range: TimeRange, limit: number): Promise<PropertyKeyRow[]> {
+    const result = await this.clickhouse.query({
+      query: `SELECT key, count() AS count, ${VISITOR_SKETCH.count}(visitor_id) AS visitors
+              FROM ${this.db}.events_raw
+              ARRAY JOIN mapKeys(props) AS key
+              WHERE ${RAW_EVENTS_OF_NAME}
+              GROUP BY key
+              ORDER BY count DESC, key ASC
+              LIMIT {limit:UInt32}`,
+      query_params: { site, event, from: range.from, to: range.to, limit },
+      format: 'JSONEachRow',
+    });
+    return (await result.json<RawPropertyKeyRow>()).map((r) => ({ key: r.key, count: Number(r.count), visitors: Number(r.visitors) }));
+  }
+
+  /** The values of one property of the custom events named `event` in the range: events and visitors per value, most first. */
+  async propertyValues(site: string, event: string, key: string, range: TimeRange, limit: number): Promise<BreakdownRow[]> {
+    const result = await this.clickhouse.query({
+      query: `SELECT props[{key:String}] AS value, count() AS count, ${VISITOR_SKETCH.count}(visitor_id) AS visitors
+              FROM ${this.db}.events_raw
+              WHERE ${RAW_EVENTS_OF_NAME} AND mapContains(props, {key:String})
+              GROUP BY value
+              ORDER BY count DESC, value ASC
+              LIMIT {limit:UInt32}`,
+      query_params: { site, event, key, from: range.from, to: range.to, limit },
+      format: 'JSONEachRow',
+    });
+    return toBreakdownRows(await result.json<RawBreakdownRow>());
+  }
+
   /** Sessions that started in the range: how many, how many bounced, and their summed duration. */
   async sessionTotals(site: string, range: TimeRange): Promise<SessionTotals> {
     const whole = wholeUnits(range, DAY_MS);
@@ -237,6 +275,15 @@ export class HistoryRepository {
     return { sessions: Number(row?.sessions ?? 0), bounces: Number(row?.bounces ?? 0), durationMs: Number(row?.duration_ms ?? 0) };
   }
 }
+
+export interface PropertyKeyRow {
+  key: string;
+  /** Custom events of the name that carry the property. */
+  count: number;
+  visitors: number;
+}
+
+type RawPropertyKeyRow = { key: string; count: number | string; visitors: number | string };
 
 type RawBreakdownRow = { value: string; count: number | string; visitors: number | string };
 

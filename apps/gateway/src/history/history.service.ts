@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ApiError } from '@clickstream/platform';
 import { isSessionDimension, type BreakdownDimension, type Interval, type TimeRange } from './history-params.js';
-import { HistoryRepository, type BreakdownRow, type TimeseriesRow } from './history.repository.js';
+import { HistoryRepository, type BreakdownRow, type PropertyKeyRow, type TimeseriesRow } from './history.repository.js';
 
 export interface Totals {
   pageviews: number;
@@ -71,6 +71,14 @@ export class HistoryService {
 
   breakdown(site: string, dimension: BreakdownDimension, range: TimeRange, limit: number): Promise<BreakdownRow[]> {
     return isSessionDimension(dimension) ? this.history.sessionBreakdown(site, dimension, range, limit) : this.history.breakdown(site, dimension, range, limit);
+  }
+
+  propertyKeys(site: string, event: string, range: TimeRange, limit: number): Promise<PropertyKeyRow[]> {
+    return this.history.propertyKeys(site, event, range, limit);
+  }
+
+  propertyValues(site: string, event: string, key: string, range: TimeRange, limit: number): Promise<BreakdownRow[]> {
+    return this.history.propertyValues(site, event, key, range, limit);
   }
 
   async totals(site: string, range: TimeRange): Promise<Totals> {
