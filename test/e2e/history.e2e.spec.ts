@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIMENSIONS } from '@clickstream/stream';
+import { readCsv, unformula } from '../support/csv-reader.js';
 import { waitUntilStored } from '../support/stored-events.js';
 import { BROWSER_UA, startTestSystem, tokenFor } from '../support/test-system.js';
 
@@ -286,6 +287,29 @@ describe('the history API: timeseries, breakdowns and totals over the stored rol
     expect(year.body['comparison']).toMatchObject({ compare: 'year', from: yearBefore(current.from), to: yearBefore(current.to), totals: { pageviews: 0, visitors: 0 }, change: { pageviews: null } });
 
     expect(await get(`/api/sites/${SITE}/totals?${query({ ...current, compare: 'week' })}`)).toMatchObject({ status: 400, body: { field: 'compare' } });
+  });
+
+  it('answers every breakdown and the timeseries as CSV equal to its JSON', async () => {
+    const csvOf = async (path: string): Promise<Record<string, string>[]> => {
+      const res = await fetch(`${system.gatewayUrl}${path}`, { headers: await authHeaders(SITE) });
+      expect(res.status, path).toBe(200);
+      expect(res.headers.get('content-type'), path).toBe('text/csv; charset=utf-8');
+      expect(res.headers.get('content-disposition'), path).toMatch(/^attachment/);
+      return readCsv(await res.text());
+    };
+    for (const dimension of [...DIMENSIONS, 'entryPage', 'exitPage']) {
+      const json = (await get(`/api/sites/${SITE}/breakdown?${inRange({ dimension, limit: 1000 })}`)).body['rows'] as { value: string; count: number; visitors: number | null }[];
+      const csv = await csvOf(`/api/sites/${SITE}/breakdown.csv?${inRange({ dimension, limit: 1000 })}`);
+      expect(csv.map((r) => ({ value: unformula(r['value']!), count: Number(r['count']), visitors: r['visitors'] === '' ? null : Number(r['visitors']) })), dimension).toEqual(json);
+      expect(json.length, dimension).toBeGreaterThan(0);
+    }
+    const series = (await get(`/api/sites/${SITE}/timeseries?${query({ from: BASE, to: BASE + 20 * MIN, interval: 'minute' })}`)).body['points'] as Record<string, number>[];
+    const seriesCsv = await csvOf(`/api/sites/${SITE}/timeseries.csv?${query({ from: BASE, to: BASE + 20 * MIN, interval: 'minute' })}`);
+    expect(seriesCsv.map((r) => ({ t: Date.parse(r['t']!), pageviews: Number(r['pageviews']), visitors: Number(r['visitors']), sessions: Number(r['sessions']), customEvents: Number(r['customEvents']) }))).toEqual(series);
+    expect(series).toHaveLength(20);
+    const refused = await fetch(`${system.gatewayUrl}/api/sites/${SITE}/timeseries.csv?${query({ from: BASE, to: BASE + 20 * MIN, compare: 'previous' })}`, { headers: await authHeaders(SITE) });
+    expect(refused.status).toBe(400);
+    expect(await refused.json()).toMatchObject({ field: 'compare' });
   });
 
   it('gives one point per minute of the range, empty minutes as zeros, summing to the totals', async () => {

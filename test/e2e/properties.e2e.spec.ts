@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readCsv, unformula } from '../support/csv-reader.js';
 import { waitUntilStored } from '../support/stored-events.js';
 import { BROWSER_UA, startTestSystem } from '../support/test-system.js';
 
@@ -20,7 +21,7 @@ interface Sent {
 const SENT: Sent[] = [
   { visitor: 0, name: 'purchase', props: { plan: 'pro', amount: 49, trial: false }, ago: 2 },
   { visitor: 0, name: 'purchase', props: { plan: 'pro', amount: 49 }, ago: 1 },
-  { visitor: 1, name: 'purchase', props: { plan: 'basic', amount: 9.5, coupon: 'FALL' }, ago: 2 },
+  { visitor: 1, name: 'purchase', props: { plan: 'basic', amount: 9.5, coupon: '=HYPERLINK("http://x.example","FALL")' }, ago: 2 },
   { visitor: 2, name: 'purchase', props: { plan: 'pro', note: '<img src=x onerror=alert(1)>' }, ago: 1 },
   { visitor: 2, name: 'purchase', ago: 1 },
   { visitor: 1, name: 'signup', props: { plan: 'basic' }, ago: 1 },
@@ -93,6 +94,22 @@ describe('custom event properties in the history API', () => {
       { value: 'basic', count: 1, visitors: 1 },
     ]);
     expect((await get({ event: 'nothing-like-it' })).body['keys']).toEqual([]);
+  });
+
+  it('answers the same as CSV, a value a spreadsheet would run as a formula written as text', async () => {
+    const csv = async (params: Record<string, string>): Promise<string> => {
+      const q = new URLSearchParams({ from: String(range.from), to: String(range.to), ...params });
+      const res = await fetch(`${system.gatewayUrl}/api/sites/${SITE}/properties.csv?${q}`, { headers: { Authorization: `Bearer ${system.admin.token}` } });
+      expect(res.status).toBe(200);
+      return res.text();
+    };
+    const keys = readCsv(await csv({ event: 'purchase' })).map((r) => ({ key: r['key'], count: Number(r['count']), visitors: Number(r['visitors']) }));
+    expect(keys).toEqual((await get({ event: 'purchase' })).body['keys']);
+    const coupon = await csv({ event: 'purchase', key: 'coupon' });
+    expect(coupon.split('\r\n')[1]).toMatch(/^"'=HYPERLINK/);
+    const rows = readCsv(coupon).map((r) => ({ value: unformula(r['value']!), count: Number(r['count']), visitors: Number(r['visitors']) }));
+    expect(rows).toEqual((await get({ event: 'purchase', key: 'coupon' })).body['rows']);
+    expect(rows).toEqual([{ value: '=HYPERLINK("http://x.example","FALL")', count: 1, visitors: 1 }]);
   });
 
   it('refuses a missing event, a bad property name and a bad limit, naming each', async () => {

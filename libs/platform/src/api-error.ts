@@ -58,6 +58,8 @@ export class ApiErrorFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const reply = http.getResponse<FastifyReply>();
     const request = http.getRequest<FastifyRequest>();
+    // a route may have set its own type (a CSV download) before it failed: the error is JSON
+    void reply.removeHeader('content-disposition').type('application/json; charset=utf-8');
     if (exception instanceof ApiError) {
       void reply
         .status(exception.status)

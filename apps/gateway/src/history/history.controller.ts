@@ -1,6 +1,7 @@
-import { Controller, Get, Param, Query, UseGuards } from '@nestjs/common';
+import { Controller, Get, Header, Param, Query, UseGuards } from '@nestjs/common';
 import { ApiError } from '@clickstream/platform';
 import { SiteAccessGuard } from '../auth/site-access.guard.js';
+import { toCsv } from './csv.js';
 import { checkTimeseries, comparisonRange, parseCompare, parseDimension, parseEventName, parsePropertyKey, parseInstant, parseInterval, parseLimit, parseRange, parseSite, parseTimezone, type BreakdownDimension, type Comparison, type Interval, type TimeRange } from './history-params.js';
 import type { BreakdownRow, PropertyKeyRow, TimeseriesRow } from './history.repository.js';
 import { HistoryService, totalsChange, type Totals, type TotalsChange } from './history.service.js';
@@ -56,6 +57,14 @@ export interface TotalsResponse extends Totals {
 type HistoryQuery = Record<string, unknown>;
 
 const iso = (ms: number): string => new Date(ms).toISOString();
+
+const CSV_TYPE = 'text/csv; charset=utf-8';
+
+const BREAKDOWN_COLUMNS = [
+  { header: 'value', value: (r: BreakdownRow) => r.value },
+  { header: 'count', value: (r: BreakdownRow) => r.count },
+  { header: 'visitors', value: (r: BreakdownRow) => r.visitors },
+];
 
 /** The totals' fields alone, in the documented order. */
 const totalsOf = (t: Totals): Totals => ({
@@ -134,6 +143,53 @@ export class HistoryController {
     const base = { site: parsedSite, event, from: iso(range.from), to: iso(range.to) };
     if (key === undefined) return { ...base, keys: await this.history.propertyKeys(parsedSite, event, range, limit) };
     return { ...base, key, rows: await this.history.propertyValues(parsedSite, event, key, range, limit) };
+  }
+
+  /**
+   * The same answers as CSV files (`.csv` after the route's name, the same parameters): the rows
+   * of a breakdown or of a property, the points of a timeseries (`t` as ISO 8601), one line each.
+   */
+  @Get(':site/timeseries.csv')
+  @Header('Content-Type', CSV_TYPE)
+  @Header('Content-Disposition', 'attachment; filename="timeseries.csv"')
+  async timeseriesCsv(@Param('site') site: string, @Query() query: HistoryQuery): Promise<string> {
+    if (query['compare'] !== undefined) throw ApiError.badRequest('invalid_parameter', 'a CSV holds one period: ask for each period on its own', 'compare');
+    const { points } = await this.timeseries(site, query);
+    return toCsv(
+      [
+        { header: 't', value: (p: TimeseriesRow) => iso(p.t) },
+        { header: 'pageviews', value: (p) => p.pageviews },
+        { header: 'visitors', value: (p) => p.visitors },
+        { header: 'sessions', value: (p) => p.sessions },
+        { header: 'customEvents', value: (p) => p.customEvents },
+      ],
+      points,
+    );
+  }
+
+  @Get(':site/breakdown.csv')
+  @Header('Content-Type', CSV_TYPE)
+  @Header('Content-Disposition', 'attachment; filename="breakdown.csv"')
+  async breakdownCsv(@Param('site') site: string, @Query() query: HistoryQuery): Promise<string> {
+    return toCsv(BREAKDOWN_COLUMNS, (await this.breakdown(site, query)).rows);
+  }
+
+  @Get(':site/properties.csv')
+  @Header('Content-Type', CSV_TYPE)
+  @Header('Content-Disposition', 'attachment; filename="properties.csv"')
+  async propertiesCsv(@Param('site') site: string, @Query() query: HistoryQuery): Promise<string> {
+    const answer = await this.properties(site, query);
+    if (answer.keys) {
+      return toCsv(
+        [
+          { header: 'key', value: (k: PropertyKeyRow) => k.key },
+          { header: 'count', value: (k) => k.count },
+          { header: 'visitors', value: (k) => k.visitors },
+        ],
+        answer.keys,
+      );
+    }
+    return toCsv(BREAKDOWN_COLUMNS, answer.rows ?? []);
   }
 
   /** Page views, visitors, custom events, and sessions started in the range with their bounce rate and mean duration. */
