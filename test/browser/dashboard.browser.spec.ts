@@ -1,8 +1,9 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { snippet } from '@clickstream/tracker';
 import { launchChromium } from '../support/browser.js';
+import { readCsv, unformula } from '../support/csv-reader.js';
 import { startSiteServer } from '../support/site-server.js';
 import { BROWSER_UA, startTestSystem, tokenFor } from '../support/test-system.js';
 
@@ -145,6 +146,27 @@ describe('the dashboard in a real browser, fed by a page carrying the snippet', 
     await expect.poll(() => dashboard.isVisible('#change-pageviews')).toBe(false);
     expect(new URL(dashboard.url()).searchParams.has('compare')).toBe(false);
     expect(await dashboard.getAttribute('#range-chart', 'data-compared')).toBe('0');
+    await dashboard.close();
+  });
+
+  it('downloads a table and the chart as CSV files equal to what the API answers for the range shown', async () => {
+    const dashboard = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await dashboard.goto(`${await system.dashboardUrl(SITE)}&range=30m`);
+    await dashboard.waitForSelector('#status[data-state="live"]');
+    await expect.poll(() => tableRows(dashboard, 'top-pages'), { timeout: 20_000 }).not.toEqual([]);
+    for (const id of ['top-pages-csv', 'range-csv']) {
+      const [download] = await Promise.all([dashboard.waitForEvent('download'), dashboard.click(`#${id}`)]);
+      const csv = readCsv(readFileSync(await download.path(), 'utf8'));
+      const href = new URL((await dashboard.getAttribute(`#${id}`, 'href'))!, system.gatewayUrl);
+      const json = (await (await fetch(href.toString().replace('.csv?', '?'))).json()) as { rows?: Record<string, unknown>[]; points?: Record<string, unknown>[] };
+      if (id === 'range-csv') {
+        expect(csv.map((r) => ({ t: Date.parse(r['t']!), pageviews: Number(r['pageviews']), visitors: Number(r['visitors']), sessions: Number(r['sessions']), customEvents: Number(r['customEvents']) }))).toEqual(json.points);
+        expect(csv.reduce((sum, r) => sum + Number(r['pageviews']), 0)).toBe(10);
+      } else {
+        expect(csv.map((r) => ({ value: unformula(r['value']!), count: Number(r['count']), visitors: Number(r['visitors']) }))).toEqual(json.rows);
+        expect(csv.find((r) => r['value'] === '/')?.['count']).toBe('4');
+      }
+    }
     await dashboard.close();
   });
 

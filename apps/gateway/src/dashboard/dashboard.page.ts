@@ -34,7 +34,7 @@ export const DASHBOARD_TABLES = [
 
 const table = (t: (typeof DASHBOARD_TABLES)[number]): string => `
     <section class="panel table-panel" aria-labelledby="${t.id}-title">
-      <h2 id="${t.id}-title">${t.title}</h2>
+      <div class="panel-head"><h2 id="${t.id}-title">${t.title}</h2><a class="csv" id="${t.id}-csv" data-csv-for="${t.id}" download>CSV</a></div>
       <table id="${t.id}" data-dimension="${t.dimension}">
         <thead><tr><th scope="col">${t.column}</th><th scope="col" class="count">${'unit' in t ? t.unit : 'Views'}</th></tr></thead>
         <tbody><tr class="empty"><td colspan="2">–</td></tr></tbody>
@@ -88,6 +88,7 @@ export function dashboardPage({ ingestUrl, scriptUrl, styleUrl }: DashboardPageA
       <section class="panel" aria-labelledby="range-title">
         <div class="panel-head">
           <h2 id="range-title">Traffic</h2>
+          <a class="csv" id="range-csv" download>CSV</a>
           <div class="ranges" id="range-picker" role="group" aria-label="Time range">
             <button type="button" data-range="30m">30 min</button><button type="button" data-range="today">Today</button><button type="button" data-range="7d">7 days</button><button type="button" data-range="30d">30 days</button>
           </div>

@@ -36,6 +36,11 @@ export class DashboardApi {
     return this.get(`/api/sites/${encodeURIComponent(this.site)}/totals`, { from: String(from), to: String(to), ...(compare ? { compare } : {}) });
   }
 
+  /** A CSV download of a history route, the token in the link (as the share link carries it). */
+  csvUrl(route: 'timeseries' | 'breakdown', query: Record<string, string>): string {
+    return `/api/sites/${encodeURIComponent(this.site)}/${route}.csv?${new URLSearchParams({ ...query, token: this.token })}`;
+  }
+
   ops(): Promise<Fetched<OpsReport>> {
     return this.get('/api/ops', { site: this.site });
   }

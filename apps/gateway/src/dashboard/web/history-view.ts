@@ -124,6 +124,13 @@ export class HistoryView {
     const range = rangeOf(this.rangeKey, this.now());
     const { from, to, interval } = range;
     const compare = this.compare;
+    // the downloads follow the range shown: the whole breakdown (up to the API's limit), the chart's points
+    (byId('range-csv') as HTMLAnchorElement).href = this.api.csvUrl('timeseries', { from: String(from), to: String(to), interval, timezone: this.timezone });
+    for (const table of this.tables) {
+      const link = document.getElementById(`${table.id}-csv`) as HTMLAnchorElement | null;
+      const dimension = table.dataset['dimension'];
+      if (link && isDimension(dimension)) link.href = this.api.csvUrl('breakdown', { dimension, from: String(from), to: String(to), limit: '1000' });
+    }
     await Promise.all([
       this.api.timeseries(from, to, interval, this.timezone, compare).then((res) => {
         if (!current() || (!res.ok && res.status === 0)) return;
