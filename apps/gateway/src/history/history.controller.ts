@@ -2,9 +2,10 @@ import { Controller, Get, Header, Param, Query, UseGuards } from '@nestjs/common
 import { ApiError } from '@clickstream/platform';
 import { SiteAccessGuard } from '../auth/site-access.guard.js';
 import { toCsv } from './csv.js';
+import { parseFunnelSteps } from './funnel-steps.js';
 import { checkTimeseries, comparisonRange, parseCompare, parseDimension, parseEventName, parsePropertyKey, parseInstant, parseInterval, parseLimit, parseRange, parseSite, parseTimezone, type BreakdownDimension, type Comparison, type Interval, type TimeRange } from './history-params.js';
 import type { BreakdownRow, PropertyKeyRow, TimeseriesRow } from './history.repository.js';
-import { HistoryService, totalsChange, type Totals, type TotalsChange } from './history.service.js';
+import { HistoryService, totalsChange, type FunnelStepFigures, type Totals, type TotalsChange } from './history.service.js';
 
 export interface PageviewsResponse {
   site: string;
@@ -44,6 +45,13 @@ export interface PropertiesResponse {
   /** With `key`: that property's values. */
   key?: string;
   rows?: BreakdownRow[];
+}
+
+export interface FunnelResponse {
+  site: string;
+  from: string;
+  to: string;
+  steps: FunnelStepFigures[];
 }
 
 export interface TotalsResponse extends Totals {
@@ -143,6 +151,15 @@ export class HistoryController {
     const base = { site: parsedSite, event, from: iso(range.from), to: iso(range.to) };
     if (key === undefined) return { ...base, keys: await this.history.propertyKeys(parsedSite, event, range, limit) };
     return { ...base, key, rows: await this.history.propertyValues(parsedSite, event, key, range, limit) };
+  }
+
+  /** A funnel of 2 to 8 ordered steps (`step=page:/path` or `step=event:name`, repeated in order): visitors at each step within one session. */
+  @Get(':site/funnel')
+  async funnel(@Param('site') site: string, @Query() query: HistoryQuery): Promise<FunnelResponse> {
+    const parsedSite = parseSite(site);
+    const steps = parseFunnelSteps(query['step']);
+    const range = parseRange(query['from'], query['to'], Date.now());
+    return { site: parsedSite, from: iso(range.from), to: iso(range.to), steps: await this.history.funnel(parsedSite, steps, range) };
   }
 
   /**

@@ -4,6 +4,7 @@ import { VISITOR_SKETCH, type ClickHouseClient } from '@clickstream/clickhouse';
 import { APP_CONFIG, CLICKHOUSE } from '@clickstream/platform';
 import type { Dimension } from '@clickstream/stream';
 import type { Interval, SessionDimension, TimeRange } from './history-params.js';
+import { stepConditions, type FunnelStep } from './funnel-steps.js';
 import { DAY_MS, HOUR_MS, SECOND_MS, wholeUnits } from './whole-units.js';
 
 export interface TimeseriesRow {
@@ -259,6 +260,37 @@ export class HistoryRepository {
       format: 'JSONEachRow',
     });
     return toBreakdownRows(await result.json<RawBreakdownRow>());
+  }
+
+  /**
+   * Visitors who reached each step of a funnel in the range: in one session, the steps in their
+   * order, each at a later instant than the one before (ClickHouse's windowFunnel in its
+   * 'strict_increase' mode, so one event never fills two steps), other events between them
+   * allowed. A visitor counts at the furthest step any of their sessions reached, and at every
+   * step before it. Read from the raw events (exact visitor counts); bots left out.
+   */
+  async funnel(site: string, steps: readonly FunnelStep[], range: TimeRange): Promise<number[]> {
+    const { conditions, params } = stepConditions(steps);
+    const reached = steps.map((_s, i) => `countIf(level >= ${i + 1}) AS s${i}`).join(', ');
+    const result = await this.clickhouse.query({
+      query: `SELECT ${reached}
+              FROM (
+                SELECT visitor_id, max(level) AS level
+                FROM (
+                  SELECT visitor_id, session_id,
+                         windowFunnel({window:UInt64}, 'strict_increase')(toUInt64(toUnixTimestamp64Milli(event_time)), ${conditions.join(', ')}) AS level
+                  FROM ${this.db}.events_raw
+                  WHERE site = {site:String} AND NOT is_bot AND session_id != ''
+                    AND event_time >= ${FROM} AND event_time < ${TO}
+                  GROUP BY visitor_id, session_id
+                )
+                GROUP BY visitor_id
+              )`,
+      query_params: { site, from: range.from, to: range.to, window: range.to - range.from, ...params },
+      format: 'JSONEachRow',
+    });
+    const [row] = await result.json<Record<string, number | string>>();
+    return steps.map((_s, i) => Number(row?.[`s${i}`] ?? 0));
   }
 
   /** Sessions that started in the range: how many, how many bounced, and their summed duration. */

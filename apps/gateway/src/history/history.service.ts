@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { ApiError } from '@clickstream/platform';
+import type { FunnelStep } from './funnel-steps.js';
 import { isSessionDimension, type BreakdownDimension, type Interval, type TimeRange } from './history-params.js';
 import { HistoryRepository, type BreakdownRow, type PropertyKeyRow, type TimeseriesRow } from './history.repository.js';
 
@@ -14,6 +15,20 @@ export interface Totals {
   bounceRate: number;
   /** Mean of (last event - first event) over the sessions, seconds, 1 decimal; 0 without sessions. */
   avgDurationSeconds: number;
+}
+
+/** One step of a funnel as the API answers it. */
+export interface FunnelStepFigures {
+  /** The step as asked: page:<path> or event:<name>. */
+  step: string;
+  /** Visitors who reached this step (and every one before it) in one session. */
+  visitors: number;
+  /** Visitors of the step before who did not reach this one (0 for the first). */
+  dropOff: number;
+  /** This step's visitors in % of the step before's (100 for the first step), 1 decimal; 0 when there were none. */
+  conversionFromPrevious: number;
+  /** This step's visitors in % of the first step's, 1 decimal; 0 when the first had none. */
+  conversionFromFirst: number;
 }
 
 /**
@@ -79,6 +94,23 @@ export class HistoryService {
 
   propertyValues(site: string, event: string, key: string, range: TimeRange, limit: number): Promise<BreakdownRow[]> {
     return this.history.propertyValues(site, event, key, range, limit);
+  }
+
+  /** Each step of a funnel: its visitors, those lost since the step before, and the conversions in %. */
+  async funnel(site: string, steps: readonly FunnelStep[], range: TimeRange): Promise<FunnelStepFigures[]> {
+    const visitors = await this.history.funnel(site, steps, range);
+    const first = visitors[0] ?? 0;
+    return steps.map((step, i) => {
+      const before = i === 0 ? first : visitors[i - 1]!;
+      const now = visitors[i]!;
+      return {
+        step: step.kind === 'page' ? `page:${step.path}` : `event:${step.name}`,
+        visitors: now,
+        dropOff: before - now,
+        conversionFromPrevious: before === 0 ? 0 : round((now / before) * 100, 1),
+        conversionFromFirst: first === 0 ? 0 : round((now / first) * 100, 1),
+      };
+    });
   }
 
   async totals(site: string, range: TimeRange): Promise<Totals> {

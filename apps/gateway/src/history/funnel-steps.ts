@@ -1,0 +1,57 @@
+import { EVENT_NAME_MAX } from '@clickstream/events';
+import { ApiError } from '@clickstream/platform';
+
+/**
+ * Funnel steps as the history API takes them: `step` given 2 to 8 times, in order, each
+ * `page:<path>` (a path as stored, `*` matching any run of characters) or `event:<name>` (a
+ * custom event's name). Pure, so the parsing and the SQL it yields are tested without a server.
+ */
+export type FunnelStep = { kind: 'page'; path: string } | { kind: 'event'; name: string };
+
+export const MIN_STEPS = 2;
+export const MAX_STEPS = 8;
+const MAX_PATH = 2048;
+
+const invalid = (detail: string): ApiError => ApiError.badRequest('invalid_parameter', detail, 'step');
+
+export function parseFunnelSteps(value: unknown): FunnelStep[] {
+  const texts = value === undefined ? [] : Array.isArray(value) ? value : [value];
+  if (texts.length < MIN_STEPS || texts.length > MAX_STEPS) throw invalid(`expected ${MIN_STEPS} to ${MAX_STEPS} steps (step=page:/path or step=event:name, in order), got ${texts.length}`);
+  return texts.map((text, i) => {
+    if (typeof text !== 'string') throw invalid(`step ${i + 1}: expected text`);
+    if (text.startsWith('page:')) {
+      const path = text.slice(5);
+      if (!path.startsWith('/') || path.length > MAX_PATH) throw invalid(`step ${i + 1}: a page is a path starting with "/", at most ${MAX_PATH} characters`);
+      return { kind: 'page', path };
+    }
+    if (text.startsWith('event:')) {
+      const name = text.slice(6);
+      if (name.length === 0 || name.length > EVENT_NAME_MAX) throw invalid(`step ${i + 1}: an event name is 1 to ${EVENT_NAME_MAX} characters`);
+      return { kind: 'event', name };
+    }
+    throw invalid(`step ${i + 1}: expected page:<path> or event:<name>, got "${text.slice(0, 40)}"`);
+  });
+}
+
+/** A path with `*` wildcards as a LIKE pattern: `%`, `_` and `\` of the path itself match only themselves. */
+export function likePattern(path: string): string {
+  return path.replace(/[\\%_]/g, (c) => `\\${c}`).replace(/\*/g, '%');
+}
+
+/**
+ * The condition of each step over a raw event row, and its parameters: the SQL is fixed text
+ * naming parameters (step0, step1...), the user's paths and names travel only as their values.
+ */
+export function stepConditions(steps: readonly FunnelStep[]): { conditions: string[]; params: Record<string, string> } {
+  const params: Record<string, string> = {};
+  const conditions = steps.map((step, i) => {
+    const param = `step${i}`;
+    if (step.kind === 'event') {
+      params[param] = step.name;
+      return `(type = 'event' AND name = {${param}:String})`;
+    }
+    params[param] = likePattern(step.path);
+    return `(type = 'pageview' AND path LIKE {${param}:String})`;
+  });
+  return { conditions, params };
+}
