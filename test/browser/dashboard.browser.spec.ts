@@ -145,7 +145,7 @@ describe('the dashboard in a real browser, fed by a page carrying the snippet', 
     await dashboard.selectOption('#compare-picker', '');
     await expect.poll(() => dashboard.isVisible('#change-pageviews')).toBe(false);
     expect(new URL(dashboard.url()).searchParams.has('compare')).toBe(false);
-    expect(await dashboard.getAttribute('#range-chart', 'data-compared')).toBe('0');
+    await expect.poll(() => dashboard.getAttribute('#range-chart', 'data-compared')).toBe('0');
     await dashboard.close();
   });
 
@@ -167,6 +167,51 @@ describe('the dashboard in a real browser, fed by a page carrying the snippet', 
         expect(csv.find((r) => r['value'] === '/')?.['count']).toBe('4');
       }
     }
+    await dashboard.close();
+  });
+
+  it('answers a funnel typed as steps and breaks a custom event down by property, markup shown as text', async () => {
+    const now = Date.now();
+    const hits: [number, Record<string, unknown>][] = [
+      [1, { url: 'https://shop.example/a', ts: now - 3000 }],
+      [1, { url: 'https://shop.example/b', ts: now - 2000 }],
+      [1, { type: 'event', name: 'buy', url: 'https://shop.example/b', ts: now - 1000, props: { plan: 'pro', note: '<img src=x onerror="window.__xss=1">' } }],
+      [2, { url: 'https://shop.example/a', ts: now - 3000 }],
+      [3, { type: 'event', name: 'buy', url: 'https://shop.example/c', ts: now - 1000, props: { plan: 'basic' } }],
+      [3, { type: 'event', name: '<script>window.__xss=2</script>', url: 'https://shop.example/c', ts: now - 500 }],
+    ];
+    for (const [visitor, body] of hits) {
+      const res = await fetch(`${system.ingestUrl}/api/collect`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'User-Agent': `${BROWSER_UA} explore/${visitor}` }, body: JSON.stringify({ site: 'shop', ...body }) });
+      expect(res.status).toBe(202);
+    }
+    const dashboard = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await dashboard.goto(await system.dashboardUrl('shop'));
+    await dashboard.waitForSelector('#status[data-state="live"]');
+    const options = (id: string): Promise<string[]> => dashboard.$$eval(`#${id} option`, (os) => os.map((o) => (o as HTMLOptionElement).value));
+    await expect.poll(() => options('props-event'), { timeout: 20_000 }).toContain('buy');
+    await expect.poll(() => options('props-event'), { timeout: 20_000 }).toContain('<script>window.__xss=2</script>');
+
+    await dashboard.selectOption('#props-event', 'buy');
+    await expect.poll(() => options('props-key')).toEqual(['', 'plan', 'note']);
+    await dashboard.selectOption('#props-key', 'plan');
+    await expect.poll(() => tableRows(dashboard, 'props-values')).toEqual([
+      ['basic', '1'],
+      ['pro', '1'],
+    ]);
+    await dashboard.selectOption('#props-key', 'note');
+    await expect.poll(() => tableRows(dashboard, 'props-values')).toEqual([['<img src=x onerror="window.__xss=1">', '1']]);
+
+    // visitors 1 and 2 saw /a, visitor 1 then /b: 2, then 1 (50% of the first step)
+    await dashboard.fill('#funnel-steps', 'page:/a\npage:/b');
+    await dashboard.click('#funnel-form button[type="submit"]');
+    await expect.poll(() => tableRows(dashboard, 'funnel')).toEqual([
+      ['page:/a', '2 · 100%'],
+      ['page:/b', '1 · 50%'],
+    ]);
+    await dashboard.fill('#funnel-steps', 'page:/a');
+    await dashboard.click('#funnel-form button[type="submit"]');
+    await expect.poll(() => dashboard.textContent('#funnel-message')).toContain('2 to 8 steps');
+    expect(await dashboard.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
     await dashboard.close();
   });
 

@@ -109,6 +109,26 @@ export function dashboardPage({ ingestUrl, scriptUrl, styleUrl }: DashboardPageA
     </div>
     <div class="tables">${DASHBOARD_TABLES.map(table).join('')}
     </div>
+    <div class="tables">
+      <section class="panel table-panel" aria-labelledby="funnel-title">
+        <h2 id="funnel-title">Funnel <span class="hint">visitors through ordered steps in one visit</span></h2>
+        <form id="funnel-form" class="explore-form">
+          <label for="funnel-steps" class="sr-only">Steps, one per line</label>
+          <textarea id="funnel-steps" rows="3" spellcheck="false" placeholder="page:/&#10;page:/pricing&#10;event:signup"></textarea>
+          <button type="submit" class="ghost">Show</button>
+        </form>
+        <p class="table-note" id="funnel-message" role="status"></p>
+        <table id="funnel"><thead><tr><th scope="col">Step</th><th scope="col" class="count">Visitors</th></tr></thead><tbody><tr class="empty"><td colspan="2">–</td></tr></tbody></table>
+      </section>
+      <section class="panel table-panel" aria-labelledby="props-title">
+        <h2 id="props-title">Event properties</h2>
+        <div class="explore-form">
+          <select id="props-event" aria-label="Custom event"><option value="">Pick a custom event</option></select>
+          <select id="props-key" aria-label="Property"><option value="">–</option></select>
+        </div>
+        <table id="props-values"><thead><tr><th scope="col">Value</th><th scope="col" class="count">Events</th></tr></thead><tbody><tr class="empty"><td colspan="2">–</td></tr></tbody></table>
+      </section>
+    </div>
     <section class="panel" aria-labelledby="snippet-title">
       <div class="panel-head">
         <h2 id="snippet-title">Snippet <span class="hint">paste into every page of <span id="site-name">this site</span></span></h2>

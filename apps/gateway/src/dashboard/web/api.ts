@@ -1,8 +1,8 @@
-import type { BreakdownResponse, TimeseriesResponse, TotalsResponse } from '../../history/history.controller.js';
+import type { BreakdownResponse, FunnelResponse, PropertiesResponse, TimeseriesResponse, TotalsResponse } from '../../history/history.controller.js';
 import type { OpsReport } from '../../ops/ops.controller.js';
 import type { Interval } from './model.js';
 
-export type { BreakdownResponse, OpsReport, TimeseriesResponse, TotalsResponse };
+export type { BreakdownResponse, FunnelResponse, OpsReport, PropertiesResponse, TimeseriesResponse, TotalsResponse };
 
 /** What the range can be compared with (the history API's `compare`). */
 export const COMPARISONS = ['previous', 'year'] as const;
@@ -36,6 +36,16 @@ export class DashboardApi {
     return this.get(`/api/sites/${encodeURIComponent(this.site)}/totals`, { from: String(from), to: String(to), ...(compare ? { compare } : {}) });
   }
 
+  properties(event: string, key: string | undefined, from: number, to: number): Promise<Fetched<PropertiesResponse>> {
+    return this.get(`/api/sites/${encodeURIComponent(this.site)}/properties`, { event, ...(key ? { key } : {}), from: String(from), to: String(to), limit: '50' });
+  }
+
+  funnel(steps: readonly string[], from: number, to: number): Promise<Fetched<FunnelResponse>> {
+    const query = new URLSearchParams({ from: String(from), to: String(to) });
+    for (const step of steps) query.append('step', step);
+    return this.request(`/api/sites/${encodeURIComponent(this.site)}/funnel?${query}`);
+  }
+
   /** A CSV download of a history route, the token in the link (as the share link carries it). */
   csvUrl(route: 'timeseries' | 'breakdown', query: Record<string, string>): string {
     return `/api/sites/${encodeURIComponent(this.site)}/${route}.csv?${new URLSearchParams({ ...query, token: this.token })}`;
@@ -45,10 +55,14 @@ export class DashboardApi {
     return this.get('/api/ops', { site: this.site });
   }
 
-  private async get<T>(path: string, query: Record<string, string>): Promise<Fetched<T>> {
+  private get<T>(path: string, query: Record<string, string>): Promise<Fetched<T>> {
+    return this.request(`${path}?${new URLSearchParams(query)}`);
+  }
+
+  private async request<T>(url: string): Promise<Fetched<T>> {
     let res: Response;
     try {
-      res = await fetch(`${path}?${new URLSearchParams(query)}`, { headers: { Authorization: `Bearer ${this.token}`, Accept: 'application/json' }, cache: 'no-store' });
+      res = await fetch(url, { headers: { Authorization: `Bearer ${this.token}`, Accept: 'application/json' }, cache: 'no-store' });
     } catch (err) {
       return { ok: false, status: 0, detail: (err as Error).message };
     }

@@ -54,10 +54,18 @@ export class HistoryView {
     initialCompare: string | null,
     /** Server time, from the live view. */
     private readonly now: () => number,
+    /** Told the custom event names of the range on each refresh. */
+    private readonly onEventNames: (names: string[]) => void = () => undefined,
   ) {
     this.rangeKey = isRangeKey(initialRange) ? initialRange : 'today';
     this.range = rangeOf(this.rangeKey, now());
     this.compare = isComparison(initialCompare) ? initialCompare : undefined;
+  }
+
+  /** The range shown now (today's grows with the clock). */
+  currentRange(): { from: number; to: number } {
+    const { from, to } = rangeOf(this.rangeKey, this.now());
+    return { from, to };
   }
 
   start(): void {
@@ -167,6 +175,7 @@ export class HistoryView {
         const res = await this.api.breakdown(dimension, from, to, 10);
         if (!current() || (!res.ok && res.status === 0)) return;
         this.drawTable(table, dimension, res);
+        if (dimension === 'event' && res.ok) this.onEventNames(res.data.rows.map((r) => r.value));
       }),
     ]);
   }

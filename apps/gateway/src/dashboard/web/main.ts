@@ -1,6 +1,7 @@
 import { DashboardApi } from './api.js';
 import { byId, setText } from './dom.js';
 import { snippetText } from './format.js';
+import { ExploreView } from './explore-view.js';
 import { HistoryView } from './history-view.js';
 import { LiveView } from './live-view.js';
 import { OpsView } from './ops-view.js';
@@ -88,10 +89,12 @@ function main(): void {
     authorized: () => void rememberSite(store, site, token),
     unauthorized: () => void forgetSite(store, site, token),
   });
-  historyView = new HistoryView(api, params.get('range'), params.get('compare'), () => live.now());
+  const explore = new ExploreView(api, () => historyView!.currentRange());
+  historyView = new HistoryView(api, params.get('range'), params.get('compare'), () => live.now(), (names) => explore.offerEvents(names));
   showSnippet(document.body.dataset['ingestUrl'] ?? location.origin, site);
   live.start();
   historyView.start();
+  explore.start();
   new OpsView(api).start();
 }
 

@@ -1,0 +1,98 @@
+import type { DashboardApi } from './api.js';
+import { byId, el, renderRows, type TableRow } from './dom.js';
+import { DASH, formatCount } from './format.js';
+
+/** The range the history half shows, read when a question is asked. */
+export type CurrentRange = () => { from: number; to: number };
+
+/**
+ * Questions asked on demand, for the range shown: a funnel of ordered steps typed one per line
+ * (page:/path or event:name), and the properties of a custom event (its names, then one's
+ * values). Every value is written as text (dom.ts), whatever a tracked page put in it.
+ */
+export class ExploreView {
+  constructor(
+    private readonly api: DashboardApi,
+    private readonly range: CurrentRange,
+  ) {}
+
+  start(): void {
+    byId('funnel-form').addEventListener('submit', (e) => {
+      e.preventDefault();
+      void this.showFunnel();
+    });
+    byId('props-event').addEventListener('change', () => void this.showKeys());
+    byId('props-key').addEventListener('change', () => void this.showValues());
+  }
+
+  /** The custom event names of the range, offered in the properties picker (the history half calls it on each refresh). */
+  offerEvents(names: readonly string[]): void {
+    const select = byId<HTMLSelectElement>('props-event');
+    const chosen = select.value;
+    const options = [el('option', undefined, 'Pick a custom event')];
+    options[0]!.value = '';
+    for (const name of names) {
+      const option = el('option', undefined, name);
+      option.value = name;
+      options.push(option);
+    }
+    const same = select.options.length === options.length && names.every((n, i) => select.options[i + 1]?.value === n);
+    if (same) return;
+    select.replaceChildren(...options);
+    select.value = names.includes(chosen) ? chosen : '';
+  }
+
+  private async showFunnel(): Promise<void> {
+    const steps = byId<HTMLTextAreaElement>('funnel-steps')
+      .value.split('\n')
+      .map((s) => s.trim())
+      .filter(Boolean);
+    const { from, to } = this.range();
+    const res = await this.api.funnel(steps, from, to);
+    const message = byId('funnel-message');
+    const body = byId<HTMLTableElement>('funnel').tBodies[0]!;
+    if (!res.ok) {
+      message.textContent = res.detail;
+      renderRows(body, [], DASH);
+      return;
+    }
+    message.textContent = '';
+    const first = Math.max(1, res.data.steps[0]?.visitors ?? 0);
+    const rows = res.data.steps.map((s): TableRow => ({ label: s.step, count: `${formatCount(s.visitors)} · ${s.conversionFromFirst}%`, share: s.visitors / first }));
+    renderRows(body, rows, 'No visitors');
+  }
+
+  private async showKeys(): Promise<void> {
+    const event = byId<HTMLSelectElement>('props-event').value;
+    const keys = byId<HTMLSelectElement>('props-key');
+    const first = el('option', undefined, event ? 'Pick a property' : '–');
+    first.value = '';
+    keys.replaceChildren(first);
+    renderRows(byId<HTMLTableElement>('props-values').tBodies[0]!, [], DASH);
+    if (!event) return;
+    const { from, to } = this.range();
+    const res = await this.api.properties(event, undefined, from, to);
+    if (!res.ok) return;
+    for (const k of res.data.keys ?? []) {
+      const option = el('option', undefined, `${k.key} (${formatCount(k.count)})`);
+      option.value = k.key;
+      keys.append(option);
+    }
+  }
+
+  private async showValues(): Promise<void> {
+    const event = byId<HTMLSelectElement>('props-event').value;
+    const key = byId<HTMLSelectElement>('props-key').value;
+    const body = byId<HTMLTableElement>('props-values').tBodies[0]!;
+    if (!event || !key) return renderRows(body, [], DASH);
+    const { from, to } = this.range();
+    const res = await this.api.properties(event, key, from, to);
+    if (!res.ok) return renderRows(body, [], DASH);
+    const max = Math.max(1, ...(res.data.rows ?? []).map((r) => r.count));
+    renderRows(
+      body,
+      (res.data.rows ?? []).map((r) => ({ label: r.value, count: formatCount(r.count), share: r.count / max })),
+      'No values',
+    );
+  }
+}
