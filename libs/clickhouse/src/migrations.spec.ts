@@ -117,7 +117,7 @@ describe('migrations on a real ClickHouse server', () => {
     await clickhouse.command({ query: `ALTER TABLE ${db}.events_raw DELETE WHERE toDate(event_time) = '2026-03-02'`, clickhouse_settings: { mutations_sync: '2' } });
     // 9 ran but was not recorded: the next start runs it again
     await MIGRATIONS.find((m) => m.version === 9)!.run!(clickhouse, db, logger);
-    expect(await migrate(clickhouse, db, logger)).toEqual([9]);
+    expect(await migrate(clickhouse, db, logger, MIGRATIONS.filter((m) => m.version <= 9))).toEqual([9]);
     for (const table of tables) {
       expect((await columnsOf(table)).get('visitors'), table).toBe(VISITOR_SKETCH.type);
       const after = await buckets(table, VISITOR_SKETCH.merge);

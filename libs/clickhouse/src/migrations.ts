@@ -1,5 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Logger } from '@clickstream/logger';
+import { GOALS_MIGRATION } from './migrations/0010-goals.js';
 
 export interface Migration {
   version: number;
@@ -548,6 +549,8 @@ export const MIGRATIONS: readonly Migration[] = [
     statements: () => [],
     run: resketch,
   },
+  // from 10 on, one migration per file under migrations/
+  GOALS_MIGRATION,
 ];
 
 /**

@@ -1,0 +1,90 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitUntilStored } from '../support/stored-events.js';
+import { BROWSER_UA, startTestSystem, tokenFor } from '../support/test-system.js';
+
+type System = Awaited<ReturnType<typeof startTestSystem>>;
+
+const SITE = 'shop';
+type Hit = { visitor: number; page?: string; event?: string; props?: Record<string, string>; bot?: boolean };
+
+const HITS: Hit[] = [
+  { visitor: 0, page: '/' },
+  { visitor: 0, page: '/thanks/order-1' },
+  { visitor: 0, page: '/thanks/order-2' },
+  { visitor: 1, page: '/' },
+  { visitor: 1, event: 'signup', props: { plan: 'pro' } },
+  { visitor: 2, page: '/thanks' },
+  { visitor: 2, event: 'signup', props: { plan: 'basic' } },
+  { visitor: 2, event: 'signup', props: { plan: 'pro' } },
+  { visitor: 3, page: '/pricing' },
+  { visitor: 4, page: '/thanks/x', bot: true },
+  { visitor: 4, event: 'signup', props: { plan: 'pro' }, bot: true },
+];
+
+describe('goals: managed with the admin token, converted by the events sent', () => {
+  let system: System;
+  const admin = (): Record<string, string> => ({ Authorization: `Bearer ${system.admin.token}`, 'Content-Type': 'application/json' });
+  const addGoal = (body: unknown, headers = admin()) => fetch(`${system.gatewayUrl}/api/sites/${SITE}/goals`, { method: 'POST', headers, body: JSON.stringify(body) });
+
+  beforeAll(async () => {
+    system = await startTestSystem({ RATE_LIMIT_PER_SECOND: '0' });
+    for (const h of HITS) {
+      const body = { site: SITE, url: `https://shop.example${h.page ?? '/'}`, ...(h.event ? { type: 'event', name: h.event, props: h.props } : {}) };
+      const res = await fetch(`${system.ingestUrl}/api/collect`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'User-Agent': h.bot ? 'curl/8' : `${BROWSER_UA} g/${h.visitor}` }, body: JSON.stringify(body) });
+      expect(res.status).toBe(202);
+    }
+    await waitUntilStored(system, HITS.length, 20_000);
+  });
+
+  afterAll(async () => {
+    await system?.stop();
+    system?.cleanup();
+  });
+
+  it('counts conversions, converters and the conversion rate of page and event goals, with wildcards and property values', async () => {
+    const targets = [{ page: '/thanks*' }, { event: 'signup' }, { event: 'signup', property: { key: 'plan', value: 'pro' } }, { page: '/nowhere' }];
+    for (const t of targets) expect((await addGoal(t)).status).toBe(201);
+
+    const people = HITS.filter((h) => !h.bot);
+    const matches: ((h: Hit) => boolean)[] = [(h) => h.page?.startsWith('/thanks') === true && !h.event, (h) => h.event === 'signup', (h) => h.event === 'signup' && h.props?.['plan'] === 'pro', (h) => h.page === '/nowhere'];
+    const visitors = new Set(people.map((h) => h.visitor)).size;
+    const expected = matches.map((m) => {
+      const hits = people.filter(m);
+      const converters = new Set(hits.map((h) => h.visitor)).size;
+      return { conversions: hits.length, converters, conversionRate: Math.round((converters / visitors) * 1000) / 10 };
+    });
+    // worth checking: three visits to thank-you pages by two visitors, two pro signups by two
+    expect(expected.map((e) => [e.conversions, e.converters])).toEqual([[3, 2], [3, 2], [2, 2], [0, 0]]);
+
+    const token = await tokenFor(system, SITE);
+    const res = await fetch(`${system.gatewayUrl}/api/sites/${SITE}/conversions?from=${Date.now() - 3_600_000}&to=${Date.now() + 60_000}`, { headers: { Authorization: `Bearer ${token}` } });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { visitors: number; goals: { goal: Record<string, unknown>; conversions: number; converters: number; conversionRate: number }[] };
+    expect(body.visitors).toBe(visitors);
+    expect(body.goals.map((g) => g.goal)).toEqual(targets.map((t) => expect.objectContaining(t)));
+    expect(body.goals.map(({ conversions, converters, conversionRate }) => ({ conversions, converters, conversionRate }))).toEqual(expected);
+  });
+
+  it('lists goals with the dashboard token and removes one with the admin token', async () => {
+    const created = (await (await addGoal({ event: 'to-remove' })).json()) as { id: string };
+    const token = await tokenFor(system, SITE);
+    const list = async (): Promise<string[]> => ((await (await fetch(`${system.gatewayUrl}/api/sites/${SITE}/goals`, { headers: { Authorization: `Bearer ${token}` } })).json()) as { goals: { id: string }[] }).goals.map((g) => g.id);
+    expect(await list()).toContain(created.id);
+    expect((await fetch(`${system.gatewayUrl}/api/sites/${SITE}/goals/${created.id}`, { method: 'DELETE', headers: { Authorization: `Bearer ${token}` } })).status).toBe(401);
+    expect((await fetch(`${system.gatewayUrl}/api/sites/${SITE}/goals/${created.id}`, { method: 'DELETE', headers: { Authorization: `Bearer ${system.admin.token}` } })).status).toBe(204);
+    expect(await list()).not.toContain(created.id);
+    expect((await fetch(`${system.gatewayUrl}/api/sites/${SITE}/goals/${created.id}`, { method: 'DELETE', headers: { Authorization: `Bearer ${system.admin.token}` } })).status).toBe(404);
+  });
+
+  it('refuses a goal without the admin token, for an unknown site, or malformed, naming the field', async () => {
+    const token = await tokenFor(system, SITE);
+    expect((await addGoal({ page: '/' }, { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' })).status).toBe(401);
+    const unknown = await fetch(`${system.gatewayUrl}/api/sites/no-such-site/goals`, { method: 'POST', headers: admin(), body: JSON.stringify({ page: '/' }) });
+    expect(unknown.status).toBe(404);
+    for (const [body, field] of [[{ page: 'thanks' }, 'page'], [{ page: '/', event: 'x' }, 'page'], [{ event: 'x', property: { key: 'bad key', value: 'v' } }, 'property.key']] as const) {
+      const res = await addGoal(body);
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      expect(await res.json()).toMatchObject({ error: 'invalid_parameter', field });
+    }
+  });
+});
