@@ -7,7 +7,7 @@ import { clickstreamEnv, eventually, startTestSystem } from '../support/test-sys
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const CLI = 'dist/apps/cli/src/main.js';
-const COMMANDS = ['topics', 'produce', 'tail', 'replay', 'sites', 'status'];
+const COMMANDS = ['topics', 'produce', 'tail', 'replay', 'sites', 'goals', 'status'];
 
 interface CliRun {
   code: number | null;
@@ -247,6 +247,39 @@ describe('the clickstream command line against a running Clickstream', () => {
     const newLink = /^ {2}(http\S+)$/m.exec(rotated.stdout.slice(rotated.stdout.indexOf('Dashboard')))?.[1];
     expect(newLink).toMatch(/\?site=blog&token=/);
     expect(newLink).not.toBe(link);
+  });
+
+  it("adds, lists and removes a site's goals through the gateway, and says what is wrong with a bad one", async () => {
+    const page = await clickstream(['goals', 'add', 'demo', '--page', '/thanks/*'], env);
+    expect(page.code, page.stderr).toBe(0);
+    const pageId = /^goal (\S+) added to demo: page \/thanks\/\*$/m.exec(page.stdout)?.[1];
+    expect(pageId).toBeDefined();
+    const event = await clickstream(['goals', 'add', 'demo', '--event', 'signup', '--property', 'plan=pro'], env);
+    expect(event.stdout).toMatch(/^goal \S+ added to demo: event signup \(plan = pro\)$/m);
+
+    const list = await clickstream(['goals', 'list', 'demo'], env);
+    expect(list.stdout).toMatch(/^ID +GOAL +CREATED$/m);
+    expect(list.stdout).toMatch(new RegExp(`^${pageId} +page /thanks/\\* +\\S+$`, 'm'));
+    expect(list.stdout).toMatch(/ event signup \(plan = pro\) /);
+    // the API answers the same list
+    const api = (await (await fetch(`${system.gatewayUrl}/api/sites/demo/goals`, { headers: { Authorization: `Bearer ${system.admin.token}` } })).json()) as { goals: { id: string }[] };
+    expect(api.goals.map((g) => g.id)).toContain(pageId);
+
+    const removed = await clickstream(['goals', 'remove', 'demo', pageId!], env);
+    expect(removed.stdout).toBe(`goal ${pageId} of site demo removed\n`);
+    expect((await clickstream(['goals', 'list', 'demo'], env)).stdout).not.toContain(pageId!);
+
+    const bad = await Promise.all([
+      clickstream(['goals', 'add', 'demo', '--page', 'thanks'], env),
+      clickstream(['goals', 'add', 'demo', '--page', '/a', '--event', 'b'], env),
+      clickstream(['goals', 'add', 'demo', '--event', 'b', '--property', 'noequals'], env),
+      clickstream(['goals', 'remove', 'demo', 'nope'], env),
+    ]);
+    for (const run of bad) expect(run.code).toBe(1);
+    expect(oneErrorLine(bad[0]!)).toBe('clickstream: page: expected a path starting with "/"');
+    expect(oneErrorLine(bad[1]!)).toContain('one of them');
+    expect(oneErrorLine(bad[2]!)).toContain('<key>=<value>');
+    expect(oneErrorLine(bad[3]!)).toBe('clickstream: id: no goal nope of site demo');
   });
 
   it("prints the gateway's refusals in one line: an existing id, an unknown site, a wrong admin token", async () => {

@@ -6,11 +6,15 @@ const siteView = z.object({ id: z.string(), name: z.string(), createdAt: z.strin
 const createdSite = siteView.extend({ token: z.string(), snippet: z.string() });
 const siteList = z.object({ sites: z.array(siteView) });
 const opsReport = z.object({ consumerLag: z.number(), partitions: z.array(z.object({ partition: z.number(), lag: z.number() })), deadLetters: z.number() });
+const goal = z.object({ id: z.string(), createdAt: z.string(), page: z.string().optional(), event: z.string().optional(), property: z.object({ key: z.string(), value: z.string() }).optional() });
+const goalList = z.object({ goals: z.array(goal) });
 const apiError = z.object({ error: z.string(), field: z.string().nullish(), detail: z.string().optional() });
 
 export type SiteView = z.output<typeof siteView>;
 export type CreatedSite = z.output<typeof createdSite>;
 export type OpsReport = z.output<typeof opsReport>;
+export type GoalView = z.output<typeof goal>;
+export type GoalTarget = { page: string } | { event: string; property?: { key: string; value: string } };
 
 export type Fetch = typeof fetch;
 
@@ -44,11 +48,23 @@ export class GatewayClient {
     return this.call('POST', `/api/sites/${encodeURIComponent(id)}/rotate-token`, createdSite);
   }
 
+  async listGoals(site: string): Promise<GoalView[]> {
+    return (await this.call('GET', `/api/sites/${encodeURIComponent(site)}/goals`, goalList)).goals;
+  }
+
+  async addGoal(site: string, target: GoalTarget): Promise<GoalView> {
+    return this.call('POST', `/api/sites/${encodeURIComponent(site)}/goals`, goal, target);
+  }
+
+  async removeGoal(site: string, id: string): Promise<void> {
+    await this.call('DELETE', `/api/sites/${encodeURIComponent(site)}/goals/${encodeURIComponent(id)}`, z.undefined());
+  }
+
   async ops(): Promise<OpsReport> {
     return this.call('GET', '/api/ops', opsReport);
   }
 
-  private async call<T>(method: 'GET' | 'POST', path: string, schema: z.ZodType<T>, body?: unknown): Promise<T> {
+  private async call<T>(method: 'GET' | 'POST' | 'DELETE', path: string, schema: z.ZodType<T>, body?: unknown): Promise<T> {
     if (!this.adminToken) throw new CliError('no admin token: set ADMIN_TOKEN or pass --admin-token (npm start prints it)');
     let res: Response;
     try {
@@ -75,7 +91,7 @@ export class GatewayClient {
       if (res.status === 401) throw new CliError(`the gateway refused the admin token (${detail ?? error}); check ADMIN_TOKEN or --admin-token`);
       throw new CliError(`${field ?? error}: ${detail ?? error}`);
     }
-    const parsed = schema.safeParse(json);
+    const parsed = schema.safeParse(res.status === 204 ? undefined : json);
     if (!parsed.success) throw new CliError(`unexpected answer from the gateway to ${method} ${path} (is ${this.baseUrl} a Clickstream gateway?)`);
     return parsed.data;
   }
