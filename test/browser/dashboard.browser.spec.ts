@@ -215,6 +215,26 @@ describe('the dashboard in a real browser, fed by a page carrying the snippet', 
     await dashboard.close();
   });
 
+  it("shows each goal's conversions and rate for the range, the goal written as text", async () => {
+    // goals over the events the test before sent to 'shop': /a seen by visitors 1 and 2 of 3, buy with plan pro by visitor 1
+    const goals = [
+      { body: { page: '/a' }, label: 'Visit /a', conversions: 2, converters: 2 },
+      { body: { event: 'buy', property: { key: 'plan', value: 'pro' } }, label: 'buy (plan = pro)', conversions: 1, converters: 1 },
+      { body: { event: '<img src=x onerror="window.__xss=3">' }, label: '<img src=x onerror="window.__xss=3">', conversions: 0, converters: 0 },
+    ];
+    for (const g of goals) {
+      const res = await fetch(`${system.gatewayUrl}/api/sites/shop/goals`, { method: 'POST', headers: { Authorization: `Bearer ${system.admin.token}`, 'Content-Type': 'application/json' }, body: JSON.stringify(g.body) });
+      expect(res.status).toBe(201);
+    }
+    const visitors = 3;
+    const dashboard = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await dashboard.goto(await system.dashboardUrl('shop'));
+    await dashboard.waitForSelector('#status[data-state="live"]');
+    await expect.poll(() => tableRows(dashboard, 'goals'), { timeout: 20_000 }).toEqual(goals.map((g) => [g.label, `${g.conversions} · ${Math.round((g.converters / visitors) * 1000) / 10}%`]));
+    expect(await dashboard.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
+    await dashboard.close();
+  });
+
   it('remembers the sites opened in this browser and offers them in the site picker', async () => {
     const context = await browser.newContext();
     const page = await context.newPage();

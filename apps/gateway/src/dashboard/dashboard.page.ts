@@ -110,6 +110,11 @@ export function dashboardPage({ ingestUrl, scriptUrl, styleUrl }: DashboardPageA
     <div class="tables">${DASHBOARD_TABLES.map(table).join('')}
     </div>
     <div class="tables">
+      <section class="panel table-panel" aria-labelledby="goals-title">
+        <h2 id="goals-title">Goals <span class="hint">conversions · rate of visitors</span></h2>
+        <table id="goals"><thead><tr><th scope="col">Goal</th><th scope="col" class="count">Conversions</th></tr></thead><tbody><tr class="empty"><td colspan="2">–</td></tr></tbody></table>
+        <p class="table-note">Add goals with <code>clickstream goals add</code> or the goals API (admin token).</p>
+      </section>
       <section class="panel table-panel" aria-labelledby="funnel-title">
         <h2 id="funnel-title">Funnel <span class="hint">visitors through ordered steps in one visit</span></h2>
         <form id="funnel-form" class="explore-form">

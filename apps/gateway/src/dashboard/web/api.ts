@@ -1,8 +1,9 @@
 import type { BreakdownResponse, FunnelResponse, PropertiesResponse, TimeseriesResponse, TotalsResponse } from '../../history/history.controller.js';
+import type { ConversionsResponse } from '../../goals/goals.controller.js';
 import type { OpsReport } from '../../ops/ops.controller.js';
 import type { Interval } from './model.js';
 
-export type { BreakdownResponse, FunnelResponse, OpsReport, PropertiesResponse, TimeseriesResponse, TotalsResponse };
+export type { BreakdownResponse, ConversionsResponse, FunnelResponse, OpsReport, PropertiesResponse, TimeseriesResponse, TotalsResponse };
 
 /** What the range can be compared with (the history API's `compare`). */
 export const COMPARISONS = ['previous', 'year'] as const;
@@ -34,6 +35,10 @@ export class DashboardApi {
 
   totals(from: number, to: number, compare?: Comparison): Promise<Fetched<TotalsResponse>> {
     return this.get(`/api/sites/${encodeURIComponent(this.site)}/totals`, { from: String(from), to: String(to), ...(compare ? { compare } : {}) });
+  }
+
+  conversions(from: number, to: number): Promise<Fetched<ConversionsResponse>> {
+    return this.get(`/api/sites/${encodeURIComponent(this.site)}/conversions`, { from: String(from), to: String(to) });
   }
 
   properties(event: string, key: string | undefined, from: number, to: number): Promise<Fetched<PropertiesResponse>> {

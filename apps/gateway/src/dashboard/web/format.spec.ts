@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { snippet } from '@clickstream/tracker';
-import { breakdownLabel, formatChange, formatCount, formatDuration, formatPercent, snippetText } from './format.js';
+import { breakdownLabel, formatChange, goalLabel, formatCount, formatDuration, formatPercent, snippetText } from './format.js';
 
 describe('dashboard formatting', () => {
   it('writes counts as plain integers, with separators from 1,000, and a dash when unknown', () => {
@@ -62,5 +62,11 @@ describe('breakdownLabel', () => {
     expect(formatChange(0, '%')).toEqual({ text: '=', trend: 'flat' });
     expect(formatChange(null, '%')).toEqual({ text: 'new', trend: 'good' });
     expect(formatChange(undefined, '%')).toBeUndefined();
+  });
+
+  it('names a goal as it was set: a page visit, or an event with its property value', () => {
+    expect(goalLabel({ page: '/thanks/*' })).toBe('Visit /thanks/*');
+    expect(goalLabel({ event: 'signup' })).toBe('signup');
+    expect(goalLabel({ event: 'signup', property: { key: 'plan', value: 'pro' } })).toBe('signup (plan = pro)');
   });
 });

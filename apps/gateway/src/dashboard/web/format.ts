@@ -83,3 +83,9 @@ export function formatChange(change: number | null | undefined, unit: '%' | 'pts
   const up = change > 0;
   return { text: `${up ? '▲' : '▼'} ${magnitude}${unit === '%' ? '%' : ' pts'}`, trend: up !== lowerIsBetter ? 'good' : 'bad' };
 }
+
+/** A goal as the site owner wrote it: "/thanks/*" (a page) or "signup (plan = pro)" (an event). */
+export function goalLabel(goal: { page?: string; event?: string; property?: { key: string; value: string } }): string {
+  if (goal.page !== undefined) return `Visit ${goal.page}`;
+  return `${goal.event ?? ''}${goal.property ? ` (${goal.property.key} = ${goal.property.value})` : ''}`;
+}

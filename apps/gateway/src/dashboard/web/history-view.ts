@@ -3,7 +3,7 @@ import type { BreakdownDimension, BreakdownResponse, Comparison, DashboardApi, F
 import { BREAKDOWN_DIMENSIONS, COMPARISONS } from './api.js';
 import { RangeChart } from './charts.js';
 import { byId, renderRows, setText, type TableRow } from './dom.js';
-import { breakdownLabel, DASH, formatChange, formatCount, formatDuration, formatPercent, type ChangeLabel } from './format.js';
+import { breakdownLabel, DASH, formatChange, goalLabel, formatCount, formatDuration, formatPercent, type ChangeLabel } from './format.js';
 import { isRangeKey, joinLiveTail, rangeOf, RANGE_LABELS, type ChartPoint, type Range, type RangeKey } from './model.js';
 import { Throttle } from './throttle.js';
 
@@ -168,6 +168,17 @@ export class HistoryView {
         setText('total-bots', formatCount(t?.botEvents));
         const bots = document.getElementById('bots-note');
         if (bots) bots.hidden = !t || t.botEvents === 0;
+      }),
+      this.api.conversions(from, to).then((res) => {
+        if (!current() || (!res.ok && res.status === 0)) return;
+        const body = byId<HTMLTableElement>('goals').tBodies[0]!;
+        if (!res.ok) return renderRows(body, [], DASH);
+        const max = Math.max(1, ...res.data.goals.map((g) => g.converters));
+        renderRows(
+          body,
+          res.data.goals.map((g): TableRow => ({ label: goalLabel(g.goal), count: `${formatCount(g.conversions)} · ${g.conversionRate}%`, share: g.converters / max })),
+          'No goals yet',
+        );
       }),
       ...this.tables.map(async (table) => {
         const dimension = table.dataset['dimension'];
