@@ -282,6 +282,8 @@ export class HistoryRepository {
                   FROM ${this.db}.events_raw
                   WHERE site = {site:String} AND NOT is_bot AND session_id != ''
                     AND event_time >= ${FROM} AND event_time < ${TO}
+                    -- an event of no step changes no session's level: left out before the grouping
+                    AND (${conditions.join(' OR ')})
                   GROUP BY visitor_id, session_id
                 )
                 GROUP BY visitor_id
