@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIMENSIONS } from '@clickstream/stream';
 import { readCsv, unformula } from '../support/csv-reader.js';
 import { waitUntilStored } from '../support/stored-events.js';
+import { FIREFOX_UA, expectedBreakdown as breakdownOf, pageviewsOf, payloadOf, ua, type Hit, type Row, type Utm, type Visitor } from '../support/sent-visits.js';
 import { BROWSER_UA, startTestSystem, tokenFor } from '../support/test-system.js';
 
 type System = Awaited<ReturnType<typeof startTestSystem>>;
@@ -10,28 +11,6 @@ const MIN = 60_000;
 const HOUR = 3_600_000;
 const DAY = 86_400_000;
 const SITE = 'shop';
-const FIREFOX_UA = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0';
-
-interface Utm {
-  source: string;
-  medium: string;
-  campaign: string;
-}
-
-/** One event of a visitor, `at` minutes after BASE; with a name it is a custom event. */
-interface Hit {
-  at: number;
-  page: string;
-  name?: string;
-  referrer?: string;
-  utm?: Utm;
-}
-
-interface Visitor {
-  ua: string;
-  country?: 'KR' | 'DE';
-  hits: Hit[];
-}
 
 // Event times two days back (CLOCK_SKEW_MS lets the client's `ts` stand), spanning an hour
 // boundary, all within one session gap so each visitor has exactly one session.
@@ -41,19 +20,6 @@ const RANGE = { from: TOP_OF_HOUR - HOUR, to: TOP_OF_HOUR + HOUR };
 
 const newsletter: Utm = { source: 'newsletter', medium: 'email', campaign: 'launch' };
 const social: Utm = { source: 'social', medium: 'cpc', campaign: 'spring' };
-const ua = (base: string, i: number): string => `${base} v/${i}`;
-
-/** The browser, OS and device each User-Agent sent here names, read off the strings by hand (not by the parser under test). */
-const AGENTS: Readonly<Record<string, { browser: string; os: string; device: string }>> = {
-  [BROWSER_UA]: { browser: 'Chrome', os: 'Linux', device: 'desktop' },
-  [FIREFOX_UA]: { browser: 'Firefox', os: 'Windows', device: 'desktop' },
-};
-const agentOf = (v: Visitor): { browser: string; os: string; device: string } => {
-  const agent = AGENTS[v.ua.replace(/ v\/\d+$/, '')];
-  if (!agent) throw new Error(`no expectation for the User-Agent ${v.ua}`);
-  return agent;
-};
-
 const VISITORS: Visitor[] = [
   // one page view each: bounces
   { ua: ua(BROWSER_UA, 0), country: 'KR', hits: [{ at: 0, page: '/', referrer: 'https://news.example/a', utm: newsletter }] },
@@ -76,76 +42,8 @@ const VISITORS: Visitor[] = [
 const BOT: Visitor = { ua: 'curl/8', country: 'KR', hits: [{ at: 3, page: '/bot-only', referrer: 'https://bots.example/' }, { at: 4, page: '/' }, { at: 4, page: '/', name: 'signup' }] };
 
 const timeOf = (hit: Hit): number => BASE + hit.at * MIN + 5_000;
-const pageviewsOf = (v: Visitor): Hit[] => v.hits.filter((h) => h.name === undefined);
-
-function payload(hit: Hit): Record<string, unknown> {
-  const url = new URL(`https://shop.example${hit.page}`);
-  if (hit.utm) for (const [k, val] of Object.entries(hit.utm)) url.searchParams.set(`utm_${k}`, val);
-  const ts = timeOf(hit);
-  return hit.name === undefined
-    ? { type: 'pageview', site: SITE, url: url.toString(), ts, ...(hit.referrer ? { referrer: hit.referrer } : {}) }
-    : { type: 'event', site: SITE, url: url.toString(), name: hit.name, ts };
-}
-
-/** The value a page view (or, for 'event', a custom event) has in a dimension; undefined when it has none. */
-function valueOf(dimension: string, v: Visitor, hit: Hit): string | undefined {
-  if (dimension === 'event') return hit.name;
-  if (hit.name !== undefined) return undefined;
-  const agent = agentOf(v);
-  switch (dimension) {
-    case 'page':
-      return hit.page;
-    case 'referrer':
-      return hit.referrer ? new URL(hit.referrer).hostname.replace(/^www\./, '') : undefined;
-    case 'utmSource':
-      return hit.utm?.source;
-    case 'utmMedium':
-      return hit.utm?.medium;
-    case 'utmCampaign':
-      return hit.utm?.campaign;
-    case 'country':
-      return v.country;
-    case 'browser':
-      return agent.browser;
-    case 'os':
-      return agent.os;
-    case 'device':
-      return agent.device;
-    default:
-      throw new Error(`no expectation for ${dimension}`);
-  }
-}
-
-type Row = { value: string; count: number; visitors: number | null };
-
-function rowsOf(counts: Map<string, { count: number; visitors: Set<Visitor> }>): Row[] {
-  return [...counts.entries()]
-    .map(([value, c]) => ({ value, count: c.count, visitors: c.visitors.size }))
-    .sort((a, b) => b.count - a.count || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
-}
-
-function tally(counts: Map<string, { count: number; visitors: Set<Visitor> }>, value: string | undefined, v: Visitor): void {
-  if (value === undefined) return;
-  const c = counts.get(value) ?? { count: 0, visitors: new Set<Visitor>() };
-  c.count += 1;
-  c.visitors.add(v);
-  counts.set(value, c);
-}
-
-/** What a breakdown should answer, from what was sent (bots left out). */
-function expectedBreakdown(dimension: string): Row[] {
-  const counts = new Map<string, { count: number; visitors: Set<Visitor> }>();
-  for (const v of VISITORS) {
-    if (dimension === 'entryPage' || dimension === 'exitPage') {
-      const pages = pageviewsOf(v);
-      tally(counts, (dimension === 'entryPage' ? pages[0] : pages.at(-1))?.page, v);
-    } else {
-      for (const hit of v.hits) tally(counts, valueOf(dimension, v, hit), v);
-    }
-  }
-  // exit pages count sessions only
-  return dimension === 'exitPage' ? rowsOf(counts).map((r) => ({ ...r, visitors: null })) : rowsOf(counts);
-}
+const payload = (hit: Hit): Record<string, unknown> => payloadOf(hit, SITE, timeOf(hit));
+const expectedBreakdown = (dimension: string): Row[] => breakdownOf(dimension, VISITORS);
 
 const EXPECTED = {
   pageviews: VISITORS.reduce((n, v) => n + pageviewsOf(v).length, 0),

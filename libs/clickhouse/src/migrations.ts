@@ -16,6 +16,8 @@ export interface VisitorSketch {
   type: string;
   /** The plain aggregate: the same count straight from raw rows. */
   count: string;
+  /** The plain aggregate of the rows meeting a condition: `${countIf}(value, condition)`. */
+  countIf: string;
   state: string;
   stateIf: string;
   mergeState: string;
@@ -29,6 +31,7 @@ const sketchOf = (precision?: number): VisitorSketch => {
   return {
     type: `AggregateFunction(uniqCombined${p}, String)`,
     count: `uniqCombined${p}`,
+    countIf: `uniqCombinedIf${p}`,
     state: `uniqCombinedState${p}`,
     stateIf: `uniqCombinedStateIf${p}`,
     mergeState: `uniqCombinedMergeState${p}`,

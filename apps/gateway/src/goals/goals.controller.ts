@@ -4,7 +4,8 @@ import type { AppConfig } from '@clickstream/config';
 import { APP_CONFIG, ApiError, CLICKHOUSE } from '@clickstream/platform';
 import { AdminGuard, SiteAccessGuard } from '../auth/site-access.guard.js';
 import { parseRange, parseSite } from '../history/history-params.js';
-import { HistoryRepository } from '../history/history.repository.js';
+import { parseFilters } from '../history/filters.js';
+import { HistoryService } from '../history/history.service.js';
 import { parseGoal, type Goal } from './goal.js';
 import { GoalsRepository } from './goals.repository.js';
 
@@ -39,7 +40,7 @@ export class GoalsController {
 
   constructor(
     private readonly goals: GoalsRepository,
-    private readonly history: HistoryRepository,
+    private readonly history: HistoryService,
     @Inject(CLICKHOUSE) clickhouse: ClickHouseClient,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
@@ -76,8 +77,9 @@ export class GoalsController {
   async conversions(@Param('site') site: string, @Query() query: Record<string, unknown>): Promise<ConversionsResponse> {
     const parsed = parseSite(site);
     const range = parseRange(query['from'], query['to'], Date.now());
-    const [goals, totals] = await Promise.all([this.goals.list(parsed), this.history.rollupTotals(parsed, range)]);
-    const figures = await Promise.all(goals.map(async (goal) => ({ goal, ...(await this.goals.conversions(parsed, goal, range)) })));
+    const filters = parseFilters(query['filter']);
+    const [goals, totals] = await Promise.all([this.goals.list(parsed), this.history.rollupTotals(parsed, range, filters)]);
+    const figures = await Promise.all(goals.map(async (goal) => ({ goal, ...(await this.goals.conversions(parsed, goal, range, filters)) })));
     return {
       site: parsed,
       from: iso(range.from),

@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
-import { HistoryRepository } from '../history/history.repository.js';
+import { HistoryModule } from '../history/history.module.js';
 import { GoalsController } from './goals.controller.js';
 import { GoalsRepository } from './goals.repository.js';
 
-@Module({ controllers: [GoalsController], providers: [GoalsRepository, HistoryRepository] })
+@Module({ imports: [HistoryModule], controllers: [GoalsController], providers: [GoalsRepository] })
 export class GoalsModule {}

@@ -4,6 +4,7 @@ import type { AppConfig } from '@clickstream/config';
 import type { ClickHouseClient } from '@clickstream/clickhouse';
 import { APP_CONFIG, CLICKHOUSE } from '@clickstream/platform';
 import type { TimeRange } from '../history/history-params.js';
+import { filterSql, type Filter } from '../history/filters.js';
 import { likePattern } from '../history/funnel-steps.js';
 import type { Goal, GoalTarget } from './goal.js';
 
@@ -70,8 +71,12 @@ export class GoalsRepository {
     return true;
   }
 
-  /** Conversions of one goal in the range, and the distinct visitors who converted (exact). */
-  async conversions(site: string, goal: GoalTarget, range: TimeRange): Promise<{ conversions: number; converters: number }> {
+  /**
+   * Conversions of one goal in the range, and the distinct visitors who converted (exact); under
+   * filters, those in the sessions that hold a selected event.
+   */
+  async conversions(site: string, goal: GoalTarget, range: TimeRange, filters: readonly Filter[] = []): Promise<{ conversions: number; converters: number }> {
+    const f = filterSql(filters, this.db);
     const condition =
       'page' in goal
         ? `type = 'pageview' AND path LIKE {target:String}`
@@ -79,8 +84,10 @@ export class GoalsRepository {
     const result = await this.clickhouse.query({
       query: `SELECT count() AS conversions, uniqExact(visitor_id) AS converters FROM ${this.db}.events_raw
               WHERE site = {site:String} AND NOT is_bot AND ${condition}
-                AND event_time >= fromUnixTimestamp64Milli({from:Int64}, 'UTC') AND event_time < fromUnixTimestamp64Milli({to:Int64}, 'UTC')`,
+                AND event_time >= fromUnixTimestamp64Milli({from:Int64}, 'UTC') AND event_time < fromUnixTimestamp64Milli({to:Int64}, 'UTC')
+                ${filters.length > 0 ? `AND session_id IN (${f.sessions})` : ''}`,
       query_params: {
+        ...f.params,
         site,
         from: range.from,
         to: range.to,

@@ -2,15 +2,19 @@ import { Controller, Get, Header, Param, Query, UseGuards } from '@nestjs/common
 import { ApiError } from '@clickstream/platform';
 import { SiteAccessGuard } from '../auth/site-access.guard.js';
 import { toCsv } from './csv.js';
+import { writeFilter } from './filter-syntax.js';
+import { parseFilters, type Filter } from './filters.js';
 import { parseFunnelSteps } from './funnel-steps.js';
 import { checkTimeseries, comparisonRange, parseCompare, parseDimension, parseEventName, parsePropertyKey, parseInstant, parseInterval, parseLimit, parseRange, parseSite, parseTimezone, type BreakdownDimension, type Comparison, type Interval, type TimeRange } from './history-params.js';
 import type { BreakdownRow, PropertyKeyRow, TimeseriesRow } from './history.repository.js';
 import { HistoryService, totalsChange, type FunnelStepFigures, type Totals, type TotalsChange } from './history.service.js';
 
+/** `filters`: the filters applied, as `filter` parameters in the documented syntax; absent without filters. */
 export interface PageviewsResponse {
   site: string;
   from: string;
   to: string;
+  filters?: string[];
   pageviews: number;
 }
 
@@ -19,6 +23,7 @@ export interface TimeseriesResponse {
   site: string;
   from: string;
   to: string;
+  filters?: string[];
   interval: Interval;
   timezone: string;
   points: TimeseriesRow[];
@@ -31,6 +36,7 @@ export interface BreakdownResponse {
   dimension: BreakdownDimension;
   from: string;
   to: string;
+  filters?: string[];
   rows: BreakdownRow[];
 }
 
@@ -40,6 +46,7 @@ export interface PropertiesResponse {
   event: string;
   from: string;
   to: string;
+  filters?: string[];
   /** Without `key`: each property name the events carried, with the events and visitors that had it. */
   keys?: PropertyKeyRow[];
   /** With `key`: that property's values. */
@@ -51,6 +58,7 @@ export interface FunnelResponse {
   site: string;
   from: string;
   to: string;
+  filters?: string[];
   steps: FunnelStepFigures[];
 }
 
@@ -58,6 +66,7 @@ export interface TotalsResponse extends Totals {
   site: string;
   from: string;
   to: string;
+  filters?: string[];
   /** With `compare`: the totals of the period compared with, and how this range's moved against them. */
   comparison?: { compare: Comparison; from: string; to: string; totals: Totals; change: TotalsChange };
 }
@@ -65,6 +74,9 @@ export interface TotalsResponse extends Totals {
 type HistoryQuery = Record<string, unknown>;
 
 const iso = (ms: number): string => new Date(ms).toISOString();
+
+/** The filters applied, as the `filter` parameters that give them; absent without filters. */
+const filtersOf = (filters: readonly Filter[]): { filters?: string[] } => (filters.length > 0 ? { filters: filters.map(writeFilter) } : {});
 
 const CSV_TYPE = 'text/csv; charset=utf-8';
 
@@ -97,13 +109,14 @@ export class HistoryController {
 
   /** Pageviews of a site in [from, to); both optional, ISO 8601 or epoch milliseconds. */
   @Get(':site/pageviews')
-  async pageviews(@Param('site') site: string, @Query('from') from?: string, @Query('to') to?: string): Promise<PageviewsResponse> {
+  async pageviews(@Param('site') site: string, @Query() query: HistoryQuery): Promise<PageviewsResponse> {
     const parsedSite = parseSite(site);
-    const fromMs = parseInstant(from, 'from', 0);
-    const toMs = parseInstant(to, 'to', Date.now() + 1000);
+    const fromMs = parseInstant(query['from'], 'from', 0);
+    const toMs = parseInstant(query['to'], 'to', Date.now() + 1000);
     if (fromMs >= toMs) throw ApiError.badRequest('invalid_parameter', 'must be after "from"', 'to');
-    const pageviews = await this.history.pageviews(parsedSite, fromMs, toMs);
-    return { site: parsedSite, from: iso(fromMs), to: iso(toMs), pageviews };
+    const filters = parseFilters(query['filter']);
+    const pageviews = await this.history.pageviews(parsedSite, fromMs, toMs, filters);
+    return { site: parsedSite, from: iso(fromMs), to: iso(toMs), ...filtersOf(filters), pageviews };
   }
 
   /** Page views, visitors, sessions and custom events per minute, hour or day of a time zone, empty buckets included. */
@@ -117,11 +130,16 @@ export class HistoryController {
     const compare = parseCompare(query['compare']);
     const other = compare ? comparisonRange(range, compare) : undefined;
     if (other) checkTimeseries(other, interval);
-    const [points, otherPoints] = await Promise.all([this.history.timeseries(parsedSite, range, interval, timezone), other ? this.history.timeseries(parsedSite, other, interval, timezone) : undefined]);
+    const filters = parseFilters(query['filter']);
+    const [points, otherPoints] = await Promise.all([
+      this.history.timeseries(parsedSite, range, interval, timezone, filters),
+      other ? this.history.timeseries(parsedSite, other, interval, timezone, filters) : undefined,
+    ]);
     return {
       site: parsedSite,
       from: iso(range.from),
       to: iso(range.to),
+      ...filtersOf(filters),
       interval,
       timezone,
       points,
@@ -136,8 +154,9 @@ export class HistoryController {
     const dimension = parseDimension(query['dimension']);
     const range = parseRange(query['from'], query['to'], Date.now());
     const limit = parseLimit(query['limit']);
-    const rows = await this.history.breakdown(parsedSite, dimension, range, limit);
-    return { site: parsedSite, dimension, from: iso(range.from), to: iso(range.to), rows };
+    const filters = parseFilters(query['filter']);
+    const rows = await this.history.breakdown(parsedSite, dimension, range, limit, filters);
+    return { site: parsedSite, dimension, from: iso(range.from), to: iso(range.to), ...filtersOf(filters), rows };
   }
 
   /** A custom event's properties: `event` names it; without `key` its property names, with `key` that property's values; events and visitors each. */
@@ -148,9 +167,10 @@ export class HistoryController {
     const key = parsePropertyKey(query['key']);
     const range = parseRange(query['from'], query['to'], Date.now());
     const limit = parseLimit(query['limit']);
-    const base = { site: parsedSite, event, from: iso(range.from), to: iso(range.to) };
-    if (key === undefined) return { ...base, keys: await this.history.propertyKeys(parsedSite, event, range, limit) };
-    return { ...base, key, rows: await this.history.propertyValues(parsedSite, event, key, range, limit) };
+    const filters = parseFilters(query['filter']);
+    const base = { site: parsedSite, event, from: iso(range.from), to: iso(range.to), ...filtersOf(filters) };
+    if (key === undefined) return { ...base, keys: await this.history.propertyKeys(parsedSite, event, range, limit, filters) };
+    return { ...base, key, rows: await this.history.propertyValues(parsedSite, event, key, range, limit, filters) };
   }
 
   /** A funnel of 2 to 8 ordered steps (`step=page:/path` or `step=event:name`, repeated in order): visitors at each step within one session. */
@@ -159,7 +179,8 @@ export class HistoryController {
     const parsedSite = parseSite(site);
     const steps = parseFunnelSteps(query['step']);
     const range = parseRange(query['from'], query['to'], Date.now());
-    return { site: parsedSite, from: iso(range.from), to: iso(range.to), steps: await this.history.funnel(parsedSite, steps, range) };
+    const filters = parseFilters(query['filter']);
+    return { site: parsedSite, from: iso(range.from), to: iso(range.to), ...filtersOf(filters), steps: await this.history.funnel(parsedSite, steps, range, filters) };
   }
 
   /**
@@ -216,11 +237,13 @@ export class HistoryController {
     const range = parseRange(query['from'], query['to'], Date.now());
     const compare = parseCompare(query['compare']);
     const other: TimeRange | undefined = compare ? comparisonRange(range, compare) : undefined;
-    const [t, before] = await Promise.all([this.history.totals(parsedSite, range), other ? this.history.totals(parsedSite, other) : undefined]);
+    const filters = parseFilters(query['filter']);
+    const [t, before] = await Promise.all([this.history.totals(parsedSite, range, filters), other ? this.history.totals(parsedSite, other, filters) : undefined]);
     return {
       site: parsedSite,
       from: iso(range.from),
       to: iso(range.to),
+      ...filtersOf(filters),
       ...totalsOf(t),
       ...(compare && other && before ? { comparison: { compare, from: iso(other.from), to: iso(other.to), totals: totalsOf(before), change: totalsChange(t, before) } } : {}),
     };

@@ -4,7 +4,9 @@ import { VISITOR_SKETCH, type ClickHouseClient } from '@clickstream/clickhouse';
 import { APP_CONFIG, CLICKHOUSE } from '@clickstream/platform';
 import type { Dimension } from '@clickstream/stream';
 import type { Interval, SessionDimension, TimeRange } from './history-params.js';
+import { filterSql, type Filter } from './filters.js';
 import { stepConditions, type FunnelStep } from './funnel-steps.js';
+import { FROM, STEP, TO, instant } from './sql-fragments.js';
 import { DAY_MS, HOUR_MS, SECOND_MS, wholeUnits } from './whole-units.js';
 
 export interface TimeseriesRow {
@@ -39,12 +41,6 @@ export interface SessionTotals {
   durationMs: number;
 }
 
-// Fixed SQL per interval: the interval is one of three validated names, never user text in SQL.
-const STEP: Readonly<Record<Interval, string>> = { minute: 'INTERVAL 1 MINUTE', hour: 'INTERVAL 1 HOUR', day: 'INTERVAL 1 DAY' };
-
-const instant = (param: string): string => `fromUnixTimestamp64Milli({${param}:Int64}, 'UTC')`;
-const FROM = instant('from');
-const TO = instant('to');
 /** The whole hours or days of the range, read from the coarse table; the rest of the range comes from the fine one. */
 const WHOLE_FROM = instant('wholeFrom');
 const WHOLE_TO = instant('wholeTo');
@@ -232,31 +228,33 @@ export class HistoryRepository {
    * rollup keeps properties): per property name, the events that carried it and their visitors,
    * most first. Bots are left out, as from every other figure.
    */
-  async propertyKeys(site: string, event: string, range: TimeRange, limit: number): Promise<PropertyKeyRow[]> {
+  async propertyKeys(site: string, event: string, range: TimeRange, limit: number, filters: readonly Filter[] = []): Promise<PropertyKeyRow[]> {
+    const f = filterSql(filters, this.db);
     const result = await this.clickhouse.query({
       query: `SELECT key, count() AS count, ${VISITOR_SKETCH.count}(visitor_id) AS visitors
               FROM ${this.db}.events_raw
               ARRAY JOIN mapKeys(props) AS key
-              WHERE ${RAW_EVENTS_OF_NAME}
+              WHERE ${RAW_EVENTS_OF_NAME} AND ${f.rows}
               GROUP BY key
               ORDER BY count DESC, key ASC
               LIMIT {limit:UInt32}`,
-      query_params: { site, event, from: range.from, to: range.to, limit },
+      query_params: { site, event, from: range.from, to: range.to, limit, ...f.params },
       format: 'JSONEachRow',
     });
     return (await result.json<RawPropertyKeyRow>()).map((r) => ({ key: r.key, count: Number(r.count), visitors: Number(r.visitors) }));
   }
 
   /** The values of one property of the custom events named `event` in the range: events and visitors per value, most first. */
-  async propertyValues(site: string, event: string, key: string, range: TimeRange, limit: number): Promise<BreakdownRow[]> {
+  async propertyValues(site: string, event: string, key: string, range: TimeRange, limit: number, filters: readonly Filter[] = []): Promise<BreakdownRow[]> {
+    const f = filterSql(filters, this.db);
     const result = await this.clickhouse.query({
       query: `SELECT props[{key:String}] AS value, count() AS count, ${VISITOR_SKETCH.count}(visitor_id) AS visitors
               FROM ${this.db}.events_raw
-              WHERE ${RAW_EVENTS_OF_NAME} AND mapContains(props, {key:String})
+              WHERE ${RAW_EVENTS_OF_NAME} AND mapContains(props, {key:String}) AND ${f.rows}
               GROUP BY value
               ORDER BY count DESC, value ASC
               LIMIT {limit:UInt32}`,
-      query_params: { site, event, key, from: range.from, to: range.to, limit },
+      query_params: { site, event, key, from: range.from, to: range.to, limit, ...f.params },
       format: 'JSONEachRow',
     });
     return toBreakdownRows(await result.json<RawBreakdownRow>());
@@ -267,10 +265,12 @@ export class HistoryRepository {
    * order, each at a later instant than the one before (ClickHouse's windowFunnel in its
    * 'strict_increase' mode, so one event never fills two steps), other events between them
    * allowed. A visitor counts at the furthest step any of their sessions reached, and at every
-   * step before it. Read from the raw events (exact visitor counts); bots left out.
+   * step before it. Read from the raw events (exact visitor counts); bots left out. Under filters,
+   * the sessions holding a selected event alone.
    */
-  async funnel(site: string, steps: readonly FunnelStep[], range: TimeRange): Promise<number[]> {
+  async funnel(site: string, steps: readonly FunnelStep[], range: TimeRange, filters: readonly Filter[] = []): Promise<number[]> {
     const { conditions, params } = stepConditions(steps);
+    const f = filterSql(filters, this.db);
     const reached = steps.map((_s, i) => `countIf(level >= ${i + 1}) AS s${i}`).join(', ');
     const result = await this.clickhouse.query({
       query: `SELECT ${reached}
@@ -284,11 +284,12 @@ export class HistoryRepository {
                     AND event_time >= ${FROM} AND event_time < ${TO}
                     -- an event of no step changes no session's level: left out before the grouping
                     AND (${conditions.join(' OR ')})
+                    ${filters.length > 0 ? `AND session_id IN (${f.sessions})` : ''}
                   GROUP BY visitor_id, session_id
                 )
                 GROUP BY visitor_id
               )`,
-      query_params: { site, from: range.from, to: range.to, window: range.to - range.from, ...params },
+      query_params: { site, from: range.from, to: range.to, window: range.to - range.from, ...params, ...f.params },
       format: 'JSONEachRow',
     });
     const [row] = await result.json<Record<string, number | string>>();

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError } from '@clickstream/platform';
+import type { FilteredHistoryRepository } from './filtered-history.repository.js';
+import type { Filter } from './filters.js';
 import type { HistoryRepository, RollupTotals, SessionTotals } from './history.repository.js';
 import { HistoryService, percentChange, totalsChange, type Totals } from './history.service.js';
 
@@ -21,10 +23,25 @@ function fakeRepository(rollup: RollupTotals, sessions: SessionTotals, timeserie
   return { repo: repo as unknown as HistoryRepository, calls };
 }
 
+/** The raw-event reads under filters, recording what they were asked. */
+function fakeFiltered() {
+  const calls: string[] = [];
+  const none = { pageviews: 0, visitors: 0, customEvents: 0, botEvents: 0 };
+  const repo = {
+    rollupTotals: async (_s: string, _r: unknown, f: Filter[]) => (calls.push(`totals:${f.length}`), none),
+    sessionTotals: async (_s: string, _r: unknown, f: Filter[]) => (calls.push(`sessions:${f.length}`), { sessions: 0, bounces: 0, durationMs: 0 }),
+    breakdown: async (_s: string, d: string) => (calls.push(`breakdown:${d}`), []),
+    sessionBreakdown: async (_s: string, d: string) => (calls.push(`sessionBreakdown:${d}`), []),
+    timeseries: async () => (calls.push('timeseries'), []),
+    pageviews: async () => (calls.push('pageviews'), 0),
+  };
+  return { filtered: repo as unknown as FilteredHistoryRepository, filteredCalls: calls };
+}
+
 describe('HistoryService', () => {
   it('gives the bounce rate to 4 decimals and the mean session duration in seconds to 1 decimal', async () => {
     const { repo } = fakeRepository({ pageviews: 10, visitors: 3, customEvents: 2, botEvents: 4 }, { sessions: 3, bounces: 2, durationMs: 100_000 });
-    expect(await new HistoryService(repo).totals('s', RANGE)).toEqual({
+    expect(await new HistoryService(repo, fakeFiltered().filtered).totals('s', RANGE)).toEqual({
       pageviews: 10,
       visitors: 3,
       customEvents: 2,
@@ -37,12 +54,12 @@ describe('HistoryService', () => {
 
   it('answers 0 for the bounce rate and duration of a range without sessions', async () => {
     const { repo } = fakeRepository({ pageviews: 0, visitors: 0, customEvents: 0, botEvents: 0 }, { sessions: 0, bounces: 0, durationMs: 0 });
-    expect(await new HistoryService(repo).totals('s', RANGE)).toMatchObject({ sessions: 0, bounceRate: 0, avgDurationSeconds: 0 });
+    expect(await new HistoryService(repo, fakeFiltered().filtered).totals('s', RANGE)).toMatchObject({ sessions: 0, bounceRate: 0, avgDurationSeconds: 0 });
   });
 
   it('reads entry and exit pages from the sessions and every other dimension from the breakdowns', async () => {
     const { repo, calls } = fakeRepository({ pageviews: 0, visitors: 0, customEvents: 0, botEvents: 0 }, { sessions: 0, bounces: 0, durationMs: 0 });
-    const service = new HistoryService(repo);
+    const service = new HistoryService(repo, fakeFiltered().filtered);
     await service.breakdown('s', 'entryPage', RANGE, 10);
     await service.breakdown('s', 'exitPage', RANGE, 10);
     await service.breakdown('s', 'page', RANGE, 10);
@@ -50,13 +67,27 @@ describe('HistoryService', () => {
     expect(calls).toEqual(['sessions:entryPage', 'sessions:exitPage', 'breakdown:page', 'breakdown:event']);
   });
 
+  it('reads every figure under filters from the raw events, and none from the rollups', async () => {
+    const { repo, calls } = fakeRepository({ pageviews: 1, visitors: 1, customEvents: 0, botEvents: 0 }, { sessions: 1, bounces: 1, durationMs: 0 });
+    const { filtered, filteredCalls } = fakeFiltered();
+    const service = new HistoryService(repo, filtered);
+    const filters: Filter[] = [{ dimension: 'referrer', operator: '==', values: ['a.example'] }];
+    await service.totals('s', RANGE, filters);
+    await service.breakdown('s', 'page', RANGE, 10, filters);
+    await service.breakdown('s', 'exitPage', RANGE, 10, filters);
+    await service.timeseries('s', RANGE, 'hour', 'UTC', filters);
+    await service.pageviews('s', RANGE.from, RANGE.to, filters);
+    expect(filteredCalls).toEqual(['totals:1', 'sessions:1', 'breakdown:page', 'sessionBreakdown:exitPage', 'timeseries', 'pageviews']);
+    expect(calls).toEqual([]);
+  });
+
   it('turns a time zone the database does not know into a 400 naming timezone, and lets other errors through', async () => {
     const unknownZone = fakeRepository({ pageviews: 0, visitors: 0, customEvents: 0, botEvents: 0 }, { sessions: 0, bounces: 0, durationMs: 0 }, new Error('Cannot load time zone Nowhere/Land'));
-    const err = await new HistoryService(unknownZone.repo).timeseries('s', RANGE, 'hour', 'Nowhere/Land').catch((e: unknown) => e);
+    const err = await new HistoryService(unknownZone.repo, fakeFiltered().filtered).timeseries('s', RANGE, 'hour', 'Nowhere/Land').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ApiError);
     expect(err).toMatchObject({ status: 400, field: 'timezone' });
     const down = fakeRepository({ pageviews: 0, visitors: 0, customEvents: 0, botEvents: 0 }, { sessions: 0, bounces: 0, durationMs: 0 }, new Error('connect ECONNREFUSED'));
-    await expect(new HistoryService(down.repo).timeseries('s', RANGE, 'hour', 'UTC')).rejects.toThrow('ECONNREFUSED');
+    await expect(new HistoryService(down.repo, fakeFiltered().filtered).timeseries('s', RANGE, 'hour', 'UTC')).rejects.toThrow('ECONNREFUSED');
   });
 });
 

@@ -1,8 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { ApiError } from '@clickstream/platform';
+import { FilteredHistoryRepository } from './filtered-history.repository.js';
+import type { Filter } from './filters.js';
 import type { FunnelStep } from './funnel-steps.js';
 import { isSessionDimension, type BreakdownDimension, type Interval, type TimeRange } from './history-params.js';
-import { HistoryRepository, type BreakdownRow, type PropertyKeyRow, type TimeseriesRow } from './history.repository.js';
+import { HistoryRepository, type BreakdownRow, type PropertyKeyRow, type RollupTotals, type TimeseriesRow } from './history.repository.js';
 
 export interface Totals {
   pageviews: number;
@@ -64,19 +66,23 @@ export function totalsChange(now: Totals, before: Totals): TotalsChange {
 
 /**
  * What the history API answers, over the rollups: page views and visitors from the minute
- * rollups, session figures from the sessions that started in the range.
+ * rollups, session figures from the sessions that started in the range. Under filters, the
+ * same figures of the selected events, from the raw events (see filters.ts).
  */
 @Injectable()
 export class HistoryService {
-  constructor(private readonly history: HistoryRepository) {}
+  constructor(
+    private readonly history: HistoryRepository,
+    private readonly filtered: FilteredHistoryRepository,
+  ) {}
 
-  pageviews(site: string, from: number, to: number): Promise<number> {
-    return this.history.pageviews(site, from, to);
+  pageviews(site: string, from: number, to: number, filters: readonly Filter[] = []): Promise<number> {
+    return filters.length > 0 ? this.filtered.pageviews(site, from, to, filters) : this.history.pageviews(site, from, to);
   }
 
-  async timeseries(site: string, range: TimeRange, interval: Interval, timezone: string): Promise<TimeseriesRow[]> {
+  async timeseries(site: string, range: TimeRange, interval: Interval, timezone: string, filters: readonly Filter[] = []): Promise<TimeseriesRow[]> {
     try {
-      return await this.history.timeseries(site, range, interval, timezone);
+      return filters.length > 0 ? await this.filtered.timeseries(site, range, interval, timezone, filters) : await this.history.timeseries(site, range, interval, timezone);
     } catch (err) {
       // Intl and the database ship their own zone data; a zone only Intl knows is the caller's to change
       if (/Cannot load time zone/i.test((err as Error).message)) throw ApiError.badRequest('invalid_parameter', `time zone ${timezone} is unknown to the database`, 'timezone');
@@ -84,21 +90,24 @@ export class HistoryService {
     }
   }
 
-  breakdown(site: string, dimension: BreakdownDimension, range: TimeRange, limit: number): Promise<BreakdownRow[]> {
+  breakdown(site: string, dimension: BreakdownDimension, range: TimeRange, limit: number, filters: readonly Filter[] = []): Promise<BreakdownRow[]> {
+    if (filters.length > 0) {
+      return isSessionDimension(dimension) ? this.filtered.sessionBreakdown(site, dimension, range, limit, filters) : this.filtered.breakdown(site, dimension, range, limit, filters);
+    }
     return isSessionDimension(dimension) ? this.history.sessionBreakdown(site, dimension, range, limit) : this.history.breakdown(site, dimension, range, limit);
   }
 
-  propertyKeys(site: string, event: string, range: TimeRange, limit: number): Promise<PropertyKeyRow[]> {
-    return this.history.propertyKeys(site, event, range, limit);
+  propertyKeys(site: string, event: string, range: TimeRange, limit: number, filters: readonly Filter[] = []): Promise<PropertyKeyRow[]> {
+    return this.history.propertyKeys(site, event, range, limit, filters);
   }
 
-  propertyValues(site: string, event: string, key: string, range: TimeRange, limit: number): Promise<BreakdownRow[]> {
-    return this.history.propertyValues(site, event, key, range, limit);
+  propertyValues(site: string, event: string, key: string, range: TimeRange, limit: number, filters: readonly Filter[] = []): Promise<BreakdownRow[]> {
+    return this.history.propertyValues(site, event, key, range, limit, filters);
   }
 
   /** Each step of a funnel: its visitors, those lost since the step before, and the conversions in %. */
-  async funnel(site: string, steps: readonly FunnelStep[], range: TimeRange): Promise<FunnelStepFigures[]> {
-    const visitors = await this.history.funnel(site, steps, range);
+  async funnel(site: string, steps: readonly FunnelStep[], range: TimeRange, filters: readonly Filter[] = []): Promise<FunnelStepFigures[]> {
+    const visitors = await this.history.funnel(site, steps, range, filters);
     const first = visitors[0] ?? 0;
     return steps.map((step, i) => {
       const before = i === 0 ? first : visitors[i - 1]!;
@@ -113,8 +122,16 @@ export class HistoryService {
     });
   }
 
-  async totals(site: string, range: TimeRange): Promise<Totals> {
-    const [rollup, sessions] = await Promise.all([this.history.rollupTotals(site, range), this.history.sessionTotals(site, range)]);
+  /** Page views, visitors, custom events and bot events, without the session figures. */
+  rollupTotals(site: string, range: TimeRange, filters: readonly Filter[] = []): Promise<RollupTotals> {
+    return filters.length > 0 ? this.filtered.rollupTotals(site, range, filters) : this.history.rollupTotals(site, range);
+  }
+
+  async totals(site: string, range: TimeRange, filters: readonly Filter[] = []): Promise<Totals> {
+    const [rollup, sessions] = await Promise.all([
+      this.rollupTotals(site, range, filters),
+      filters.length > 0 ? this.filtered.sessionTotals(site, range, filters) : this.history.sessionTotals(site, range),
+    ]);
     const n = sessions.sessions;
     return {
       ...rollup,

@@ -1,0 +1,81 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { ApiError } from '@clickstream/platform';
+import { FILTER_DIMENSIONS, FILTER_OPERATORS, readFilter, writeFilter, type Filter } from './filter-syntax.js';
+import { filterSql, parseFilters } from './filters.js';
+
+const filters = fc.record({
+  dimension: fc.oneof(fc.constantFrom(...FILTER_DIMENSIONS), fc.stringMatching(/^[A-Za-z0-9_.:-]{1,64}$/).map((k) => `prop.${k}` as const)),
+  operator: fc.constantFrom(...FILTER_OPERATORS),
+  values: fc.array(fc.string({ minLength: 1, maxLength: 20, unit: fc.constantFrom('a', '|', '\\', '=', '!', '~', '<', ' ', 'é') }), { minLength: 1, maxLength: 5 }),
+}) as fc.Arbitrary<Filter>;
+
+describe('filter syntax', () => {
+  it('reads back every filter it writes, values holding |, \\ and operators included', () => {
+    fc.assert(
+      fc.property(filters, (f) => {
+        expect(readFilter(writeFilter(f))).toEqual({ ok: true, filter: f });
+      }),
+    );
+  });
+
+  it('reads the documented examples', () => {
+    expect(readFilter('referrer==google.com|bing.com')).toEqual({ ok: true, filter: { dimension: 'referrer', operator: '==', values: ['google.com', 'bing.com'] } });
+    expect(readFilter('page!~/blog')).toEqual({ ok: true, filter: { dimension: 'page', operator: '!~', values: ['/blog'] } });
+    expect(readFilter('prop.plan~PRO')).toEqual({ ok: true, filter: { dimension: 'prop.plan', operator: '~', values: ['PRO'] } });
+    expect(readFilter('page==/a\\|b')).toEqual({ ok: true, filter: { dimension: 'page', operator: '==', values: ['/a|b'] } });
+  });
+
+  it('gives a reason for each kind of bad filter', () => {
+    for (const [text, reason] of [
+      ['colour==red', /unknown dimension "colour"/],
+      ['page=/a', /expected <dimension><operator><value>/],
+      ['page==', /a value is empty/],
+      ['page==a||b', /a value is empty/],
+      ['prop.==x', /property name/],
+      ['prop.a b==x', /property name/],
+      [`page==${'x'.repeat(2049)}`, /longer than 2048/],
+      [`page==${Array.from({ length: 51 }, (_v, i) => i).join('|')}`, /51 values/],
+    ] as const) {
+      const read = readFilter(text);
+      expect(read.ok, text).toBe(false);
+      if (!read.ok) expect(read.reason, text).toMatch(reason);
+    }
+  });
+});
+
+describe('parseFilters', () => {
+  it('takes none, one or several, and refuses a bad one as a 400 naming filter and its place', () => {
+    expect(parseFilters(undefined)).toEqual([]);
+    expect(parseFilters('device==mobile')).toHaveLength(1);
+    expect(parseFilters(['device==mobile', 'country!=KR'])).toHaveLength(2);
+    const err = (() => {
+      try {
+        parseFilters(['device==mobile', 'size==xl']);
+      } catch (e) {
+        return e;
+      }
+      return undefined;
+    })();
+    expect(err).toBeInstanceOf(ApiError);
+    expect(err).toMatchObject({ status: 400, field: 'filter' });
+    expect((err as ApiError).message).toMatch(/filter 2 "size==xl": unknown dimension/);
+    expect(() => parseFilters(Array.from({ length: 21 }, () => 'page==/'))).toThrow(/at most 20/);
+  });
+});
+
+describe('filterSql', () => {
+  it('selects every row without filters', () => {
+    expect(filterSql([], 'db').rows).toBe('1');
+  });
+
+  it('carries the values as parameters only, never in the SQL text', () => {
+    fc.assert(
+      fc.property(fc.array(filters, { minLength: 1, maxLength: 4 }), (fs) => {
+        const sql = filterSql(fs, 'db');
+        for (const f of fs) for (const v of f.values) if (v.length > 3) expect(sql.rows).not.toContain(v);
+        fs.forEach((f, i) => expect(sql.params[`f${i}`]).toEqual(f.values));
+      }),
+    );
+  });
+});

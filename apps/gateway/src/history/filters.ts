@@ -1,0 +1,108 @@
+import { ApiError } from '@clickstream/platform';
+import { FROM, TO } from './sql-fragments.js';
+import { MAX_FILTERS, PROPERTY_PREFIX, readFilter, type Filter, type FilterOperator } from './filter-syntax.js';
+
+/**
+ * The history API's `filter` parameters (syntax in filter-syntax.ts) and the SQL they become over
+ * the raw events. Pure: the SQL is fixed text naming parameters (f0, f1...), the user's values
+ * travel only as parameter values, so it is tested without a server.
+ *
+ * What a filter selects: events. A filter on an event's own value (page, referrer source, UTM,
+ * country, browser, OS, device, custom event name, property) keeps the events that have it; one
+ * on an entry or exit page keeps the events of the sessions that started or ended on that page.
+ * Session figures (sessions, bounces, durations, funnels) count the sessions that hold at least
+ * one selected event, whole.
+ */
+
+export type { Filter } from './filter-syntax.js';
+
+/** A session's events are read up to a day after the range ends (sessions end after 30 minutes without events). */
+export const SESSION_TAIL = 'INTERVAL 1 DAY';
+
+/** The column of an event row holding each dimension's value ('' where it has none). */
+const ROW_VALUE: Readonly<Record<string, string>> = {
+  page: 'path',
+  referrer: "ifNull(referrer_domain, '')",
+  utmSource: "ifNull(utm_source, '')",
+  utmMedium: "ifNull(utm_medium, '')",
+  utmCampaign: "ifNull(utm_campaign, '')",
+  country: "ifNull(country, '')",
+  browser: "ifNull(browser, '')",
+  os: "ifNull(os, '')",
+  device: 'device',
+  event: "if(type = 'event', name, '')",
+};
+
+/** `filter` given 0 to MAX_FILTERS times; a bad one is a 400 naming `filter` and saying which and why. */
+export function parseFilters(value: unknown): Filter[] {
+  if (value === undefined) return [];
+  const texts = Array.isArray(value) ? value : [value];
+  if (texts.length > MAX_FILTERS) throw invalid(`${texts.length} filters, at most ${MAX_FILTERS}`);
+  return texts.map((text, i) => {
+    if (typeof text !== 'string') throw invalid(`filter ${i + 1}: expected text`);
+    const read = readFilter(text);
+    if (!read.ok) throw invalid(`filter ${i + 1} "${text.slice(0, 60)}": ${read.reason}`);
+    return read.filter;
+  });
+}
+
+const invalid = (detail: string): ApiError => ApiError.badRequest('invalid_parameter', detail, 'filter');
+
+/** The SQL of a set of filters over events_raw rows of {site:String} in [{from}, {to}). */
+export interface FilterSql {
+  /** A condition on an events_raw row: true when it is selected ('1' without filters). */
+  rows: string;
+  /** A SELECT of the session ids holding a selected (non-bot) event in the range. */
+  sessions: string;
+  params: Record<string, string | string[]>;
+}
+
+/** How a value compares with the filter's values ({param:Array(String)}). */
+function compare(expr: string, operator: FilterOperator, param: string): string {
+  const values = `{${param}:Array(String)}`;
+  switch (operator) {
+    case '==':
+      return `${expr} IN ${values}`;
+    case '!=':
+      return `${expr} NOT IN ${values}`;
+    case '~':
+      return `multiSearchAnyCaseInsensitiveUTF8(${expr}, ${values})`;
+    case '!~':
+      return `NOT multiSearchAnyCaseInsensitiveUTF8(${expr}, ${values})`;
+  }
+}
+
+export function filterSql(filters: readonly Filter[], db: string): FilterSql {
+  const params: Record<string, string | string[]> = {};
+  const conditions = filters.map((filter, i) => {
+    const param = `f${i}`;
+    params[param] = filter.values;
+    if (filter.dimension.startsWith(PROPERTY_PREFIX)) {
+      params[`${param}k`] = filter.dimension.slice(PROPERTY_PREFIX.length);
+      // a missing property reads as '', which no value equals or contains (values are never empty)
+      return compare(`props[{${param}k:String}]`, filter.operator, param);
+    }
+    if (filter.dimension === 'entryPage') {
+      // the entry page is the session's first page view
+      return `session_id IN (SELECT session_id FROM ${db}.events_raw
+                WHERE site = {site:String} AND NOT is_bot AND session_id != '' AND type = 'pageview' AND session_pageviews = 1
+                  AND event_time >= ${FROM} AND event_time < ${TO} AND ${compare('path', filter.operator, param)})`;
+    }
+    if (filter.dimension === 'exitPage') {
+      // the exit page is the session's last page view, among its events up to a day after the range
+      return `session_id IN (SELECT session_id FROM ${db}.events_raw
+                WHERE site = {site:String} AND NOT is_bot AND session_id != '' AND type = 'pageview'
+                  AND session_started >= ${FROM} AND session_started < ${TO}
+                  AND event_time >= ${FROM} AND event_time < ${TO} + ${SESSION_TAIL}
+                GROUP BY session_id
+                HAVING ${compare('argMax(path, (event_time, session_pageviews))', filter.operator, param)})`;
+    }
+    const expr = ROW_VALUE[filter.dimension];
+    if (expr === undefined) throw new Error(`no column for filter dimension ${filter.dimension}`);
+    return compare(expr, filter.operator, param);
+  });
+  const rows = conditions.length === 0 ? '1' : conditions.map((c) => `(${c})`).join(' AND ');
+  const sessions = `SELECT session_id FROM ${db}.events_raw
+                    WHERE site = {site:String} AND NOT is_bot AND session_id != '' AND event_time >= ${FROM} AND event_time < ${TO} AND ${rows}`;
+  return { rows, sessions, params };
+}
