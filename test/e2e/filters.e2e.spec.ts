@@ -46,21 +46,24 @@ interface TestFilter {
 
 const text = (f: TestFilter): string => `${f.dimension}${f.operator}${f.values.map((v) => v.replace(/[\\|]/g, (c) => `\\${c}`)).join('|')}`;
 
+/** Dimensions of a visit: its first page view's (its source and entry page). */
+const VISIT_DIMENSIONS = new Set(['entryPage', 'referrer', 'utmSource', 'utmMedium', 'utmCampaign']);
+
 /**
- * The value a filter compares for a hit: the session's first or last page view for entry and exit
- * pages, else the hit's own; undefined for a session without page views, and for a bot (bots have
- * no sessions).
+ * The value a filter compares for a hit: for the source and entry page, the session's first page
+ * view's; for the exit page, its last one's; else the hit's own. Undefined for a session without
+ * page views, and for a bot (bots have no sessions).
  */
 function filteredValue(dimension: string, v: Visitor, hit: Hit): string | undefined {
-  if ((dimension === 'entryPage' || dimension === 'exitPage') && v === BOT) return undefined;
-  if (dimension === 'entryPage') return pageviewsOf(v)[0]?.page;
-  if (dimension === 'exitPage') return pageviewsOf(v).at(-1)?.page;
+  const first = pageviewsOf(v)[0];
+  if (VISIT_DIMENSIONS.has(dimension)) return v === BOT || !first ? undefined : rowValueOf(dimension === 'entryPage' ? 'page' : dimension, v, first);
+  if (dimension === 'exitPage') return v === BOT ? undefined : pageviewsOf(v).at(-1)?.page;
   return rowValueOf(dimension, v, hit);
 }
 
 function matches(f: TestFilter, v: Visitor, hit: Hit): boolean {
   const value = filteredValue(f.dimension, v, hit);
-  // a session without page views has no entry or exit page for any filter to select
+  // a session without page views has no source, entry or exit page for any filter to select
   if (value === undefined) return false;
   const contains = f.values.some((x) => value.toLowerCase().includes(x.toLowerCase()));
   switch (f.operator) {

@@ -7,11 +7,13 @@ import { MAX_FILTERS, PROPERTY_PREFIX, readFilter, type Filter, type FilterOpera
  * the raw events. Pure: the SQL is fixed text naming parameters (f0, f1...), the user's values
  * travel only as parameter values, so it is tested without a server.
  *
- * What a filter selects: events. A filter on an event's own value (page, referrer source, UTM,
- * country, browser, OS, device, custom event name, property) keeps the events that have it; one
- * on an entry or exit page keeps the events of the sessions that started or ended on that page.
- * Session figures (sessions, bounces, durations, funnels) count the sessions that hold at least
- * one selected event, whole.
+ * What a filter selects: events. A filter on an event's own value (page, country, browser, OS,
+ * device, custom event name, property) keeps the events that have it. The source of a visit
+ * (referrer, UTM source, medium, campaign) and its entry page are the session's first page view's,
+ * and its exit page its last one's: a filter on them keeps every event of the sessions that came
+ * that way, as a visit's source is read in Plausible (a page view inside a site has no referrer
+ * of its own). Session figures (sessions, bounces, durations, funnels) count the sessions that
+ * hold at least one selected event, whole. Bots have no sessions: session filters never select them.
  */
 
 export type { Filter } from './filter-syntax.js';
@@ -19,13 +21,18 @@ export type { Filter } from './filter-syntax.js';
 /** A session's events are read up to a day after the range ends (sessions end after 30 minutes without events). */
 export const SESSION_TAIL = 'INTERVAL 1 DAY';
 
-/** The column of an event row holding each dimension's value ('' where it has none). */
-const ROW_VALUE: Readonly<Record<string, string>> = {
-  page: 'path',
+/** The column of a session's first page view holding each of its visit dimensions. */
+const ENTRY_VALUE: Readonly<Record<string, string>> = {
+  entryPage: 'path',
   referrer: "ifNull(referrer_domain, '')",
   utmSource: "ifNull(utm_source, '')",
   utmMedium: "ifNull(utm_medium, '')",
   utmCampaign: "ifNull(utm_campaign, '')",
+};
+
+/** The column of an event row holding each dimension's value ('' where it has none). */
+const ROW_VALUE: Readonly<Record<string, string>> = {
+  page: 'path',
   country: "ifNull(country, '')",
   browser: "ifNull(browser, '')",
   os: "ifNull(os, '')",
@@ -82,11 +89,12 @@ export function filterSql(filters: readonly Filter[], db: string): FilterSql {
       // a missing property reads as '', which no value equals or contains (values are never empty)
       return compare(`props[{${param}k:String}]`, filter.operator, param);
     }
-    if (filter.dimension === 'entryPage') {
-      // the entry page is the session's first page view
+    const entry = ENTRY_VALUE[filter.dimension];
+    if (entry !== undefined) {
+      // the session's first page view
       return `session_id IN (SELECT session_id FROM ${db}.events_raw
                 WHERE site = {site:String} AND NOT is_bot AND session_id != '' AND type = 'pageview' AND session_pageviews = 1
-                  AND event_time >= ${FROM} AND event_time < ${TO} AND ${compare('path', filter.operator, param)})`;
+                  AND event_time >= ${FROM} AND event_time < ${TO} AND ${compare(entry, filter.operator, param)})`;
     }
     if (filter.dimension === 'exitPage') {
       // the exit page is the session's last page view, among its events up to a day after the range
