@@ -21,7 +21,7 @@ describe('dashboardPage', () => {
 
   it('has the elements the script and the tests look for, and a table per breakdown dimension it shows', () => {
     const html = dashboardPage(assets);
-    for (const id of ['status', 'today', 'minute', 'visitors-now', 'site-picker', 'seconds-chart', 'range-chart', 'total-pageviews', 'total-visitors', 'total-sessions', 'total-bounce', 'total-duration', 'snippet', 'ops-lag', 'ops-dead-letters']) {
+    for (const id of ['status', 'today', 'minute', 'visitors-now', 'site-picker', 'seconds-chart', 'range-chart', 'total-pageviews', 'total-visitors', 'total-sessions', 'total-bounce', 'total-duration', 'snippet', 'ops-lag', 'ops-dead-letters', 'filters', 'filter-chips', 'filters-clear', 'live-unfiltered']) {
       expect(html).toContain(`id="${id}"`);
     }
     for (const t of DASHBOARD_TABLES) {
@@ -29,5 +29,14 @@ describe('dashboardPage', () => {
       expect(BREAKDOWN_DIMENSIONS).toContain(t.dimension);
     }
     expect(DASHBOARD_TABLES.map((t) => t.id)).toEqual(expect.arrayContaining(['top-pages', 'top-events']));
+  });
+
+  it('starts with the filter chips and the unfiltered-live notes hidden (the script shows them under filters)', () => {
+    const html = dashboardPage(assets);
+    expect(html).toMatch(/<section id="filters"[^>]* hidden>/);
+    expect(html).toMatch(/<p id="live-unfiltered"[^>]* hidden>Live figures: all traffic, filters not applied<\/p>/);
+    const tags = html.match(/<span class="unfiltered-tag"[^>]*>/g) ?? [];
+    expect(tags.length).toBeGreaterThan(0);
+    for (const tag of tags) expect(tag).toContain(' hidden');
   });
 });

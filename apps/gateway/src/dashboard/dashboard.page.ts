@@ -65,7 +65,7 @@ export function dashboardPage({ ingestUrl, scriptUrl, styleUrl }: DashboardPageA
   <div class="brand"><span class="logo" aria-hidden="true"></span>Clickstream</div>
   <label class="picker"><span class="sr-only">Site</span><select id="site-picker" aria-label="Site"></select></label>
   <div class="now" id="live-visitors-box" title="Visitors in the last 5 minutes">
-    <span class="now-figure" id="live-visitors">–</span><span class="now-label">visitors now</span>
+    <span class="now-figure" id="live-visitors">–</span><span class="now-label">visitors now</span><span class="unfiltered-tag" hidden>all traffic</span>
   </div>
   <span id="status" data-state="connecting" role="status" aria-live="polite">Connecting…</span>
 </header>
@@ -75,6 +75,12 @@ export function dashboardPage({ ingestUrl, scriptUrl, styleUrl }: DashboardPageA
     <p>Open a dashboard link: it names the site and carries its token, like <code>/?site=demo&amp;token=…</code>. Sites opened in this browser are offered in the menu above.</p>
   </section>
   <div id="dashboard" class="dashboard">
+    <section id="filters" class="filters" aria-label="Filters" hidden>
+      <span class="filters-title">Filtered by</span>
+      <ul id="filter-chips" class="filter-chips"></ul>
+      <button type="button" id="filters-clear" class="ghost" hidden>Clear all</button>
+    </section>
+    <p id="live-unfiltered" class="live-unfiltered" role="note" hidden>Live figures: all traffic, filters not applied</p>
     <section class="cards" aria-label="Live figures">
       <div class="card live-figure"><div class="label">Page views today <span class="hint">(UTC)</span></div><div class="figure" id="today">–</div></div>
       <div class="card live-figure"><div class="label">Last 60 seconds</div><div class="figure" id="minute">–</div></div>
@@ -82,7 +88,7 @@ export function dashboardPage({ ingestUrl, scriptUrl, styleUrl }: DashboardPageA
     </section>
     <div class="charts">
       <section class="panel live-figure seconds-panel" aria-labelledby="seconds-title">
-        <h2 id="seconds-title">Page views per second <span class="hint">last minute, live</span></h2>
+        <h2 id="seconds-title">Page views per second <span class="hint">last minute, live</span> <span class="unfiltered-tag" hidden>all traffic</span></h2>
         <div id="seconds-chart" class="chart fill" role="img" aria-label="Page views per second over the last minute"></div>
       </section>
       <section class="panel" aria-labelledby="range-title">

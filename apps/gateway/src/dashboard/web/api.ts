@@ -1,6 +1,8 @@
 import type { BreakdownResponse, FunnelResponse, PropertiesResponse, TimeseriesResponse, TotalsResponse } from '../../history/history.controller.js';
 import type { ConversionsResponse } from '../../goals/goals.controller.js';
 import type { OpsReport } from '../../ops/ops.controller.js';
+import { writeFilter } from '../../history/filter-syntax.js';
+import { FILTER_PARAM, type Filter } from './filters.js';
 import type { Interval } from './model.js';
 
 export type { BreakdownResponse, ConversionsResponse, FunnelResponse, OpsReport, PropertiesResponse, TimeseriesResponse, TotalsResponse };
@@ -18,50 +20,65 @@ export type BreakdownDimension = (typeof BREAKDOWN_DIMENSIONS)[number];
  */
 export type Fetched<T> = { ok: true; data: T } | { ok: false; status: number; detail: string };
 
-/** The gateway's REST API for one site, with that site's dashboard token on every call. */
+/**
+ * The gateway's REST API for one site, with that site's dashboard token on every call, and the
+ * active filters on every history call (CSV links included), so nothing the history half shows
+ * is counted under other filters than the chips say.
+ */
 export class DashboardApi {
   constructor(
     private readonly site: string,
     private readonly token: string,
+    /** The filters in force now, read at each call. */
+    private readonly filters: () => readonly Filter[] = () => [],
   ) {}
 
   timeseries(from: number, to: number, interval: Interval, timezone: string, compare?: Comparison): Promise<Fetched<TimeseriesResponse>> {
-    return this.get(`/api/sites/${encodeURIComponent(this.site)}/timeseries`, { from: String(from), to: String(to), interval, timezone, ...(compare ? { compare } : {}) });
+    return this.history('timeseries', { from: String(from), to: String(to), interval, timezone, ...(compare ? { compare } : {}) });
   }
 
   breakdown(dimension: BreakdownDimension, from: number, to: number, limit = 10): Promise<Fetched<BreakdownResponse>> {
-    return this.get(`/api/sites/${encodeURIComponent(this.site)}/breakdown`, { dimension, from: String(from), to: String(to), limit: String(limit) });
+    return this.history('breakdown', { dimension, from: String(from), to: String(to), limit: String(limit) });
   }
 
   totals(from: number, to: number, compare?: Comparison): Promise<Fetched<TotalsResponse>> {
-    return this.get(`/api/sites/${encodeURIComponent(this.site)}/totals`, { from: String(from), to: String(to), ...(compare ? { compare } : {}) });
+    return this.history('totals', { from: String(from), to: String(to), ...(compare ? { compare } : {}) });
   }
 
   conversions(from: number, to: number): Promise<Fetched<ConversionsResponse>> {
-    return this.get(`/api/sites/${encodeURIComponent(this.site)}/conversions`, { from: String(from), to: String(to) });
+    return this.history('conversions', { from: String(from), to: String(to) });
   }
 
   properties(event: string, key: string | undefined, from: number, to: number): Promise<Fetched<PropertiesResponse>> {
-    return this.get(`/api/sites/${encodeURIComponent(this.site)}/properties`, { event, ...(key ? { key } : {}), from: String(from), to: String(to), limit: '50' });
+    return this.history('properties', { event, ...(key ? { key } : {}), from: String(from), to: String(to), limit: '50' });
   }
 
   funnel(steps: readonly string[], from: number, to: number): Promise<Fetched<FunnelResponse>> {
     const query = new URLSearchParams({ from: String(from), to: String(to) });
     for (const step of steps) query.append('step', step);
-    return this.request(`/api/sites/${encodeURIComponent(this.site)}/funnel?${query}`);
+    return this.request(`${this.route('funnel')}?${this.filtered(query)}`);
   }
 
   /** A CSV download of a history route, the token in the link (as the share link carries it). */
   csvUrl(route: 'timeseries' | 'breakdown', query: Record<string, string>): string {
-    return `/api/sites/${encodeURIComponent(this.site)}/${route}.csv?${new URLSearchParams({ ...query, token: this.token })}`;
+    return `${this.route(`${route}.csv`)}?${this.filtered(new URLSearchParams({ ...query, token: this.token }))}`;
   }
 
   ops(): Promise<Fetched<OpsReport>> {
-    return this.get('/api/ops', { site: this.site });
+    return this.request(`/api/ops?${new URLSearchParams({ site: this.site })}`);
   }
 
-  private get<T>(path: string, query: Record<string, string>): Promise<Fetched<T>> {
-    return this.request(`${path}?${new URLSearchParams(query)}`);
+  private history<T>(route: string, query: Record<string, string>): Promise<Fetched<T>> {
+    return this.request(`${this.route(route)}?${this.filtered(new URLSearchParams(query))}`);
+  }
+
+  private route(name: string): string {
+    return `/api/sites/${encodeURIComponent(this.site)}/${name}`;
+  }
+
+  private filtered(query: URLSearchParams): URLSearchParams {
+    for (const filter of this.filters()) query.append(FILTER_PARAM, writeFilter(filter));
+    return query;
   }
 
   private async request<T>(url: string): Promise<Fetched<T>> {

@@ -33,13 +33,25 @@ export interface TableRow {
   count: string;
   /** Share of the table's largest count, 0..1, drawn as a bar behind the row. */
   share: number;
+  /** What a click on the row does (filter by its value); a row without one is plain text. */
+  action?: RowAction;
+}
+
+export interface RowAction {
+  /** The row's tooltip and its button's description: "Filter by Referrer is google.com". */
+  title: string;
+  run(): void;
 }
 
 /**
  * Replaces the body of a top-N table. The bar is a CSS custom property set through the CSSOM,
- * which the page's CSP (no inline styles) allows.
+ * which the page's CSP (no inline styles) allows. A row with an action is clickable as a whole,
+ * and its value is a button, so it is reached with Tab and run with Enter or Space.
  */
 export function renderRows(tbody: HTMLTableSectionElement, rows: readonly TableRow[], empty: string): void {
+  // tables are redrawn on every refresh (every 2 s under traffic): a row's button that had the
+  // focus hands it to the button in its place, or keyboard users would be thrown out each time
+  const focused = Array.from(tbody.children).findIndex((tr) => tr.contains(document.activeElement));
   const fragment = document.createDocumentFragment();
   if (rows.length === 0) {
     const tr = el('tr', 'empty');
@@ -50,11 +62,30 @@ export function renderRows(tbody: HTMLTableSectionElement, rows: readonly TableR
   }
   for (const row of rows) {
     const tr = el('tr');
-    const value = el('td', row.placeholder ? 'value placeholder' : 'value', row.label);
-    if (row.title !== undefined) value.title = row.title;
+    const value = el('td', row.placeholder ? 'value placeholder' : 'value');
+    if (row.action) {
+      // the stored value joins the tooltip: the cell's own title would hide the row's over the value
+      const title = row.title === undefined ? row.action.title : `${row.action.title} (${row.title})`;
+      const button = el('button', 'row-filter', row.label);
+      button.type = 'button';
+      button.title = title;
+      tr.title = title;
+      tr.className = 'filterable';
+      // the button's click (mouse, Enter, Space) bubbles here: one handler for the whole row
+      const action = row.action;
+      tr.addEventListener('click', () => action.run());
+      value.append(button);
+    } else {
+      value.textContent = row.label;
+      if (row.title !== undefined) value.title = row.title;
+    }
     value.style.setProperty('--share', `${Math.max(0, Math.min(1, row.share)) * 100}%`);
     tr.append(value, el('td', 'count', row.count));
     fragment.append(tr);
   }
   tbody.replaceChildren(fragment);
+  if (focused >= 0) {
+    const buttons = tbody.querySelectorAll<HTMLButtonElement>('button.row-filter');
+    buttons[Math.min(focused, buttons.length - 1)]?.focus({ preventScroll: true });
+  }
 }

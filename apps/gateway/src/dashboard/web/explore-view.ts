@@ -1,5 +1,8 @@
+import { PROPERTY_PREFIX } from '../../history/filter-syntax.js';
+import type { ActiveFilters } from './active-filters.js';
 import type { DashboardApi } from './api.js';
 import { byId, el, renderRows, type TableRow } from './dom.js';
+import { filterLabel, rowFilter } from './filters.js';
 import { DASH, formatCount } from './format.js';
 
 /** The range the history half shows, read when a question is asked. */
@@ -8,11 +11,18 @@ export type CurrentRange = () => { from: number; to: number };
 /**
  * Questions asked on demand, for the range shown: a funnel of ordered steps typed one per line
  * (page:/path or event:name), and the properties of a custom event (its names, then one's
- * values). Every value is written as text (dom.ts), whatever a tracked page put in it.
+ * values). Every value is written as text (dom.ts), whatever a tracked page put in it. Answers
+ * follow the active filters and are asked again when they change; a click on a property's value
+ * adds the filter `prop.<name>==<value>`.
  */
 export class ExploreView {
+  /** Each question's latest asking: an answer overtaken by a newer asking (new filters) is dropped. */
+  private readonly asked = { funnel: 0, keys: 0, values: 0 };
+  private funnelShown = false;
+
   constructor(
     private readonly api: DashboardApi,
+    private readonly filters: ActiveFilters,
     private readonly range: CurrentRange,
   ) {}
 
@@ -21,8 +31,12 @@ export class ExploreView {
       e.preventDefault();
       void this.showFunnel();
     });
-    byId('props-event').addEventListener('change', () => void this.showKeys());
+    byId('props-event').addEventListener('change', () => void this.showKeys(false));
     byId('props-key').addEventListener('change', () => void this.showValues());
+    this.filters.onChange(() => {
+      if (this.funnelShown) void this.showFunnel();
+      if (byId<HTMLSelectElement>('props-event').value) void this.showKeys(true);
+    });
   }
 
   /** The custom event names of the range, offered in the properties picker (the history half calls it on each refresh). */
@@ -48,7 +62,10 @@ export class ExploreView {
       .map((s) => s.trim())
       .filter(Boolean);
     const { from, to } = this.range();
+    const asked = ++this.asked.funnel;
+    this.funnelShown = true;
     const res = await this.api.funnel(steps, from, to);
+    if (asked !== this.asked.funnel) return;
     const message = byId('funnel-message');
     const body = byId<HTMLTableElement>('funnel').tBodies[0]!;
     if (!res.ok) {
@@ -62,36 +79,54 @@ export class ExploreView {
     renderRows(body, rows, 'No visitors');
   }
 
-  private async showKeys(): Promise<void> {
+  /**
+   * The chosen event's property names, then the chosen name's values. `keepKey` (the filters
+   * changed): the chosen name stays, and its values are asked again, while it is still there.
+   */
+  private async showKeys(keepKey: boolean): Promise<void> {
     const event = byId<HTMLSelectElement>('props-event').value;
     const keys = byId<HTMLSelectElement>('props-key');
+    const chosen = keepKey ? keys.value : '';
+    const asked = ++this.asked.keys;
     const first = el('option', undefined, event ? 'Pick a property' : '–');
     first.value = '';
-    keys.replaceChildren(first);
-    renderRows(byId<HTMLTableElement>('props-values').tBodies[0]!, [], DASH);
+    if (!keepKey) {
+      keys.replaceChildren(first);
+      await this.showValues();
+    }
     if (!event) return;
     const { from, to } = this.range();
     const res = await this.api.properties(event, undefined, from, to);
-    if (!res.ok) return;
-    for (const k of res.data.keys ?? []) {
+    if (asked !== this.asked.keys) return;
+    const options = [first];
+    for (const k of res.ok ? (res.data.keys ?? []) : []) {
       const option = el('option', undefined, `${k.key} (${formatCount(k.count)})`);
       option.value = k.key;
-      keys.append(option);
+      options.push(option);
     }
+    keys.replaceChildren(...options);
+    keys.value = options.some((o) => o.value === chosen) ? chosen : '';
+    if (keepKey) await this.showValues();
   }
 
   private async showValues(): Promise<void> {
     const event = byId<HTMLSelectElement>('props-event').value;
     const key = byId<HTMLSelectElement>('props-key').value;
     const body = byId<HTMLTableElement>('props-values').tBodies[0]!;
+    const asked = ++this.asked.values;
     if (!event || !key) return renderRows(body, [], DASH);
     const { from, to } = this.range();
     const res = await this.api.properties(event, key, from, to);
+    if (asked !== this.asked.values) return;
     if (!res.ok) return renderRows(body, [], DASH);
     const max = Math.max(1, ...(res.data.rows ?? []).map((r) => r.count));
     renderRows(
       body,
-      (res.data.rows ?? []).map((r) => ({ label: r.value, count: formatCount(r.count), share: r.count / max })),
+      (res.data.rows ?? []).map((r): TableRow => {
+        const filter = rowFilter(`${PROPERTY_PREFIX}${key}`, r.value);
+        const action = filter && { title: `Filter by ${filterLabel(filter)}`, run: () => this.filters.add(filter) };
+        return { label: r.value, count: formatCount(r.count), share: r.count / max, ...(action ? { action } : {}) };
+      }),
       'No values',
     );
   }

@@ -32,6 +32,9 @@ export interface ValueLabel {
 
 type RegionNames = { of(code: string): string | undefined };
 
+/** English names of countries, where the browser has them (else codes are shown). */
+export const regionNames = (): RegionNames | undefined => (typeof Intl.DisplayNames === 'function' ? new Intl.DisplayNames(['en'], { type: 'region' }) : undefined);
+
 const PATH_DIMENSIONS = new Set(['page', 'entryPage', 'exitPage']);
 
 /**

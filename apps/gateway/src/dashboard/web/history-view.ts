@@ -1,10 +1,13 @@
 import type { LiveState } from '../../live/live.events.js';
 import type { BreakdownDimension, BreakdownResponse, Comparison, DashboardApi, Fetched, TotalsResponse } from './api.js';
 import { BREAKDOWN_DIMENSIONS, COMPARISONS } from './api.js';
+import type { ActiveFilters } from './active-filters.js';
 import { RangeChart } from './charts.js';
 import { byId, renderRows, setText, type TableRow } from './dom.js';
-import { breakdownLabel, DASH, formatChange, goalLabel, formatCount, formatDuration, formatPercent, type ChangeLabel } from './format.js';
+import { filterLabel, rowFilter, type ShowValue } from './filters.js';
+import { breakdownLabel, DASH, formatChange, goalLabel, formatCount, formatDuration, formatPercent, regionNames, type ChangeLabel } from './format.js';
 import { isRangeKey, joinLiveTail, rangeOf, RANGE_LABELS, type ChartPoint, type Range, type RangeKey } from './model.js';
+import { replacePageQuery } from './page-url.js';
 import { Throttle } from './throttle.js';
 
 const REFRESH_GAP_MS = 2_000;
@@ -30,6 +33,9 @@ const isDimension = (value: string | undefined): value is BreakdownDimension => 
  * REST API. Refreshed at most every 2 s while live updates arrive, and every 30 s anyway. The
  * range chart's newest minutes come from the live state, so it moves before history catches up.
  * An endpoint that fails shows "–"; a network failure (offline) keeps the last figures.
+ * Everything here follows the active filters (the API applies them); a click on a table row adds
+ * one. `body[data-history]` is "loading" from a filter change until every answer under the new
+ * filters is shown, "ready" after.
  */
 export class HistoryView {
   private rangeKey: RangeKey;
@@ -45,11 +51,13 @@ export class HistoryView {
   private readonly chart = new RangeChart(byId('range-chart'));
   private readonly throttle = new Throttle(() => this.refresh(), REFRESH_GAP_MS);
   private readonly timezone = Intl.DateTimeFormat().resolvedOptions().timeZone;
-  private readonly countries = typeof Intl.DisplayNames === 'function' ? new Intl.DisplayNames(['en'], { type: 'region' }) : undefined;
+  private readonly countries = regionNames();
+  private readonly show: ShowValue = (dimension, value) => breakdownLabel(dimension, value, this.countries).label;
   private readonly tables = Array.from(document.querySelectorAll<HTMLTableElement>('table[data-dimension]'));
 
   constructor(
     private readonly api: DashboardApi,
+    private readonly filters: ActiveFilters,
     initialRange: string | null,
     initialCompare: string | null,
     /** Server time, from the live view. */
@@ -76,6 +84,7 @@ export class HistoryView {
     const picker = byId('compare-picker') as HTMLSelectElement;
     picker.value = this.compare ?? '';
     picker.addEventListener('change', () => this.setCompare(picker.value));
+    this.filters.onChange(() => this.onFilters());
     this.throttle.force();
     setInterval(() => this.throttle.request(), REFRESH_EVERY_MS);
   }
@@ -104,7 +113,7 @@ export class HistoryView {
     this.showRangeChoice();
     const params = new URLSearchParams(location.search);
     params.set('range', key);
-    history.replaceState(null, '', `${location.pathname}?${params}`);
+    replacePageQuery(params);
     this.throttle.force();
   }
 
@@ -115,7 +124,14 @@ export class HistoryView {
     const params = new URLSearchParams(location.search);
     if (compare) params.set('compare', compare);
     else params.delete('compare');
-    history.replaceState(null, '', `${location.pathname}?${params}`);
+    replacePageQuery(params);
+    this.throttle.force();
+  }
+
+  /** Until the answers under the new filters arrive, the figures shown are dimmed: they count other traffic. */
+  private onFilters(): void {
+    document.body.dataset['history'] = 'loading';
+    this.drawChart();
     this.throttle.force();
   }
 
@@ -132,6 +148,14 @@ export class HistoryView {
     const range = rangeOf(this.rangeKey, this.now());
     const { from, to, interval } = range;
     const compare = this.compare;
+    // offline, a part keeps its figures from before, maybe under other filters: not "ready" then
+    let complete = true;
+    const arrived = (res: Fetched<unknown>): boolean => {
+      if (!current()) return false;
+      if (res.ok || res.status !== 0) return true;
+      complete = false;
+      return false;
+    };
     // the downloads follow the range shown: the whole breakdown (up to the API's limit), the chart's points
     (byId('range-csv') as HTMLAnchorElement).href = this.api.csvUrl('timeseries', { from: String(from), to: String(to), interval, timezone: this.timezone });
     for (const table of this.tables) {
@@ -141,14 +165,14 @@ export class HistoryView {
     }
     await Promise.all([
       this.api.timeseries(from, to, interval, this.timezone, compare).then((res) => {
-        if (!current() || (!res.ok && res.status === 0)) return;
+        if (!arrived(res)) return;
         this.range = range;
         this.points = res.ok ? res.data.points.map((p) => ({ t: p.t, pageviews: p.pageviews, visitors: p.visitors })) : [];
         this.comparedPageviews = res.ok && res.data.comparison ? res.data.comparison.points.map((p) => p.pageviews) : [];
         this.drawChart();
       }),
       this.api.totals(from, to, compare).then((res) => {
-        if (!current() || (!res.ok && res.status === 0)) return;
+        if (!arrived(res)) return;
         const t = res.ok ? res.data : undefined;
         for (const { id, of } of CHANGES) {
           const change = t?.comparison ? of(t.comparison.change) : undefined;
@@ -170,7 +194,7 @@ export class HistoryView {
         if (bots) bots.hidden = !t || t.botEvents === 0;
       }),
       this.api.conversions(from, to).then((res) => {
-        if (!current() || (!res.ok && res.status === 0)) return;
+        if (!arrived(res)) return;
         const body = byId<HTMLTableElement>('goals').tBodies[0]!;
         if (!res.ok) return renderRows(body, [], DASH);
         const max = Math.max(1, ...res.data.goals.map((g) => g.converters));
@@ -184,15 +208,18 @@ export class HistoryView {
         const dimension = table.dataset['dimension'];
         if (!isDimension(dimension)) return;
         const res = await this.api.breakdown(dimension, from, to, 10);
-        if (!current() || (!res.ok && res.status === 0)) return;
+        if (!arrived(res)) return;
         this.drawTable(table, dimension, res);
         if (dimension === 'event' && res.ok) this.onEventNames(res.data.rows.map((r) => r.value));
       }),
     ]);
+    if (current() && complete) document.body.dataset['history'] = 'ready';
   }
 
   private drawChart(): void {
-    const points = joinLiveTail(this.points, this.range.interval, this.liveMinutes, { ...this.range, to: this.now() + 1 }, this.now());
+    // the live minutes count all traffic: under filters the chart is the stored, filtered figures alone
+    const live = this.filters.list().length > 0 ? [] : this.liveMinutes;
+    const points = joinLiveTail(this.points, this.range.interval, live, { ...this.range, to: this.now() + 1 }, this.now());
     this.chart.update(points, this.range.interval, this.comparedPageviews.length > 0 ? this.comparedPageviews : undefined);
     byId('range-chart').dataset['compared'] = String(this.comparedPageviews.length);
     // how many buckets the chart shows now, for tests (the title changes before the data arrives)
@@ -206,7 +233,11 @@ export class HistoryView {
       return;
     }
     const max = Math.max(1, ...res.data.rows.map((r) => r.count));
-    const rows = res.data.rows.map((r): TableRow => ({ ...breakdownLabel(dimension, r.value, this.countries), count: formatCount(r.count), share: r.count / max }));
+    const rows = res.data.rows.map((r): TableRow => {
+      const filter = rowFilter(dimension, r.value);
+      const action = filter && { title: `Filter by ${filterLabel(filter, this.show)}`, run: () => this.filters.add(filter) };
+      return { ...breakdownLabel(dimension, r.value, this.countries), count: formatCount(r.count), share: r.count / max, ...(action ? { action } : {}) };
+    });
     renderRows(body, rows, 'No data yet');
   }
 }

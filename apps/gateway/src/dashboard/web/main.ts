@@ -1,5 +1,7 @@
+import { ActiveFilters } from './active-filters.js';
 import { DashboardApi } from './api.js';
 import { byId, setText } from './dom.js';
+import { FilterBar } from './filter-bar.js';
 import { snippetText } from './format.js';
 import { ExploreView } from './explore-view.js';
 import { HistoryView } from './history-view.js';
@@ -81,7 +83,8 @@ function main(): void {
   if (token === '') return idle('This link has no token', 'error');
   document.title = `${site} · Clickstream`;
 
-  const api = new DashboardApi(site, token);
+  const filters = new ActiveFilters(params);
+  const api = new DashboardApi(site, token, () => filters.list());
   let historyView: HistoryView | undefined;
   const live = new LiveView(site, token, {
     state: (state) => historyView?.onLiveState(state),
@@ -89,9 +92,10 @@ function main(): void {
     authorized: () => void rememberSite(store, site, token),
     unauthorized: () => void forgetSite(store, site, token),
   });
-  const explore = new ExploreView(api, () => historyView!.currentRange());
-  historyView = new HistoryView(api, params.get('range'), params.get('compare'), () => live.now(), (names) => explore.offerEvents(names));
+  const explore = new ExploreView(api, filters, () => historyView!.currentRange());
+  historyView = new HistoryView(api, filters, params.get('range'), params.get('compare'), () => live.now(), (names) => explore.offerEvents(names));
   showSnippet(document.body.dataset['ingestUrl'] ?? location.origin, site);
+  new FilterBar(filters).start();
   live.start();
   historyView.start();
   explore.start();
