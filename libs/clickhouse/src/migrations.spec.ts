@@ -139,6 +139,36 @@ describe('migrations on a real ClickHouse server', () => {
     expect(await reference(`SELECT ${VISITOR_SKETCH.merge}(visitors) AS n FROM ${db}.breakdown_1d WHERE site = 'after' AND dimension = 'page'`)).toBe(7);
   });
 
+  it("gives each raw event stored before version 11 its session's entry page and source, from the session's first page view on", async () => {
+    const db = 'spec_upgraded'; // at version 9 since the test above
+    // one session: a custom event before its first page view, the landing page view from news.example with UTM, two more events
+    const rows: [string, string, string, string | null, string | null, number][] = [
+      // [event type, path, session, referrer domain, UTM source, page views so far]
+      ['event', '/x', 'm11', null, null, 0],
+      ['pageview', '/landing', 'm11', 'news.example', 'nl', 1],
+      ['pageview', '/next', 'm11', null, null, 2],
+      ['event', '/next', 'm11', null, null, 2],
+      ['pageview', '/solo', 'm11b', null, null, 1],
+    ];
+    await clickhouse.command({
+      query: `INSERT INTO ${db}.events_raw (event_id, site, type, path, referrer_domain, utm_source, visitor_id, event_time, received_at, session_id, session_pageviews, kafka_topic, kafka_partition, kafka_offset)
+              VALUES ${rows.map(([type, path, session, ref, utm, pv], i) => `(generateUUIDv4(${i}), 'm11', '${type}', '${path}', ${ref ? `'${ref}'` : 'NULL'}, ${utm ? `'${utm}'` : 'NULL'}, 'v', toDateTime64('2026-04-02 00:00:0${i}', 3, 'UTC'), now64(3), '${session}', ${pv}, 'events', 0, ${200000 + i})`).join(', ')}`,
+    });
+    expect(await migrate(clickhouse, db, logger, MIGRATIONS.filter((m) => m.version <= 11))).toEqual([10, 11]);
+    const entries = async (): Promise<string[]> =>
+      (
+        await (
+          await clickhouse.query({ query: `SELECT concat(path, ' ', entry_page, ' ', entry_referrer, ' ', entry_utm_source) AS e FROM ${db}.events_raw WHERE site = 'm11' ORDER BY event_time`, format: 'JSONEachRow' })
+        ).json<{ e: string }>()
+      ).map((r) => r.e);
+    const expected = ['/x   ', '/landing /landing news.example nl', '/next /landing news.example nl', '/next /landing news.example nl', '/solo /solo  '];
+    expect(await entries()).toEqual(expected);
+    expect((await columnTypes(clickhouse, db, 'events_raw')).get('path')).toBe('LowCardinality(String)');
+    // run again (as after a crash before it was recorded): nothing changes
+    await MIGRATIONS.find((m) => m.version === 11)!.run!(clickhouse, db, logger);
+    expect(await entries()).toEqual(expected);
+  });
+
   it('sets, changes and removes the raw events TTL from the configured days', async () => {
     const altered = async (): Promise<string> =>
       (

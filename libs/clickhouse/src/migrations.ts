@@ -1,6 +1,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Logger } from '@clickstream/logger';
 import { GOALS_MIGRATION } from './migrations/0010-goals.js';
+import { FILTERED_READS_MIGRATION } from './migrations/0011-raw-events-for-filters.js';
 
 export interface Migration {
   version: number;
@@ -554,6 +555,7 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   // from 10 on, one migration per file under migrations/
   GOALS_MIGRATION,
+  FILTERED_READS_MIGRATION,
 ];
 
 /**

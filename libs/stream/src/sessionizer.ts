@@ -12,7 +12,24 @@
  * without ever reading the session back: its start (the first event's time), its page views so
  * far, the exit page it replaced, and how far it moved the session's newest event time. The
  * entry page is the first page view in arrival order, the exit page the latest.
+ *
+ * Each event also carries its session's entry: the first page view's path and where the visit
+ * came from (referrer domain and UTM source, medium, campaign), as known when the event arrived
+ * (null before the session's first page view). A filter on a visit's source or entry page then
+ * selects a session's rows by their own columns, never by looking the session up.
  */
+
+/** A page view as the sessions see it: its path, and its source (the visit's when it is the first). */
+export interface PageView {
+  path: string;
+  referrer: string;
+  utmSource: string;
+  utmMedium: string;
+  utmCampaign: string;
+}
+
+/** A session's first page view: its entry page and the visit's source ('' for none). */
+export type SessionEntry = PageView;
 
 export interface SessionFacts {
   sessionId: string;
@@ -26,6 +43,8 @@ export interface SessionFacts {
   previousExit: string;
   /** How far this event moved the session's newest event time: a session's duration is the sum over its events. */
   durationAddedMs: number;
+  /** The session's first page view, including this event; null while the session has none. */
+  entry: SessionEntry | null;
 }
 
 interface VisitorSession {
@@ -35,6 +54,7 @@ interface VisitorSession {
   lastEventTime: number;
   pageviews: number;
   exit: string;
+  entry: SessionEntry | null;
 }
 
 export class Sessionizer {
@@ -42,8 +62,8 @@ export class Sessionizer {
 
   constructor(readonly gapMs: number) {}
 
-  /** `page` is the path of a page view, null for other events. */
-  assign(site: string, visitorId: string, eventId: string, eventTime: number, page: string | null): SessionFacts {
+  /** `page` is the event's page view, null for other events. */
+  assign(site: string, visitorId: string, eventId: string, eventTime: number, page: PageView | null): SessionFacts {
     const key = `${site}|${visitorId}`;
     const current = this.visitors.get(key);
     if (current && eventTime - current.lastEventTime <= this.gapMs) {
@@ -52,14 +72,15 @@ export class Sessionizer {
       current.lastEventTime += durationAddedMs;
       if (page !== null) {
         current.pageviews += 1;
-        current.exit = page;
+        current.exit = page.path;
+        current.entry ??= page;
       }
       this.touch(key, current);
-      return { sessionId: current.sessionId, sessionStart: false, sessionStarted: current.started, sessionPageviews: current.pageviews, previousExit, durationAddedMs };
+      return { sessionId: current.sessionId, sessionStart: false, sessionStarted: current.started, sessionPageviews: current.pageviews, previousExit, durationAddedMs, entry: current.entry };
     }
     const pageviews = page === null ? 0 : 1;
-    this.touch(key, { sessionId: eventId, started: eventTime, lastEventTime: eventTime, pageviews, exit: page ?? '' });
-    return { sessionId: eventId, sessionStart: true, sessionStarted: eventTime, sessionPageviews: pageviews, previousExit: '', durationAddedMs: 0 };
+    this.touch(key, { sessionId: eventId, started: eventTime, lastEventTime: eventTime, pageviews, exit: page?.path ?? '', entry: page });
+    return { sessionId: eventId, sessionStart: true, sessionStarted: eventTime, sessionPageviews: pageviews, previousExit: '', durationAddedMs: 0, entry: page };
   }
 
   /**
@@ -67,7 +88,7 @@ export class Sessionizer {
    * Rows stored before sessions kept their state (`sessionStarted` 0) rebuild it from the
    * restored events alone.
    */
-  restore(site: string, visitorId: string, eventTime: number, page: string | null, facts: SessionFacts): void {
+  restore(site: string, visitorId: string, eventTime: number, page: PageView | null, facts: SessionFacts): void {
     const key = `${site}|${visitorId}`;
     const current = this.visitors.get(key);
     const same = current && current.sessionId === facts.sessionId ? current : undefined;
@@ -77,7 +98,9 @@ export class Sessionizer {
       started: known ? facts.sessionStarted : (same?.started ?? eventTime),
       lastEventTime: same ? Math.max(same.lastEventTime, eventTime) : eventTime,
       pageviews: known ? facts.sessionPageviews : (same?.pageviews ?? 0) + (page === null ? 0 : 1),
-      exit: page ?? (known ? facts.previousExit : (same?.exit ?? '')),
+      exit: page?.path ?? (known ? facts.previousExit : (same?.exit ?? '')),
+      // rows stored before entries were kept have none: the session's first restored page view stands in
+      entry: facts.entry ?? same?.entry ?? page,
     });
   }
 

@@ -182,6 +182,21 @@ describe('StreamProcessor sessions', () => {
     ]);
   });
 
+  it("carries the session's entry from its first page view on: path and source, none before, the same on every later event", () => {
+    const d = new StreamDriver();
+    const news = { path: '/a', referrerDomain: 'news.example', utm: { source: 'nl', medium: 'email', campaign: 'launch' } };
+    const entries = [
+      d.push(streamEvent(T0, { type: 'event', name: 'open', path: '/ignored', referrerDomain: 'x.example' })),
+      d.push(streamEvent(T0 + 1000, news)),
+      d.push(streamEvent(T0 + 2000, { path: '/b', referrerDomain: 'search.example' })),
+      d.push(streamEvent(T0 + 3000, { type: 'event', name: 'buy' })),
+      // a new session after the gap has its own entry
+      d.push(streamEvent(T0 + 3000 + 31 * MINUTE, { path: '/c' })),
+    ].map((f) => f!.entry);
+    const first = { path: '/a', referrer: 'news.example', utmSource: 'nl', utmMedium: 'email', utmCampaign: 'launch' };
+    expect(entries).toEqual([null, first, first, first, { path: '/c', referrer: '', utmSource: '', utmMedium: '', utmCampaign: '' }]);
+  });
+
   it('counts sessions in the window where they start', () => {
     const d = new StreamDriver({ windowSizesMs: [MINUTE] });
     d.push(streamEvent(T0, { visitorId: 'a' }));
@@ -194,6 +209,19 @@ describe('StreamProcessor sessions', () => {
 });
 
 describe('StreamProcessor restore and merge', () => {
+  it("continues a session's entry from the stored facts, when the restored events no longer hold its first page view", () => {
+    const whole = new StreamDriver();
+    whole.push(streamEvent(T0, { path: '/landing', referrerDomain: 'news.example' }));
+    whole.push(streamEvent(T0 + 1000, { path: '/b' }));
+    const restarted = new StreamDriver();
+    restarted.core.open(0, 1n);
+    // only the second event is restored: its facts carry the entry
+    const second = whole.pushed[1]!;
+    restarted.core.restore(0, second.offset, second.event, second.facts);
+    const next = streamEvent(T0 + 2000, { path: '/c' });
+    expect(restarted.push(next)!.entry).toEqual({ path: '/landing', referrer: 'news.example', utmSource: '', utmMedium: '', utmCampaign: '' });
+  });
+
   it('rebuilds a session from the restored events alone when they were stored without its state (before migration 7)', () => {
     const whole = new StreamDriver();
     const events = [streamEvent(T0, { path: '/a' }), streamEvent(T0 + 1000, { type: 'event', name: 'x' }), streamEvent(T0 + 2000, { path: '/b' })];
@@ -202,7 +230,7 @@ describe('StreamProcessor restore and merge', () => {
     restarted.core.open(0, 2n);
     for (const p of whole.pushed) {
       const { sessionId, sessionStart, late } = p.facts;
-      restarted.core.restore(0, p.offset, p.event, { sessionId, sessionStart, late, sessionStarted: 0, sessionPageviews: 0, previousExit: '', durationAddedMs: 0 });
+      restarted.core.restore(0, p.offset, p.event, { sessionId, sessionStart, late, sessionStarted: 0, sessionPageviews: 0, previousExit: '', durationAddedMs: 0, entry: null });
     }
     const next = streamEvent(T0 + 5000, { path: '/c' });
     expect(restarted.push(next)).toEqual(whole.push({ ...next }));

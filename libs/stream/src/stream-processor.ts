@@ -1,5 +1,5 @@
 import { Presence, type PresenceCount } from './presence.js';
-import { Sessionizer, type SessionFacts } from './sessionizer.js';
+import { Sessionizer, type PageView, type SessionFacts } from './sessionizer.js';
 import { TimeWindows } from './time-windows.js';
 import { WindowMetrics, type StreamEvent } from './window-metrics.js';
 
@@ -256,6 +256,10 @@ export class StreamProcessor {
   }
 }
 
-const pageOf = (event: StreamEvent): string | null => (event.type === 'pageview' ? event.path : null);
+/** A page view's path and source, as the sessions keep them; null for other events. */
+const pageOf = (event: StreamEvent): PageView | null =>
+  event.type === 'pageview'
+    ? { path: event.path, referrer: event.referrerDomain ?? '', utmSource: event.utm.source ?? '', utmMedium: event.utm.medium ?? '', utmCampaign: event.utm.campaign ?? '' }
+    : null;
 
 const key = (sizeMs: number, windowStart: number, site: string): string => `${sizeMs}|${windowStart}|${site}`;

@@ -119,7 +119,7 @@ describe('AggregationService on the real ClickHouse engine', () => {
   it('lets ClickHouse skip a repeated insert of the same offset range by its deduplication token', async () => {
     const sink = new RollupSink(clickhouse, config);
     const rows: StoredEvent[] = Array.from({ length: 5 }, (_, i) =>
-      storedEvent(event(i, 'token'), { sessionId: 's', sessionStart: i === 0, sessionStarted: T0, sessionPageviews: i + 1, previousExit: i === 0 ? '' : '/', durationAddedMs: i === 0 ? 0 : 1000, late: false }, TOPIC, 2, BigInt(i)),
+      storedEvent(event(i, 'token'), { sessionId: 's', sessionStart: i === 0, sessionStarted: T0, sessionPageviews: i + 1, previousExit: i === 0 ? '' : '/', durationAddedMs: i === 0 ? 0 : 1000, entry: null, late: false }, TOPIC, 2, BigInt(i)),
     );
     await sink.insert(rows, deduplicationToken(0, rows));
     await sink.insert(rows, deduplicationToken(0, rows));

@@ -65,6 +65,11 @@ const RAW_COLUMNS = [
   'session_pageviews',
   'previous_exit',
   'duration_added_ms',
+  'entry_page',
+  'entry_referrer',
+  'entry_utm_source',
+  'entry_utm_medium',
+  'entry_utm_campaign',
   'is_late',
   'kafka_topic',
   'kafka_partition',
@@ -115,6 +120,11 @@ export function storedEvent(event: TrackedEvent, facts: EventFacts, topic: strin
     facts.sessionPageviews,
     facts.previousExit,
     facts.durationAddedMs,
+    facts.entry?.path ?? '',
+    facts.entry?.referrer ?? '',
+    facts.entry?.utmSource ?? '',
+    facts.entry?.utmMedium ?? '',
+    facts.entry?.utmCampaign ?? '',
     facts.late,
     topic,
     partition,
@@ -253,7 +263,8 @@ export class RollupSink {
       query: `SELECT toString(event_id) AS id, type, name, site, path, referrer_domain, utm_source, utm_medium, utm_campaign,
                      country, browser, os, device, is_bot, visitor_id, toUnixTimestamp64Milli(event_time) AS event_time,
                      toUnixTimestamp64Milli(received_at) AS received_at, session_id, session_start,
-                     toUnixTimestamp64Milli(session_started) AS session_started, session_pageviews, previous_exit, duration_added_ms, is_late, kafka_offset
+                     toUnixTimestamp64Milli(session_started) AS session_started, session_pageviews, previous_exit, duration_added_ms,
+                     entry_page, entry_referrer, entry_utm_source, entry_utm_medium, entry_utm_campaign, is_late, kafka_offset
               FROM ${this.db}.events_raw
               WHERE kafka_topic = {topic:String} AND kafka_partition = {partition:UInt16}
                 AND received_at >= (SELECT max(received_at) FROM ${this.db}.events_raw WHERE kafka_topic = {topic:String} AND kafka_partition = {partition:UInt16})
@@ -267,7 +278,8 @@ export class RollupSink {
       utm_source: string | null; utm_medium: string | null; utm_campaign: string | null; country: string | null; browser: string | null;
       os: string | null; device: string; is_bot: boolean; visitor_id: string; event_time: number | string; received_at: number | string;
       session_id: string; session_start: boolean; session_started: number | string; session_pageviews: number | string; previous_exit: string;
-      duration_added_ms: number | string; is_late: boolean; kafka_offset: number | string;
+      duration_added_ms: number | string; entry_page: string; entry_referrer: string; entry_utm_source: string; entry_utm_medium: string;
+      entry_utm_campaign: string; is_late: boolean; kafka_offset: number | string;
     };
     // newest first so a limit keeps the newest; replayed oldest first
     return (await result.json<Row>()).reverse().map((r) => ({
@@ -279,6 +291,11 @@ export class RollupSink {
         sessionPageviews: Number(r.session_pageviews),
         previousExit: r.previous_exit,
         durationAddedMs: Number(r.duration_added_ms),
+        // a path is never empty: '' is a row before its session's first page view (or stored before migration 11)
+        entry:
+          r.entry_page === ''
+            ? null
+            : { path: r.entry_page, referrer: r.entry_referrer, utmSource: r.entry_utm_source, utmMedium: r.entry_utm_medium, utmCampaign: r.entry_utm_campaign },
         late: r.is_late,
       },
       event: {

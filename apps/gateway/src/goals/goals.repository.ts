@@ -85,7 +85,7 @@ export class GoalsRepository {
       query: `SELECT count() AS conversions, uniqExact(visitor_id) AS converters FROM ${this.db}.events_raw
               WHERE site = {site:String} AND NOT is_bot AND ${condition}
                 AND event_time >= fromUnixTimestamp64Milli({from:Int64}, 'UTC') AND event_time < fromUnixTimestamp64Milli({to:Int64}, 'UTC')
-                ${filters.length > 0 ? `AND session_id IN (${f.sessions})` : ''}`,
+                AND ${f.inSelectedSessions}`,
       query_params: {
         ...f.params,
         site,

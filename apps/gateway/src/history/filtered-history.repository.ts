@@ -3,7 +3,7 @@ import type { AppConfig } from '@clickstream/config';
 import { VISITOR_SKETCH, type ClickHouseClient } from '@clickstream/clickhouse';
 import { APP_CONFIG, CLICKHOUSE } from '@clickstream/platform';
 import type { Dimension } from '@clickstream/stream';
-import { SESSION_TAIL, filterSql, type Filter } from './filters.js';
+import { SESSION_TAIL, filterSql, type Filter, type FilterSql } from './filters.js';
 import type { Interval, SessionDimension, TimeRange } from './history-params.js';
 import type { BreakdownRow, RollupTotals, SessionTotals, TimeseriesRow } from './history.repository.js';
 import { FROM, STEP, TO } from './sql-fragments.js';
@@ -21,6 +21,9 @@ const BREAKDOWN_VALUE: Readonly<Record<Dimension, { value: string; type: 'pagevi
   device: { value: 'device', type: 'pageview' },
   event: { value: 'name', type: 'event' },
 };
+
+/** The row a selected session is counted at: its first event, or its first page view when its source selected it. */
+const sessionStart = (f: FilterSql): string => (f.visit ? "type = 'pageview' AND session_pageviews = 1" : 'session_start');
 
 /** The events of the site in the range, bots left out. */
 const IN_RANGE = `site = {site:String} AND NOT is_bot AND event_time >= ${FROM} AND event_time < ${TO}`;
@@ -65,19 +68,22 @@ export class FilteredHistoryRepository {
 
   /**
    * The sessions started in the range that hold a selected event: how many, how many bounced,
-   * and their summed duration, from what each of their events changed (as the session rollups sum it).
+   * and their summed duration, from what each of their events changed (as the session rollups sum
+   * it). Under filters that select whole sessions, over the selected rows alone; a session selected
+   * by its source counts at its first page view, and its time before that is not added.
    */
   async sessionTotals(site: string, range: TimeRange, filters: readonly Filter[]): Promise<SessionTotals> {
     const f = filterSql(filters, this.db);
+    const start = sessionStart(f);
     const [row] = await this.rows<Record<'sessions' | 'bounces' | 'duration_ms', string | number>>(
-      `SELECT countIf(session_start) AS sessions,
-              countIf(session_start) - countIf(type = 'pageview' AND session_pageviews = 2) AS bounces,
+      `SELECT countIf(${start}) AS sessions,
+              countIf(${start}) - countIf(type = 'pageview' AND session_pageviews = 2) AS bounces,
               sum(duration_added_ms) AS duration_ms
        FROM ${this.db}.events_raw
        WHERE site = {site:String} AND NOT is_bot AND session_id != ''
          AND session_started >= ${FROM} AND session_started < ${TO}
          AND event_time >= ${FROM} AND event_time < ${TO} + ${SESSION_TAIL}
-         AND session_id IN (${f.sessions})`,
+         AND ${f.inSelectedSessions}`,
       { site, from: range.from, to: range.to, ...f.params },
     );
     return { sessions: Number(row?.sessions ?? 0), bounces: Number(row?.bounces ?? 0), durationMs: Number(row?.duration_ms ?? 0) };
@@ -97,8 +103,8 @@ export class FilteredHistoryRepository {
          SELECT toStartOfInterval(toDateTime(event_time, 'UTC'), ${step}, {timezone:String}) AS bucket,
                 countIf(selected AND type = 'pageview') AS pageviews, countIf(selected AND type = 'event') AS custom_events,
                 ${VISITOR_SKETCH.countIf}(visitor_id, selected) AS visitors,
-                countIf(session_start AND session_id IN (${f.sessions})) AS sessions
-         FROM (SELECT *, ${f.rows} AS selected FROM ${this.db}.events_raw WHERE ${IN_RANGE} AND (session_start OR ${f.rows}))
+                countIf(${sessionStart(f)} AND ${f.inSelectedSessions}) AS sessions
+         FROM (SELECT *, ${f.rows} AS selected FROM ${this.db}.events_raw WHERE ${IN_RANGE} AND (${sessionStart(f)} OR ${f.rows}))
          GROUP BY bucket
          ORDER BY bucket WITH FILL
            FROM toStartOfInterval(toDateTime(${FROM}), ${step}, {timezone:String})
@@ -135,7 +141,7 @@ export class FilteredHistoryRepository {
       return this.breakdownRows(
         `SELECT path AS value, count() AS count, ${VISITOR_SKETCH.count}(visitor_id) AS visitors
          FROM ${this.db}.events_raw
-         WHERE ${IN_RANGE} AND session_id != '' AND type = 'pageview' AND session_pageviews = 1 AND session_id IN (${f.sessions})
+         WHERE ${IN_RANGE} AND session_id != '' AND type = 'pageview' AND session_pageviews = 1 AND ${f.inSelectedSessions}
          GROUP BY value ORDER BY count DESC, value ASC LIMIT {limit:UInt32}`,
         params,
       );
@@ -148,7 +154,7 @@ export class FilteredHistoryRepository {
          WHERE site = {site:String} AND NOT is_bot AND session_id != '' AND type = 'pageview'
            AND session_started >= ${FROM} AND session_started < ${TO}
            AND event_time >= ${FROM} AND event_time < ${TO} + ${SESSION_TAIL}
-           AND session_id IN (${f.sessions})
+           AND ${f.inSelectedSessions}
          GROUP BY session_id
        )
        GROUP BY value ORDER BY count DESC, value ASC LIMIT {limit:UInt32}`,

@@ -14,6 +14,14 @@ import { MAX_FILTERS, PROPERTY_PREFIX, readFilter, type Filter, type FilterOpera
  * that way, as a visit's source is read in Plausible (a page view inside a site has no referrer
  * of its own). Session figures (sessions, bounces, durations, funnels) count the sessions that
  * hold at least one selected event, whole. Bots have no sessions: session filters never select them.
+ *
+ * Speed: every raw event carries its session's entry (migration 11), so a filter on a visit's
+ * source or entry page is a condition on each row's own columns. So is one on country, browser,
+ * OS or device, which a visitor's events share (the visitor id is a hash of the address and the
+ * User-Agent they come from). Under such filters alone, a selected session's events are all
+ * selected (from its first page view on, for a visit's source), so the session figures are sums
+ * over the selected rows. Filters on an event's own page, name or property, or on the exit page,
+ * select sessions by their ids: a second pass over the range, slower.
  */
 
 export type { Filter } from './filter-syntax.js';
@@ -21,14 +29,17 @@ export type { Filter } from './filter-syntax.js';
 /** A session's events are read up to a day after the range ends (sessions end after 30 minutes without events). */
 export const SESSION_TAIL = 'INTERVAL 1 DAY';
 
-/** The column of a session's first page view holding each of its visit dimensions. */
+/** The column of each raw event holding its session's entry (its first page view): the visit's dimensions. */
 const ENTRY_VALUE: Readonly<Record<string, string>> = {
-  entryPage: 'path',
-  referrer: "ifNull(referrer_domain, '')",
-  utmSource: "ifNull(utm_source, '')",
-  utmMedium: "ifNull(utm_medium, '')",
-  utmCampaign: "ifNull(utm_campaign, '')",
+  entryPage: 'entry_page',
+  referrer: 'entry_referrer',
+  utmSource: 'entry_utm_source',
+  utmMedium: 'entry_utm_medium',
+  utmCampaign: 'entry_utm_campaign',
 };
+
+/** Dimensions every event of a session shares (a visit's, and a visitor's): a filter on them selects whole sessions. */
+const SESSION_CONSTANT: ReadonlySet<string> = new Set([...Object.keys(ENTRY_VALUE), 'country', 'browser', 'os', 'device']);
 
 /** The column of an event row holding each dimension's value ('' where it has none). */
 const ROW_VALUE: Readonly<Record<string, string>> = {
@@ -61,6 +72,15 @@ export interface FilterSql {
   rows: string;
   /** A SELECT of the session ids holding a selected (non-bot) event in the range. */
   sessions: string;
+  /** A condition on a row: it belongs to a session holding a selected event ('1' without filters). */
+  inSelectedSessions: string;
+  /**
+   * True when the filters select whole sessions (from their first page view on when `visit`):
+   * then a session's figures are sums over the selected rows, and `inSelectedSessions` is `rows`.
+   */
+  wholeSessions: boolean;
+  /** True when a filter is on a visit's source or entry page: its sessions are selected from their first page view. */
+  visit: boolean;
   params: Record<string, string | string[]>;
 }
 
@@ -90,12 +110,8 @@ export function filterSql(filters: readonly Filter[], db: string): FilterSql {
       return compare(`props[{${param}k:String}]`, filter.operator, param);
     }
     const entry = ENTRY_VALUE[filter.dimension];
-    if (entry !== undefined) {
-      // the session's first page view
-      return `session_id IN (SELECT session_id FROM ${db}.events_raw
-                WHERE site = {site:String} AND NOT is_bot AND session_id != '' AND type = 'pageview' AND session_pageviews = 1
-                  AND event_time >= ${FROM} AND event_time < ${TO} AND ${compare(entry, filter.operator, param)})`;
-    }
+    // '' before the session's first page view: such an event has no entry for any filter to select
+    if (entry !== undefined) return `NOT is_bot AND entry_page != '' AND ${compare(entry, filter.operator, param)}`;
     if (filter.dimension === 'exitPage') {
       // the exit page is the session's last page view, among its events up to a day after the range
       return `session_id IN (SELECT session_id FROM ${db}.events_raw
@@ -112,5 +128,7 @@ export function filterSql(filters: readonly Filter[], db: string): FilterSql {
   const rows = conditions.length === 0 ? '1' : conditions.map((c) => `(${c})`).join(' AND ');
   const sessions = `SELECT session_id FROM ${db}.events_raw
                     WHERE site = {site:String} AND NOT is_bot AND session_id != '' AND event_time >= ${FROM} AND event_time < ${TO} AND ${rows}`;
-  return { rows, sessions, params };
+  const wholeSessions = filters.every((f) => SESSION_CONSTANT.has(f.dimension));
+  const inSelectedSessions = filters.length === 0 ? '1' : wholeSessions ? rows : `session_id IN (${sessions})`;
+  return { rows, sessions, inSelectedSessions, wholeSessions, visit: filters.some((f) => f.dimension in ENTRY_VALUE), params };
 }

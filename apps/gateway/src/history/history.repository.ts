@@ -284,7 +284,7 @@ export class HistoryRepository {
                     AND event_time >= ${FROM} AND event_time < ${TO}
                     -- an event of no step changes no session's level: left out before the grouping
                     AND (${conditions.join(' OR ')})
-                    ${filters.length > 0 ? `AND session_id IN (${f.sessions})` : ''}
+                    AND ${f.inSelectedSessions}
                   GROUP BY visitor_id, session_id
                 )
                 GROUP BY visitor_id

@@ -1,3 +1,4 @@
+import type { ClickHouseClient } from '@clickstream/clickhouse';
 import { queryRows, type BenchContext } from '../support/bench-context.js';
 import { goal, type Goal } from '../support/goals.js';
 import { runPhase, type PhaseResult } from '../support/load-phase.js';
@@ -40,8 +41,12 @@ const CHUNK = 1_000_000;
 
 /** The page of synthetic event `k`, skewed: a few pages take most views. */
 const pathOf = (k: string): string => `if(cityHash64(${k}) % 5 = 0, '/', concat('/page/', toString(toUInt32(pow((cityHash64(${k}) % 1000) / 1000, 3) * 200))))`;
+/** The referrer domain of a synthetic event whose hash is `h`. */
+const referrerOf = (h: string): string => `[NULL, NULL, 'google.com', 'news.ycombinator.com', 't.co', 'reddit.com', 'duckduckgo.com'][${h} % 7 + 1]`;
 const RAW = 'events_raw';
 const FUNNEL_ROUTE = 'funnel of 4 steps, 30 days';
+/** Routes under filters read the raw events (filtered-history.repository.ts); their goal is 250 ms. */
+const FILTERED = 'filtered: ';
 
 /** The event time of synthetic event `k`: evenly over the span before the end. */
 const timeOf = (k: string): string => `fromUnixTimestamp64Milli(toInt64({end:Int64} - ({total:UInt64} - (${k})) * {span:UInt64} / {total:UInt64}), 'UTC')`;
@@ -54,23 +59,22 @@ const timeOf = (k: string): string => `fromUnixTimestamp64Milli(toInt64({end:Int
  * session as the aggregator's Sessionizer would store it (start, page views so far, the exit
  * page it replaced, the time it added), so the session tables fill as from live inserts.
  */
-async function loadRows(ctx: BenchContext, site: string, rows: number, end: number): Promise<number> {
-  const db = ctx.system.config.clickhouse.database;
+export async function loadRows(clickhouse: Pick<ClickHouseClient, 'command'>, db: string, site: string, rows: number, end: number, log: (line: string) => void): Promise<number> {
   const started = performance.now();
   for (let offset = 0; offset < rows; offset += CHUNK) {
     const n = Math.min(CHUNK, rows - offset);
     const token = `bench-history-${site}-${offset}`;
-    await ctx.system.clickhouse.command({
+    await clickhouse.command({
       query: `INSERT INTO ${db}.events_raw (event_id, site, type, name, url, hostname, path, referrer_domain, browser, os, device, is_bot, country,
                 visitor_id, event_time, received_at, session_id, session_start, session_started, session_pageviews, previous_exit, duration_added_ms,
-                kafka_topic, kafka_partition, kafka_offset)
+                entry_page, entry_referrer, kafka_topic, kafka_partition, kafka_offset)
               SETTINGS insert_deduplication_token = '${token}'
               SELECT generateUUIDv4(number) AS event_id, {site:String} AS site,
                 if(number % 10 = 9, 'event', 'pageview') AS type,
                 if(number % 10 = 9, ['signup', 'download', 'play-video', 'add-to-cart'][number % 4 + 1], '') AS name,
                 concat('https://', {site:String}, '.example', path) AS url, concat({site:String}, '.example') AS hostname,
                 ${pathOf('number')} AS path,
-                [NULL, NULL, 'google.com', 'news.ycombinator.com', 't.co', 'reddit.com', 'duckduckgo.com'][h % 7 + 1] AS referrer_domain,
+                ${referrerOf('h')} AS referrer_domain,
                 ['Chrome', 'Safari', 'Firefox', 'Edge'][h % 4 + 1] AS browser,
                 ['Windows', 'macOS', 'Linux', 'iOS', 'Android'][intDiv(h, 7) % 5 + 1] AS os,
                 ['desktop', 'mobile', 'tablet'][intDiv(h, 11) % 3 + 1] AS device,
@@ -85,11 +89,15 @@ async function loadRows(ctx: BenchContext, site: string, rows: number, end: numb
                 j + 1 - toUInt32((number + 1) % 10 <= j) AS session_pageviews,
                 multiIf(j = 0, '', (number - 1) % 10 != 9, ${pathOf('number - 1')}, j >= 2, ${pathOf('number - 2')}, '') AS previous_exit,
                 if(j = 0, 0, toUInt64(toUnixTimestamp64Milli(event_time) - toUnixTimestamp64Milli(${timeOf('number - 1')}))) AS duration_added_ms,
+                if(session_pageviews >= 1, ${pathOf('first')}, '') AS entry_page,
+                if(session_pageviews >= 1, ifNull(${referrerOf('cityHash64(first)')}, ''), '') AS entry_referrer,
                 'bench.history' AS kafka_topic, toUInt16(number % 6) AS kafka_partition, intDiv(number, 6) AS kafka_offset
-              FROM (SELECT number, cityHash64(number) AS h, number % 4 AS j FROM numbers({offset:UInt64}, {n:UInt64}))`,
+              -- first: the session's first page view, its first number or the next one when that is a custom event
+              FROM (SELECT number, cityHash64(number) AS h, number % 4 AS j, number - j + toUInt32((number - j) % 10 = 9) AS first
+                    FROM numbers({offset:UInt64}, {n:UInt64}))`,
       query_params: { site, end, total: rows, span: 30 * DAY, offset, n },
     });
-    if (rows > CHUNK) ctx.log(`clickhouse: ${offset + n} of ${rows} rows loaded`);
+    if (rows > CHUNK) log(`clickhouse: ${offset + n} of ${rows} rows loaded`);
   }
   return performance.now() - started;
 }
@@ -103,7 +111,7 @@ export async function runClickHouse(ctx: BenchContext): Promise<ClickHouseResult
   const rows = ctx.quick ? 100_000 : 10_000_000;
   const site = await ctx.createSite('hist');
   const end = Date.now();
-  const ms = await loadRows(ctx, site.id, rows, end);
+  const ms = await loadRows(ctx.system.clickhouse, db, site.id, rows, end, ctx.log);
   ctx.log(`clickhouse: ${rows} rows loaded in ${Math.round(ms)} ms`);
   // merges start a moment after the inserts: settled means none running for 3 s in a row
   const settleStarted = performance.now();
@@ -143,6 +151,13 @@ export async function runClickHouse(ctx: BenchContext): Promise<ClickHouseResult
     { name: FUNNEL_ROUTE, path: `/funnel?${q(month)}&${['page:/', 'page:/page/*', 'page:/page/1*', 'event:signup'].map((st) => `step=${encodeURIComponent(st)}`).join('&')}`, reads: RAW },
     { name: 'properties of a custom event, 30 days', path: `/properties?${q({ event: 'signup', ...month })}`, reads: RAW },
     { name: 'goal conversions (a page and an event), 30 days', path: `/conversions?${q(month)}`, reads: `${RAW}, rollup_1h, rollup_1m` },
+    // filters: a visit's source (a session filter), an event's own values (row filters), two at once
+    { name: `${FILTERED}totals, 30 days, referrer is google.com`, path: `/totals?${q({ ...month, filter: 'referrer==google.com' })}`, reads: RAW },
+    { name: `${FILTERED}breakdown by page, 30 days, referrer is google.com`, path: `/breakdown?${q({ dimension: 'page', ...month, filter: 'referrer==google.com' })}`, reads: RAW },
+    { name: `${FILTERED}totals, 30 days, page is /page/1`, path: `/totals?${q({ ...month, filter: 'page==/page/1' })}`, reads: RAW },
+    { name: `${FILTERED}breakdown by referrer, 30 days, country DE and device mobile`, path: `/breakdown?${q({ dimension: 'referrer', ...month })}&filter=country%3D%3DDE&filter=device%3D%3Dmobile`, reads: RAW },
+    { name: `${FILTERED}breakdown by country, 30 days, browser contains fire`, path: `/breakdown?${q({ dimension: 'country', ...month, filter: 'browser~fire' })}`, reads: RAW },
+    { name: `${FILTERED}timeseries by day, 30 days, page is /page/1`, path: `/timeseries?${q({ interval: 'day', ...month, filter: 'page==/page/1' })}`, reads: RAW },
   ];
   for (const target of [{ page: '/page/1*' }, { event: 'signup' }]) {
     const res = await fetch(`${base}/goals`, { method: 'POST', headers: { Authorization: `Bearer ${ctx.system.admin.token}`, 'Content-Type': 'application/json' }, body: JSON.stringify(target) });
@@ -168,6 +183,8 @@ export async function runClickHouse(ctx: BenchContext): Promise<ClickHouseResult
   // the goal of 100 ms is for the reads of the rollups; the raw-event questions have their own
   const overall = percentiles(paths.filter((p) => p.reads !== RAW && !p.reads.startsWith(RAW)).flatMap((p) => latencies.get(p.name)!));
   const funnelP95 = endpoints.find((e) => e.name === FUNNEL_ROUTE)?.latencyMs.p95 ?? null;
+  const filtered = percentiles(paths.filter((p) => p.name.startsWith(FILTERED) && !p.name.includes('timeseries')).flatMap((p) => latencies.get(p.name)!));
+  ctx.log(`clickhouse: filtered totals and breakdowns over ${rows} rows: p50 ${filtered.p50} ms, p95 ${filtered.p95} ms`);
   ctx.log(`clickhouse: history API over ${rows} rows: p50 ${overall.p50} ms, p95 ${overall.p95} ms`);
   const maxPartsPerSecond = Math.max(...perTable);
   return {
@@ -188,6 +205,7 @@ export async function runClickHouse(ctx: BenchContext): Promise<ClickHouseResult
       goal(`ClickHouse parts per second, busiest table, at ${steady.rate} events/s`, maxPartsPerSecond, '<=', 2, '/s'),
       goal(`history API p95 over ${rows.toLocaleString('en-US')} raw events`, overall.p95, '<=', 100, 'ms'),
       goal(`4-step funnel over 30 days p95 over ${rows.toLocaleString('en-US')} raw events`, funnelP95, '<=', 500, 'ms'),
+      goal(`filtered totals and breakdowns over 30 days p95 over ${rows.toLocaleString('en-US')} raw events`, filtered.p95, '<=', 250, 'ms'),
     ],
   };
 }
