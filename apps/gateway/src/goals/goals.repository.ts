@@ -4,7 +4,7 @@ import type { AppConfig } from '@clickstream/config';
 import type { ClickHouseClient } from '@clickstream/clickhouse';
 import { APP_CONFIG, CLICKHOUSE } from '@clickstream/platform';
 import type { TimeRange } from '../history/history-params.js';
-import { filterSql, type Filter } from '../history/filters.js';
+import { FILTERED_READ_SETTINGS, filterSql, type Filter } from '../history/filters.js';
 import { likePattern } from '../history/funnel-steps.js';
 import type { Goal, GoalTarget } from './goal.js';
 
@@ -95,6 +95,7 @@ export class GoalsRepository {
         ...('event' in goal && goal.property ? { key: goal.property.key, value: goal.property.value } : {}),
       },
       format: 'JSONEachRow',
+      clickhouse_settings: FILTERED_READ_SETTINGS,
     });
     const [row] = await result.json<{ conversions: number | string; converters: number | string }>();
     return { conversions: Number(row?.conversions ?? 0), converters: Number(row?.converters ?? 0) };

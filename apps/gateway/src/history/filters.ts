@@ -26,6 +26,13 @@ import { MAX_FILTERS, PROPERTY_PREFIX, readFilter, type Filter, type FilterOpera
 
 export type { Filter } from './filter-syntax.js';
 
+/**
+ * Settings of every read under filters. A set of session ids is no key of events_raw's index, but
+ * ClickHouse still ran it through the index analysis of each part: 6 s against 1 s without, on
+ * 10 million rows and a set of 340,000 sessions, measured here.
+ */
+export const FILTERED_READ_SETTINGS = { use_index_for_in_with_subqueries: 0 } as const;
+
 /** A session's events are read up to a day after the range ends (sessions end after 30 minutes without events). */
 export const SESSION_TAIL = 'INTERVAL 1 DAY';
 

@@ -4,7 +4,7 @@ import { VISITOR_SKETCH, type ClickHouseClient } from '@clickstream/clickhouse';
 import { APP_CONFIG, CLICKHOUSE } from '@clickstream/platform';
 import type { Dimension } from '@clickstream/stream';
 import type { Interval, SessionDimension, TimeRange } from './history-params.js';
-import { filterSql, type Filter } from './filters.js';
+import { FILTERED_READ_SETTINGS, filterSql, type Filter } from './filters.js';
 import { stepConditions, type FunnelStep } from './funnel-steps.js';
 import { FROM, STEP, TO, instant } from './sql-fragments.js';
 import { DAY_MS, HOUR_MS, SECOND_MS, wholeUnits } from './whole-units.js';
@@ -239,6 +239,7 @@ export class HistoryRepository {
               ORDER BY count DESC, key ASC
               LIMIT {limit:UInt32}`,
       query_params: { site, event, from: range.from, to: range.to, limit, ...f.params },
+      clickhouse_settings: FILTERED_READ_SETTINGS,
       format: 'JSONEachRow',
     });
     return (await result.json<RawPropertyKeyRow>()).map((r) => ({ key: r.key, count: Number(r.count), visitors: Number(r.visitors) }));
@@ -255,6 +256,7 @@ export class HistoryRepository {
               ORDER BY count DESC, value ASC
               LIMIT {limit:UInt32}`,
       query_params: { site, event, key, from: range.from, to: range.to, limit, ...f.params },
+      clickhouse_settings: FILTERED_READ_SETTINGS,
       format: 'JSONEachRow',
     });
     return toBreakdownRows(await result.json<RawBreakdownRow>());
@@ -290,6 +292,7 @@ export class HistoryRepository {
                 GROUP BY visitor_id
               )`,
       query_params: { site, from: range.from, to: range.to, window: range.to - range.from, ...params, ...f.params },
+      clickhouse_settings: FILTERED_READ_SETTINGS,
       format: 'JSONEachRow',
     });
     const [row] = await result.json<Record<string, number | string>>();

@@ -28,8 +28,7 @@ function fakeFiltered() {
   const calls: string[] = [];
   const none = { pageviews: 0, visitors: 0, customEvents: 0, botEvents: 0 };
   const repo = {
-    rollupTotals: async (_s: string, _r: unknown, f: Filter[]) => (calls.push(`totals:${f.length}`), none),
-    sessionTotals: async (_s: string, _r: unknown, f: Filter[]) => (calls.push(`sessions:${f.length}`), { sessions: 0, bounces: 0, durationMs: 0 }),
+    totals: async (_s: string, _r: unknown, f: Filter[]) => (calls.push(`totals:${f.length}`), { rollup: none, sessions: { sessions: 0, bounces: 0, durationMs: 0 } }),
     breakdown: async (_s: string, d: string) => (calls.push(`breakdown:${d}`), []),
     sessionBreakdown: async (_s: string, d: string) => (calls.push(`sessionBreakdown:${d}`), []),
     timeseries: async () => (calls.push('timeseries'), []),
@@ -77,7 +76,7 @@ describe('HistoryService', () => {
     await service.breakdown('s', 'exitPage', RANGE, 10, filters);
     await service.timeseries('s', RANGE, 'hour', 'UTC', filters);
     await service.pageviews('s', RANGE.from, RANGE.to, filters);
-    expect(filteredCalls).toEqual(['totals:1', 'sessions:1', 'breakdown:page', 'sessionBreakdown:exitPage', 'timeseries', 'pageviews']);
+    expect(filteredCalls).toEqual(['totals:1', 'breakdown:page', 'sessionBreakdown:exitPage', 'timeseries', 'pageviews']);
     expect(calls).toEqual([]);
   });
 

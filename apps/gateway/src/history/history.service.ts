@@ -4,7 +4,7 @@ import { FilteredHistoryRepository } from './filtered-history.repository.js';
 import type { Filter } from './filters.js';
 import type { FunnelStep } from './funnel-steps.js';
 import { isSessionDimension, type BreakdownDimension, type Interval, type TimeRange } from './history-params.js';
-import { HistoryRepository, type BreakdownRow, type PropertyKeyRow, type RollupTotals, type TimeseriesRow } from './history.repository.js';
+import { HistoryRepository, type BreakdownRow, type PropertyKeyRow, type RollupTotals, type SessionTotals, type TimeseriesRow } from './history.repository.js';
 
 export interface Totals {
   pageviews: number;
@@ -127,11 +127,13 @@ export class HistoryService {
     return filters.length > 0 ? this.filtered.rollupTotals(site, range, filters) : this.history.rollupTotals(site, range);
   }
 
+  private async unfilteredTotals(site: string, range: TimeRange): Promise<{ rollup: RollupTotals; sessions: SessionTotals }> {
+    const [rollup, sessions] = await Promise.all([this.history.rollupTotals(site, range), this.history.sessionTotals(site, range)]);
+    return { rollup, sessions };
+  }
+
   async totals(site: string, range: TimeRange, filters: readonly Filter[] = []): Promise<Totals> {
-    const [rollup, sessions] = await Promise.all([
-      this.rollupTotals(site, range, filters),
-      filters.length > 0 ? this.filtered.sessionTotals(site, range, filters) : this.history.sessionTotals(site, range),
-    ]);
+    const { rollup, sessions } = filters.length > 0 ? await this.filtered.totals(site, range, filters) : await this.unfilteredTotals(site, range);
     const n = sessions.sessions;
     return {
       ...rollup,
