@@ -1,5 +1,10 @@
 export { createClickHouseClient, insertEncoded, type ClickHouseClient, type EncodedInsert } from './clickhouse-client.js';
-export { migrate, applyRawRetention, MIGRATIONS, CURRENT_ROLLUP_TABLES, VISITOR_SKETCH, type Migration, type RollupTable, type VisitorSketch } from './migrations.js';
+export { migrate } from './migrate.js';
+export { MIGRATIONS } from './migrations.js';
+export type { Migration } from './migration.js';
+export { applyRawRetention } from './raw-retention.js';
+export { CURRENT_ROLLUP_TABLES, type RollupTable } from './rollup-tables.js';
+export { VISITOR_SKETCH, type VisitorSketch } from './visitor-sketch.js';
 export { toDateTime64 } from './datetime.js';
 export { SiteRepository, type Site } from './site.repository.js';
 export { SaltRepository } from './salt.repository.js';

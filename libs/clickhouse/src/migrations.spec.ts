@@ -2,7 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '@clickstream/logger';
 import { clickhouseWithFreshDatabases } from '../../../test/support/own-clickhouse.js';
 import type { ClickHouseClient } from './clickhouse-client.js';
-import { applyRawRetention, columnTypes, CURRENT_ROLLUP_TABLES, migrate, MIGRATIONS, VISITOR_SKETCH } from './migrations.js';
+import { columnTypes } from './column-types.js';
+import { migrate } from './migrate.js';
+import { MIGRATIONS } from './migrations.js';
+import { applyRawRetention } from './raw-retention.js';
+import { CURRENT_ROLLUP_TABLES } from './rollup-tables.js';
+import { VISITOR_SKETCH } from './visitor-sketch.js';
 
 describe('migrations on a real ClickHouse server', () => {
   let clickhouse: ClickHouseClient;

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '@clickstream/logger';
 import { clickhouseWithFreshDatabases } from '../../../test/support/own-clickhouse.js';
 import type { ClickHouseClient } from './clickhouse-client.js';
-import { migrate } from './migrations.js';
+import { migrate } from './migrate.js';
 import { SaltRepository } from './salt.repository.js';
 
 describe('the daily salts an earlier version left in ClickHouse, on a real server', () => {

@@ -1,4 +1,4 @@
-import type { Migration } from '../migrations.js';
+import type { Migration } from '../migration.js';
 
 /**
  * Migration 10: each site's goals (a page path with * wildcards, or a custom event name with an

@@ -1,5 +1,5 @@
 import type { ClickHouseClient } from '@clickhouse/client';
-import type { Migration } from '../migrations.js';
+import type { Migration } from '../migration.js';
 
 /**
  * Migration 11, the raw events made ready for filtered reads. Paths become dictionary-encoded
