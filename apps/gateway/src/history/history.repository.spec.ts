@@ -146,7 +146,7 @@ function generate(): { events: RawEvent[]; lateSessionStart: number } {
 type CheckedDimension = Extract<Dimension, 'page' | 'referrer' | 'country' | 'event'>;
 
 /**
- * A breakdown's value of an event, as the breakdown tables' view takes it (migrations.ts,
+ * A breakdown's value of an event, as the breakdown tables' view takes it (rollup-tables.ts,
  * breakdownSelect): page views give page, referrer domain and country, custom events their
  * name; '' (a missing value, or an event of the other type) is not counted.
  */
