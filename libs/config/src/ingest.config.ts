@@ -21,6 +21,8 @@ const trustProxy = z
 export const ingestEnv = z.object({
   COLLECT_PATH: urlPath().default('/api/collect').describe('Path of the collect endpoint (change it to dodge ad-blocker lists); the pixel is at <path>/pixel.gif.'),
   TRACKER_SCRIPT_PATH: urlPath().default('/script.js').describe('Path the tracker script is served at.'),
+  PLAUSIBLE_EVENT_PATH: urlPath().default('/api/event').describe("Path of the endpoint that takes Plausible's tracker's events (its /api/event)."),
+  UMAMI_SEND_PATH: urlPath().default('/api/send').describe("Path of the endpoint that takes Umami's tracker's events (its /api/send)."),
   COLLECT_MAX_EVENTS: int(1, 10_000).default(100).describe('Most events in one collect request (more: 413).'),
   COLLECT_MAX_BODY_BYTES: int(1024, 10 * 1024 * 1024).default(65_536).describe('Largest collect request body in bytes (more: 413, not read whole).'),
   INGEST_REQUEST_TIMEOUT_MS: int(1000, 300_000)
@@ -55,6 +57,9 @@ export const ingestEnv = z.object({
 export interface IngestConfig {
   collectPath: string;
   trackerScriptPath: string;
+  /** Where Plausible's and Umami's trackers send (a site moving over keeps its snippet). */
+  plausibleEventPath: string;
+  umamiSendPath: string;
   maxEvents: number;
   maxBodyBytes: number;
   requestTimeoutMs: number;
@@ -70,6 +75,8 @@ export interface IngestConfig {
 export const toIngestConfig = (env: z.infer<typeof ingestEnv>): IngestConfig => ({
   collectPath: env.COLLECT_PATH,
   trackerScriptPath: env.TRACKER_SCRIPT_PATH,
+  plausibleEventPath: env.PLAUSIBLE_EVENT_PATH,
+  umamiSendPath: env.UMAMI_SEND_PATH,
   maxEvents: env.COLLECT_MAX_EVENTS,
   maxBodyBytes: env.COLLECT_MAX_BODY_BYTES,
   requestTimeoutMs: env.INGEST_REQUEST_TIMEOUT_MS,
