@@ -5,6 +5,9 @@ import { CliError } from './cli-error.js';
 const siteView = z.object({ id: z.string(), name: z.string(), createdAt: z.string(), dashboardUrl: z.string() });
 const createdSite = siteView.extend({ token: z.string(), snippet: z.string() });
 const siteList = z.object({ sites: z.array(siteView) });
+const siteAlias = z.object({ alias: z.string(), kind: z.enum(['plausible', 'umami']) });
+const addedAlias = siteAlias.extend({ site: z.string() });
+const aliasList = z.object({ aliases: z.array(siteAlias) });
 const opsReport = z.object({ consumerLag: z.number(), partitions: z.array(z.object({ partition: z.number(), lag: z.number() })), deadLetters: z.number() });
 const goal = z.object({ id: z.string(), createdAt: z.string(), page: z.string().optional(), event: z.string().optional(), property: z.object({ key: z.string(), value: z.string() }).optional() });
 const goalList = z.object({ goals: z.array(goal) });
@@ -12,6 +15,8 @@ const apiError = z.object({ error: z.string(), field: z.string().nullish(), deta
 
 export type SiteView = z.output<typeof siteView>;
 export type CreatedSite = z.output<typeof createdSite>;
+export type SiteAliasView = z.output<typeof siteAlias>;
+export type AddedAlias = z.output<typeof addedAlias>;
 export type OpsReport = z.output<typeof opsReport>;
 export type GoalView = z.output<typeof goal>;
 export type GoalTarget = { page: string } | { event: string; property?: { key: string; value: string } };
@@ -33,7 +38,8 @@ export class GatewayClient {
     readonly baseUrl: string,
     private readonly adminToken: string | undefined,
     private readonly fetchFn: Fetch = fetch,
-    private readonly timeoutMs = 5000,
+    // the gateway may wait up to 10 s for Kafka on an admin change before it answers 503
+    private readonly timeoutMs = 15_000,
   ) {}
 
   async listSites(): Promise<SiteView[]> {
@@ -46,6 +52,18 @@ export class GatewayClient {
 
   async rotateToken(id: string): Promise<CreatedSite> {
     return this.call('POST', `/api/sites/${encodeURIComponent(id)}/rotate-token`, createdSite);
+  }
+
+  async listAliases(site: string): Promise<SiteAliasView[]> {
+    return (await this.call('GET', `/api/sites/${encodeURIComponent(site)}/aliases`, aliasList)).aliases;
+  }
+
+  async addAlias(site: string, alias: string): Promise<AddedAlias> {
+    return this.call('POST', `/api/sites/${encodeURIComponent(site)}/aliases`, addedAlias, { alias });
+  }
+
+  async removeAlias(site: string, alias: string): Promise<void> {
+    await this.call('DELETE', `/api/sites/${encodeURIComponent(site)}/aliases/${encodeURIComponent(alias)}`, z.undefined());
   }
 
   async listGoals(site: string): Promise<GoalView[]> {

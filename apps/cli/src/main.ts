@@ -9,7 +9,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   produce: { summary: 'send events read as JSON lines from stdin, checked like the collect endpoint', load: async () => (await import('./commands/produce.command.js')).produceCommand },
   tail: { summary: 'print live records of the events, aggregates or dead-letter topic', load: async () => (await import('./commands/tail.command.js')).tailCommand },
   replay: { summary: "rewind the aggregator's group and rebuild the rollups (Clickstream stopped)", load: async () => (await import('./commands/replay.command.js')).replayCommand },
-  sites: { summary: 'add or list sites, rotate a dashboard token: snippet and dashboard link', load: async () => (await import('./commands/sites.command.js')).sitesCommand },
+  sites: { summary: 'add or list sites, rotate a dashboard token, alias a Plausible domain or Umami website id', load: async () => (await import('./commands/sites.command.js')).sitesCommand },
   goals: { summary: "add, list or remove a site's goals (pages or custom events)", load: async () => (await import('./commands/goals.command.js')).goalsCommand },
   status: { summary: 'broker, topics, lag, last window, ClickHouse, ingest, gateway, counts', load: async () => (await import('./commands/status.command.js')).statusCommand },
 };

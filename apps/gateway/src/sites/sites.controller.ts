@@ -8,6 +8,8 @@ import { APP_CONFIG, ApiError, CLICKHOUSE } from '@clickstream/platform';
 import { snippet } from '@clickstream/tracker';
 import { AccessService } from '../auth/access.service.js';
 import { AdminGuard } from '../auth/site-access.guard.js';
+import type { SiteAliasTable } from './site-alias-table.js';
+import { SiteAliasesService } from './site-aliases.service.js';
 import { SitePublisher } from './site-publisher.js';
 
 export interface SiteView {
@@ -16,6 +18,11 @@ export interface SiteView {
   createdAt: string;
   /** Read-only dashboard of this site; the link carries its dashboard token, so it is also the share link. */
   dashboardUrl: string;
+}
+
+export interface ListedSite extends SiteView {
+  /** The names Plausible's and Umami's trackers give this site (GET /api/sites/:site/aliases tells their kind). */
+  aliases: string[];
 }
 
 export interface CreatedSite extends SiteView {
@@ -39,13 +46,15 @@ export class SitesController {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly access: AccessService,
     private readonly publisher: SitePublisher,
+    private readonly aliases: SiteAliasesService,
   ) {
     this.sites = new SiteRepository(clickhouse, config.clickhouse.database);
   }
 
   @Get()
-  async list(@Req() req: FastifyRequest): Promise<{ sites: SiteView[] }> {
-    return { sites: (await this.sites.list()).map((s) => this.view(s, req)) };
+  async list(@Req() req: FastifyRequest): Promise<{ sites: ListedSite[] }> {
+    const [sites, aliases]: [Site[], SiteAliasTable] = await Promise.all([this.sites.list(), this.aliases.all()]);
+    return { sites: sites.map((s) => ({ ...this.view(s, req), aliases: aliases.of(s.id).map((a) => a.value) })) };
   }
 
   @Post()
@@ -58,6 +67,9 @@ export class SitesController {
     }
     const { id, name } = parsed.data;
     if (await this.sites.get(id)) throw ApiError.conflict(`site ${id} exists already`, 'id');
+    // ingest reads a tracker's name as an alias before a site id: the new site would get no hits
+    const holder = await this.aliases.holderOf(id);
+    if (holder !== undefined) throw ApiError.conflict(`${id} is an alias of site ${holder}`, 'id');
     // Kafka first: should the ClickHouse insert fail, the site is accepted by ingest but not
     // listed here, and creating it again (not a conflict then) finishes the job
     await this.publisher.publish({ id, name: name ?? id }).catch((err: Error) => {
