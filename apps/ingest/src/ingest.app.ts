@@ -10,6 +10,8 @@ export interface StartedIngest extends StartedApp {
 
 const COLLECT_ROUTE = '/api/collect';
 const SCRIPT_ROUTE = '/script.js';
+const PLAUSIBLE_ROUTE = '/api/plausible/event';
+const UMAMI_ROUTE = '/api/umami/send';
 
 /** Maps the configured public paths onto the canonical routes, keeping the query string. */
 export function publicPathRewriter(ingest: IngestConfig): (url: string) => string {
@@ -20,6 +22,8 @@ export function publicPathRewriter(ingest: IngestConfig): (url: string) => strin
     if (path === ingest.trackerScriptPath) return SCRIPT_ROUTE + query;
     if (path === ingest.collectPath) return COLLECT_ROUTE + query;
     if (path === `${ingest.collectPath}/pixel.gif`) return `${COLLECT_ROUTE}/pixel.gif${query}`;
+    if (path === ingest.plausibleEventPath) return PLAUSIBLE_ROUTE + query;
+    if (path === ingest.umamiSendPath) return UMAMI_ROUTE + query;
     return url;
   };
 }

@@ -2,7 +2,8 @@ import { Body, Controller, Get, Headers, HttpCode, Post, Query, Req, Res, UseGua
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { IngestMetrics } from '../metrics/ingest-metrics.js';
 import { RateLimitGuard } from '../rate-limit/rate-limit.guard.js';
-import { CollectService, type CollectAnswer, type CollectContext } from './collect.service.js';
+import { CollectService, type CollectAnswer } from './collect.service.js';
+import { contextOf, inFlight } from './request-context.js';
 
 /** A transparent 1×1 GIF for the no-JavaScript pixel. */
 const PIXEL = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64');
@@ -40,16 +41,7 @@ export class CollectController {
     return PIXEL;
   }
 
-  private async track<T>(work: () => Promise<T>): Promise<T> {
-    this.metrics.inFlight.inc();
-    try {
-      return await work();
-    } finally {
-      this.metrics.inFlight.dec();
-    }
+  private track<T>(work: () => Promise<T>): Promise<T> {
+    return inFlight(this.metrics, work);
   }
-}
-
-function contextOf(request: FastifyRequest): CollectContext {
-  return { ip: request.ip, userAgent: request.headers['user-agent'], headers: request.headers, receivedAt: Date.now() };
 }

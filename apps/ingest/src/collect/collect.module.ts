@@ -1,4 +1,6 @@
 import { Module } from '@nestjs/common';
+import { PlausibleController } from '../compat/plausible.controller.js';
+import { UmamiController } from '../compat/umami.controller.js';
 import { CountryResolver } from '../enrich/country.resolver.js';
 import { VisitorIdService } from '../enrich/visitor-id.service.js';
 import { IngestMetrics } from '../metrics/ingest-metrics.js';
@@ -12,7 +14,8 @@ import { CollectService } from './collect.service.js';
 import { DeadLetterPublisher } from './dead-letter.publisher.js';
 
 @Module({
-  controllers: [CollectController, MetricsController],
+  // one pipeline, three wire formats: ours, Plausible's and Umami's trackers
+  controllers: [CollectController, PlausibleController, UmamiController, MetricsController],
   providers: [IngestProducer, IngestMetrics, CollectService, DeadLetterPublisher, IngestState, SiteCache, VisitorIdService, CountryResolver, RateLimitGuard],
   exports: [IngestProducer, IngestMetrics, IngestState, VisitorIdService],
 })

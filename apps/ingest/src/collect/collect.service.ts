@@ -51,22 +51,35 @@ export class CollectService {
   ) {}
 
   async collect(rawBody: unknown, context: CollectContext): Promise<CollectAnswer> {
-    const { receivedAt } = context;
     let parsed;
     try {
       parsed = parseCollectBody(rawBody, this.config.ingest.maxEvents);
     } catch (err) {
-      if (err instanceof ApiError) {
-        this.metrics.rejected.inc({ reason: err.code });
-        if (err.status === 400) void this.deadLetters.publish([{ reason: err.code, field: err.field, detail: err.detail, index: undefined, payload: rawBody, site: undefined }], receivedAt);
-      }
+      if (err instanceof ApiError) this.refuseRequest(err, rawBody, context.receivedAt);
       throw err;
     }
-    this.metrics.batchSize.observe(parsed.items.length);
+    return (await this.accept(parsed.items, parsed.batch, context)).answer;
+  }
+
+  /** Counts a request refused as a whole, and writes it to the dead-letter topic when it is bad data (400). */
+  refuseRequest(err: ApiError, rawBody: unknown, receivedAt: number, site?: string): void {
+    this.metrics.rejected.inc({ reason: err.code });
+    if (err.status === 400) void this.deadLetters.publish([{ reason: err.code, field: err.field, detail: err.detail, index: undefined, payload: rawBody, site }], receivedAt);
+  }
+
+  /**
+   * Events in the collect API's format, split out of one request (by collect itself, or by the
+   * translation of another product's tracker): each validated, enriched and produced, refused ones
+   * reported by index and dead-lettered. Resolves once Kafka acknowledged every accepted event;
+   * throws a 400 ApiError when none was valid.
+   */
+  async accept(items: readonly unknown[], batch: boolean, context: CollectContext): Promise<{ answer: CollectAnswer; events: TrackedEvent[] }> {
+    const { receivedAt } = context;
+    this.metrics.batchSize.observe(items.length);
 
     const valid: { index: number; payload: CollectPayload }[] = [];
     const rejected: RejectedEvent[] = [];
-    for (const [index, item] of parsed.items.entries()) {
+    for (const [index, item] of items.entries()) {
       const check = checkCollectPayload(item);
       if (!check.ok) rejected.push({ index, error: 'invalid_event', field: check.field, detail: check.detail });
       else if (!(await this.sites.has(check.payload.site))) rejected.push({ index, error: 'unknown_site', field: 'site', detail: 'unknown site' });
@@ -75,15 +88,15 @@ export class CollectService {
     for (const r of rejected) this.metrics.rejected.inc({ reason: r.error });
     void this.deadLetters.publish(
       rejected.map((r): DeadLetter => {
-        const item = parsed.items[r.index];
+        const item = items[r.index];
         const site = typeof item === 'object' && item !== null ? (item as { site?: unknown }).site : undefined;
-        return { reason: r.error, field: r.field, detail: r.detail, index: parsed.batch ? r.index : undefined, payload: item, site: typeof site === 'string' ? site.slice(0, 64) : undefined };
+        return { reason: r.error, field: r.field, detail: r.detail, index: batch ? r.index : undefined, payload: item, site: typeof site === 'string' ? site.slice(0, 64) : undefined };
       }),
       receivedAt,
     );
 
     if (valid.length === 0) {
-      if (!parsed.batch) {
+      if (!batch) {
         const only = rejected[0]!;
         throw ApiError.badRequest(only.error, only.detail, only.field);
       }
@@ -96,7 +109,7 @@ export class CollectService {
       this.metrics.accepted.inc({ type: e.type });
       if (e.isBot) this.metrics.bots.inc();
     }
-    return { accepted: events.length, ids: events.map((e) => e.id), rejected };
+    return { answer: { accepted: events.length, ids: events.map((e) => e.id), rejected }, events };
   }
 
   private async enrich(payloads: CollectPayload[], context: CollectContext): Promise<TrackedEvent[]> {

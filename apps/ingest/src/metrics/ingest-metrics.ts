@@ -7,6 +7,7 @@ export class IngestMetrics {
   readonly registry = new Registry();
   readonly accepted = new Counter({ name: 'clickstream_ingest_events_accepted_total', help: 'Events acknowledged by Kafka and answered 202', labelNames: ['type'] as const, registers: [this.registry] });
   readonly rejected = new Counter({ name: 'clickstream_ingest_events_rejected_total', help: 'Events or requests refused, by reason', labelNames: ['reason'] as const, registers: [this.registry] });
+  readonly identify = new Counter({ name: 'clickstream_ingest_umami_identify_total', help: "Umami identify calls acknowledged (nothing of them is stored)", registers: [this.registry] });
   readonly bots = new Counter({ name: 'clickstream_ingest_bot_events_total', help: 'Accepted events from bots (stored, counted apart)', registers: [this.registry] });
   readonly produceLatency = new Histogram({
     name: 'clickstream_ingest_produce_latency_seconds',

@@ -1,7 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { AppConfig } from '@clickstream/config';
 import type { Logger } from '@clickstream/logger';
-import { ApiError, APP_CONFIG, KAFKA_PREPARED, LOGGER } from '@clickstream/platform';
+import { siteId } from '@clickstream/events';
+import { ApiError, APP_CONFIG, KAFKA_PREPARED, LOGGER, parseSiteAlias, siteAliasKey, siteOfAliasRecord } from '@clickstream/platform';
 import { IngestState } from '../state/ingest-state.js';
 
 /**
@@ -30,6 +31,31 @@ export class SiteCache {
 
   async has(site: string): Promise<boolean> {
     if (this.bootstrap.has(site) || this.state.tables.get(this.topic, site) !== undefined) return true;
+    await this.catchUp();
+    return this.state.tables.get(this.topic, site) !== undefined || this.notYet();
+  }
+
+  /**
+   * The site another product's tracker names (a Plausible domain, an Umami website id): the site
+   * its alias maps to, else the site of that very id; undefined when neither is known.
+   */
+  async resolve(name: string): Promise<string | undefined> {
+    const known = (): string | undefined => {
+      const alias = parseSiteAlias(name);
+      const aliased = alias ? siteOfAliasRecord(this.state.tables.get(this.topic, siteAliasKey(alias))) : undefined;
+      if (aliased !== undefined) return aliased;
+      return siteId.safeParse(name).success && (this.bootstrap.has(name) || this.state.tables.get(this.topic, name) !== undefined) ? name : undefined;
+    };
+    const site = known();
+    if (site !== undefined) return site;
+    await this.catchUp();
+    const after = known();
+    if (after === undefined) this.notYet();
+    return after;
+  }
+
+  /** Reads everything written to the sites topic so far; 503 while it cannot be read. */
+  private async catchUp(): Promise<void> {
     try {
       await this.state.tables.catchUp(this.topic);
     } catch (err) {
@@ -39,7 +65,10 @@ export class SiteCache {
     }
     if (this.failing) this.logger.info({ sites: this.state.tables.keys(this.topic).length }, 'site list read from Kafka again');
     this.failing = false;
-    if (this.state.tables.get(this.topic, site) !== undefined) return true;
+  }
+
+  /** For a site still unknown once the topic is read: 503 if the site list may not be in it yet, else false. */
+  private notYet(): false {
     // an ingest process that seeds the topic itself (run alone, Kafka down at its start) may not have yet
     if (!this.kafkaPrepared()) throw ApiError.unavailable('the site list is not in Kafka yet', 2);
     return false;
