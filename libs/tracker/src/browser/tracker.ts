@@ -34,6 +34,8 @@ type Api = ((name: string, props?: Props) => void) & { q?: [string, Props?][] };
 
 /** Replaced by the server with its configured collect path when it serves the file. */
 const COLLECT_PATH = '__CLICKSTREAM_COLLECT_PATH__';
+/** Where ingest serves the compat tracker (dist/tracker/compat.js), whatever its variants. */
+const COMPAT_SCRIPT = '/js/script.js';
 const QUEUE_KEY = 'clickstream:queue';
 const BATCH = 20;
 const MAX_QUEUED = 100;
@@ -55,7 +57,17 @@ function start(): void {
   const s = (doc.currentScript || doc.querySelector('script[data-site]')) as HTMLScriptElement | null;
   const attr = (n: string) => s && s.getAttribute('data-' + n);
   const site = attr('site');
-  if (!s || !site) return;
+  if (!s) return;
+  if (!site) {
+    // a Plausible or Umami snippet pointed at us: hand over to the compat tracker, attributes and all
+    if (attr('website-id') || attr('domain')) {
+      const c = doc.createElement('script');
+      for (let i = 0, a; (a = s.attributes[i]); i++) c.setAttribute(a.name, a.value);
+      c.src = new URL(s.src).origin + COMPAT_SCRIPT;
+      doc.head.appendChild(c);
+    }
+    return;
+  }
 
   const optout = attr('optout');
   let off = optout != null && optout != 'false';
