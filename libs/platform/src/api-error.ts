@@ -46,6 +46,9 @@ const FASTIFY_CODES: Record<number, string> = {
   431: 'headers_too_large',
 };
 
+/** Fastify's refusals of a JSON body it could not parse (empty, or not JSON): the field at fault is the body. */
+const BODY_PARSE_CODES = new Set(['FST_ERR_CTP_EMPTY_JSON_BODY', 'FST_ERR_CTP_INVALID_JSON_BODY']);
+
 /**
  * Every error leaves as JSON `{ error, field?, detail }`. Unexpected errors become 500 with a
  * log line carrying the request id, so nothing fails silently.
@@ -69,8 +72,9 @@ export class ApiErrorFilter implements ExceptionFilter {
     }
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
-      const code = status === 404 ? 'not_found' : (FASTIFY_CODES[status] ?? 'http_error');
-      void reply.status(status).send({ error: code, ...(code === 'body_too_large' ? { field: 'body' } : {}), detail: exception.message });
+      const bodyRefused = BODY_PARSE_CODES.has(String((exception.cause as { code?: unknown } | undefined)?.code));
+      const code = status === 404 ? 'not_found' : bodyRefused ? 'invalid_json' : (FASTIFY_CODES[status] ?? 'http_error');
+      void reply.status(status).send({ error: code, ...(code === 'body_too_large' || bodyRefused ? { field: 'body' } : {}), detail: exception.message });
       return;
     }
     const fastifyStatus = (exception as { statusCode?: number }).statusCode;
