@@ -47,6 +47,11 @@ const EXPECTATIONS: Expectation[] = [
   { line: 'npx clickstream sites list', code: 0, out: /^blog +My blog +/m },
   { line: 'npx clickstream sites rotate-token blog', code: 0, out: /^site blog: new dashboard token/m },
   { line: 'npx clickstream sites add demo', code: 1, err: /^clickstream: id: site demo exists already\n$/ },
+  { line: 'npx clickstream sites alias add blog blog.example.com', code: 0, out: /^blog\.example\.com \(Plausible domain\) now counts into site blog\n$/ },
+  { line: 'npx clickstream sites alias add blog 0f9c6c8e-1c5d-4a8e-9b7a-3f2d1e0c9b8a', code: 0, out: /^0f9c6c8e-1c5d-4a8e-9b7a-3f2d1e0c9b8a \(Umami website id\) now counts into site blog\n$/ },
+  { line: 'npx clickstream sites alias list blog', code: 0, out: /^ALIAS +KIND\n0f9c6c8e-1c5d-4a8e-9b7a-3f2d1e0c9b8a +Umami website id\nblog\.example\.com +Plausible domain\n$/ },
+  { line: 'npx clickstream sites alias add demo Blog.Example.com', code: 1, err: /^clickstream: alias: blog\.example\.com is an alias of site blog already\n$/ },
+  { line: 'npx clickstream sites alias remove blog 0f9c6c8e-1c5d-4a8e-9b7a-3f2d1e0c9b8a', code: 0, out: /^alias 0f9c6c8e-1c5d-4a8e-9b7a-3f2d1e0c9b8a of site blog removed\n$/ },
   { line: 'npx clickstream produce < events.jsonl', code: 1, out: /^sent 3, rejected 2$/m, err: /^line 3: site: unknown site "blg"\nline 4: url: expected an absolute http\(s\) URL\n/ },
   { line: 'npx clickstream tail --site blog --from 10m', stream: true, until: /blog +event signup \{"plan":"pro"\}/ },
   // it reads from now: a page view sent once it runs makes the next window update

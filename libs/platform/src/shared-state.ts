@@ -38,6 +38,7 @@ export async function seedSharedState(kafka: Kafka, clickhouse: ClickHouseClient
     await Promise.all([tables.catchUp(sitesTopic), tables.catchUp(saltsTopic)]);
     const published: string[] = [];
     for (const site of await new SiteRepository(clickhouse, config.clickhouse.database).list()) {
+      // a site id has no ':', so no alias key (`alias:…`, see site-alias.ts) is ever taken for a site here
       if (tables.get(sitesTopic, site.id) !== undefined) continue;
       await tables.put(sitesTopic, site.id, siteRecord(site));
       published.push(site.id);
