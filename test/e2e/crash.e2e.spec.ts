@@ -60,7 +60,7 @@ describe('an aggregator killed between its ClickHouse insert and its Kafka commi
   it('after a restart stores every event exactly once, raw rows and rollups alike', async () => {
     const t0 = Date.now();
     const events: TrackedEvent[] = Array.from({ length: EVENTS }, (_, i) => ({
-      v: 2,
+      v: 3,
       id: randomUUID(),
       clientEventId: null,
       type: 'pageview',
@@ -86,6 +86,10 @@ describe('an aggregator killed between its ClickHouse insert and its Kafka commi
       clientTime: null,
       timeFlagged: false,
       receivedAt: t0 + i,
+      tag: null,
+      revenue: null,
+      scrollDepth: null,
+      engagedMs: null,
     }));
     const producer = kafka.producer({ idempotent: true });
     await producer.connect();

@@ -4,7 +4,7 @@ import { renderRecord, type TailRecord } from './record-format.js';
 
 const t = Date.UTC(2026, 10, 25, 10, 0, 1, 234);
 const event: TrackedEvent = {
-  v: 2,
+  v: 3,
   id: '0b7e3c1a-2f4d-4e5a-9b6c-7d8e9f0a1b2c',
   clientEventId: null,
   type: 'pageview',
@@ -30,6 +30,10 @@ const event: TrackedEvent = {
   clientTime: null,
   timeFlagged: false,
   receivedAt: t,
+  tag: null,
+  revenue: null,
+  scrollDepth: null,
+  engagedMs: null,
 };
 const record = (topic: string, value: Buffer | string, key: string | null = 'demo'): TailRecord => ({
   topic,

@@ -30,13 +30,43 @@ describe('checkCollectPayload', () => {
     ['url', 'expected an absolute http(s) URL', { site: 's', url: 'ftp://x.example/' }],
     ['url', 'longer than 2048 characters', { site: 's', url: `https://x.example/${'a'.repeat(2100)}` }],
     ['referrer', 'expected a string', { site: 's', url: 'https://x.example/', referrer: 7 }],
-    ['type', 'expected "pageview" or "event"', { site: 's', url: 'https://x.example/', type: 'click' }],
+    ['type', 'expected "pageview", "event" or "engagement"', { site: 's', url: 'https://x.example/', type: 'click' }],
     ['name', 'required', { site: 's', url: 'https://x.example/', type: 'event' }],
     ['name', 'must not be empty', { site: 's', url: 'https://x.example/', type: 'event', name: '' }],
-    ['name', 'unknown field', { site: 's', url: 'https://x.example/', name: 'signup' }],
-    ['props.nested', 'expected a string (at most 256 characters), a finite number or a boolean', { site: 's', url: 'https://x.example/', type: 'event', name: 'a', props: { nested: { x: 1 } } }],
+    ['name', 'only a custom event ("type": "event") carries name', { site: 's', url: 'https://x.example/', name: 'signup' }],
+    ['name', 'longer than 120 characters', { site: 's', url: 'https://x.example/', type: 'event', name: 'n'.repeat(121) }],
+    ['props.long', 'longer than 2000 characters', { site: 's', url: 'https://x.example/', type: 'event', name: 'a', props: { long: 'v'.repeat(2001) } }],
+    ['props.nested', 'expected a string (at most 2000 characters), a finite number or a boolean', { site: 's', url: 'https://x.example/', type: 'event', name: 'a', props: { nested: { x: 1 } } }],
     ['props.bad key', 'property names are 1-64 letters, digits, "_", ".", ":" or "-"', { site: 's', url: 'https://x.example/', type: 'event', name: 'a', props: { 'bad key': 1 } }],
-    ['props', 'more than 20 properties', { site: 's', url: 'https://x.example/', type: 'event', name: 'a', props: Object.fromEntries(Array.from({ length: 21 }, (_, i) => [`k${i}`, i])) }],
+    ['props', 'more than 30 properties', { site: 's', url: 'https://x.example/', type: 'event', name: 'a', props: Object.fromEntries(Array.from({ length: 31 }, (_, i) => [`k${i}`, i])) }],
+    ['tag', 'must not be empty', { site: 's', url: 'https://x.example/', tag: '' }],
+    ['tag', 'longer than 64 characters', { site: 's', url: 'https://x.example/', type: 'event', name: 'a', tag: 't'.repeat(65) }],
+    ['tag', 'expected a string', { site: 's', url: 'https://x.example/', tag: 5 }],
+    ['hashRouting', 'expected true or false', { site: 's', url: 'https://x.example/', hashRouting: 'yes' }],
+    ['scrollDepth', 'required', { site: 's', url: 'https://x.example/', type: 'engagement', engagedMs: 5 }],
+    ['engagedMs', 'required', { site: 's', url: 'https://x.example/', type: 'engagement', scrollDepth: 5 }],
+    ['scrollDepth', 'expected an integer percent from 0 to 100', { site: 's', url: 'https://x.example/', type: 'engagement', scrollDepth: 101, engagedMs: 5 }],
+    ['scrollDepth', 'expected an integer percent from 0 to 100', { site: 's', url: 'https://x.example/', type: 'engagement', scrollDepth: -1, engagedMs: 5 }],
+    ['scrollDepth', 'expected an integer percent from 0 to 100', { site: 's', url: 'https://x.example/', type: 'engagement', scrollDepth: 50.5, engagedMs: 5 }],
+    ['scrollDepth', 'expected an integer percent from 0 to 100', { site: 's', url: 'https://x.example/', type: 'engagement', scrollDepth: '50', engagedMs: 5 }],
+    ['engagedMs', 'expected integer milliseconds from 0 to 86400000', { site: 's', url: 'https://x.example/', type: 'engagement', scrollDepth: 5, engagedMs: 86_400_001 }],
+    ['engagedMs', 'expected integer milliseconds from 0 to 86400000', { site: 's', url: 'https://x.example/', type: 'engagement', scrollDepth: 5, engagedMs: -1 }],
+    ['scrollDepth', 'only an engagement event ("type": "engagement") carries scrollDepth', { site: 's', url: 'https://x.example/', scrollDepth: 5 }],
+    ['engagedMs', 'only an engagement event ("type": "engagement") carries engagedMs', { site: 's', url: 'https://x.example/', type: 'event', name: 'a', engagedMs: 5 }],
+    ['name', 'only a custom event ("type": "event") carries name', { site: 's', url: 'https://x.example/', type: 'engagement', name: 'a', scrollDepth: 5, engagedMs: 5 }],
+    ['revenue', 'only a custom event ("type": "event") carries revenue', { site: 's', url: 'https://x.example/', revenue: { amount: 1, currency: 'EUR' } }],
+    ['revenue', 'only a custom event ("type": "event") carries revenue', { site: 's', url: 'https://x.example/', type: 'engagement', scrollDepth: 5, engagedMs: 5, revenue: { amount: 1, currency: 'EUR' } }],
+    ['revenue', 'expected an object { amount, currency }', { site: 's', url: 'https://x.example/', type: 'event', name: 'a', revenue: 12 }],
+    ['revenue.amount', 'required', { site: 's', url: 'https://x.example/', type: 'event', name: 'a', revenue: { currency: 'EUR' } }],
+    ['revenue.currency', 'required', { site: 's', url: 'https://x.example/', type: 'event', name: 'a', revenue: { amount: 3 } }],
+    ['revenue.currency', 'expected an ISO 4217 code of 3 upper-case letters, e.g. EUR', { site: 's', url: 'https://x.example/', type: 'event', name: 'a', revenue: { amount: 3, currency: 'eur' } }],
+    ['revenue.currency', 'expected an ISO 4217 code of 3 upper-case letters, e.g. EUR', { site: 's', url: 'https://x.example/', type: 'event', name: 'a', revenue: { amount: 3, currency: 'EURO' } }],
+    ['revenue.amount', 'expected a number or a decimal string', { site: 's', url: 'https://x.example/', type: 'event', name: 'a', revenue: { amount: true, currency: 'EUR' } }],
+    ['revenue.amount', 'expected a decimal of at most 12 digits before the point and 6 after', { site: 's', url: 'https://x.example/', type: 'event', name: 'a', revenue: { amount: 'ten', currency: 'EUR' } }],
+    ['revenue.amount', 'expected a decimal of at most 12 digits before the point and 6 after', { site: 's', url: 'https://x.example/', type: 'event', name: 'a', revenue: { amount: '1.1234567', currency: 'EUR' } }],
+    ['revenue.amount', 'expected a decimal of at most 12 digits before the point and 6 after', { site: 's', url: 'https://x.example/', type: 'event', name: 'a', revenue: { amount: 1e21, currency: 'EUR' } }],
+    ['revenue.amount', 'expected a decimal of at most 12 digits before the point and 6 after', { site: 's', url: 'https://x.example/', type: 'event', name: 'a', revenue: { amount: '1e3', currency: 'EUR' } }],
+    ['revenue.extra', 'unknown field', { site: 's', url: 'https://x.example/', type: 'event', name: 'a', revenue: { amount: 1, currency: 'EUR', extra: 1 } }],
     ['screen', 'expected WIDTHxHEIGHT, e.g. 1920x1080', { site: 's', url: 'https://x.example/', screen: 'big' }],
     ['language', 'expected a language tag, e.g. en-US', { site: 's', url: 'https://x.example/', language: 'english please' }],
     ['id', 'expected 8-64 letters, digits, "_" or "-"', { site: 's', url: 'https://x.example/', id: 'short' }],
@@ -48,6 +78,30 @@ describe('checkCollectPayload', () => {
     ['extra', 'unknown field', { site: 's', url: 'https://x.example/', extra: 1 }],
   ])('refuses a bad %s: %s', (field, detail, body) => {
     expect(checkCollectPayload(body)).toEqual({ ok: false, field, detail });
+  });
+
+  it('accepts an engagement event, a tag, hash routing and the widened limits', () => {
+    expect(checkCollectPayload({ type: 'engagement', site: 's', url: 'https://x.example/#/a', scrollDepth: 100, engagedMs: 86_400_000, tag: 'spring', hashRouting: true })).toEqual({
+      ok: true,
+      payload: { type: 'engagement', site: 's', url: 'https://x.example/#/a', referrer: null, scrollDepth: 100, engagedMs: 86_400_000, tag: 'spring', hashRouting: true },
+    });
+    const wide = { type: 'event', site: 's', url: 'https://x.example/', name: 'n'.repeat(120), props: Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`k${i}`, 'v'.repeat(2000)])) };
+    expect(checkCollectPayload(wide).ok).toBe(true);
+  });
+
+  it.each([
+    [10.29, '10.29'],
+    ['10.29', '10.29'],
+    [' 7 ', '7'],
+    [0, '0'],
+    [-0, '0'],
+    ['-12.5', '-12.5'],
+    ['999999999999.999999', '999999999999.999999'],
+    [0.1 + 0.2 - 0.3 + 0.000001, undefined],
+  ])('keeps the revenue amount %s as the exact decimal %s', (amount, exact) => {
+    const check = checkCollectPayload({ type: 'event', site: 's', url: 'https://x.example/', name: 'buy', revenue: { amount, currency: 'EUR' } });
+    if (exact === undefined) expect(check).toMatchObject({ ok: false, field: 'revenue.amount' });
+    else expect(check).toMatchObject({ ok: true, payload: { revenue: { amount: exact, currency: 'EUR' } } });
   });
 
   it('refuses a body that is not an object without naming a field', () => {
@@ -70,13 +124,13 @@ describe('tracked events on the wire', () => {
   it('rejects records that are not events of a known version, with the reason', () => {
     expect(() => decodeEvent(Buffer.from('{'))).toThrow(EventDecodeError);
     expect(() => decodeEvent(null)).toThrow('empty record');
-    expect(() => decodeEvent(Buffer.from(JSON.stringify({ v: 3 })))).toThrow(/^undecodable event: v:/);
+    expect(() => decodeEvent(Buffer.from(JSON.stringify({ v: 4 })))).toThrow(/^undecodable event: v:/);
     expect(() => decodeEvent(Buffer.from(JSON.stringify({ v: 2, id: 'x' })))).toThrow(/^undecodable event: id:/);
   });
 
   it('upgrades a version-1 record from the walking skeleton', () => {
     const v1 = { v: 1, id: '6f1c1a50-54b4-4b0e-8a6f-7a9c0e6f2b11', type: 'pageview', site: 's', url: 'https://x.example/a', path: '/a', referrer: null, eventTime: 5, receivedAt: 6 };
-    expect(decodeEvent(Buffer.from(JSON.stringify(v1)))).toMatchObject({ v: 2, id: v1.id, site: 's', hostname: 'x.example', isBot: false, props: {} });
+    expect(decodeEvent(Buffer.from(JSON.stringify(v1)))).toMatchObject({ v: 3, id: v1.id, site: 's', hostname: 'x.example', isBot: false, props: {} });
   });
 
   it('takes UTM parameters from the url and the referrer domain, ignoring same-site referrers', () => {

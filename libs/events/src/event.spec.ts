@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { decodeEvent, EventDecodeError, trackedEventV2, type TrackedEvent } from './event.js';
+import { decodeEvent, encodeEvent, EventDecodeError, trackedEventV2, trackedEventV3, type TrackedEvent } from './event.js';
 
 const valid: TrackedEvent = {
-  v: 2,
+  v: 3,
   id: '0b7e2f0a-3c1d-4e5f-8a9b-1c2d3e4f5a6b',
   clientEventId: 'abcdefgh12',
   type: 'event',
@@ -28,11 +28,21 @@ const valid: TrackedEvent = {
   clientTime: null,
   timeFlagged: false,
   receivedAt: 1_795_000_000_200,
+  tag: 'spring-sale',
+  revenue: { amount: '19.99', currency: 'EUR' },
+  scrollDepth: null,
+  engagedMs: null,
 };
+
+const engagement: TrackedEvent = { ...valid, type: 'engagement', name: null, props: {}, revenue: null, scrollDepth: 75, engagedMs: 12_500 };
 
 /** What the schema alone makes of a record: the oracle the decoder's quick check is held to. */
 function bySchema(record: unknown): { ok: true; event: unknown } | { ok: false } {
-  const result = trackedEventV2.safeParse(record);
+  if ((record as { v?: unknown }).v === 2) {
+    const old = trackedEventV2.safeParse(record);
+    return old.success ? { ok: true, event: { ...old.data, v: 3, tag: null, revenue: null, scrollDepth: null, engagedMs: null } } : { ok: false };
+  }
+  const result = trackedEventV3.safeParse(record);
   return result.success ? { ok: true, event: result.data } : { ok: false };
 }
 
@@ -48,17 +58,21 @@ function byDecoder(record: unknown): { ok: true; event: unknown } | { ok: false;
 /** Values of every kind, each put in every field in turn. */
 const ODD_VALUES: unknown[] = [
   null, '', 'x', 'not-a-uuid', '0b7e2f0a-3c1d-9e5f-8a9b-1c2d3e4f5a6b', 'bad site!', 'a'.repeat(65), 0, -1, 1.5, 2 ** 53, 1_795_000_000_000,
-  true, false, [], ['x'], {}, { a: 1 }, { a: 'b' }, { __proto__: 'x' }, 'pageview', 2, 1,
+  true, false, [], ['x'], {}, { a: 1 }, { a: 'b' }, { __proto__: 'x' }, 'pageview', 'engagement', 3, 2, 1, 100, 101,
+  { amount: '1.5', currency: 'USD' }, { amount: 1.5, currency: 'USD' }, { amount: '1.5', currency: 'usd' }, { amount: '1e3', currency: 'USD' }, { amount: '1.5' },
 ];
 
 function variants(): { label: string; record: unknown }[] {
   const out: { label: string; record: unknown }[] = [{ label: 'valid', record: valid }];
-  for (const key of Object.keys(valid) as (keyof TrackedEvent)[]) {
-    for (const value of ODD_VALUES) out.push({ label: `${key} = ${JSON.stringify(value)}`, record: { ...valid, [key]: value } });
-    const { [key]: _dropped, ...without } = valid;
-    out.push({ label: `without ${key}`, record: without });
-    out.push({ label: `without ${key}, with an extra field`, record: { ...without, extra: 'x' } });
+  for (const base of [valid, engagement]) {
+    for (const key of Object.keys(base) as (keyof TrackedEvent)[]) {
+      for (const value of ODD_VALUES) out.push({ label: `${base.type}: ${key} = ${JSON.stringify(value)}`, record: { ...base, [key]: value } });
+      const { [key]: _dropped, ...without } = base;
+      out.push({ label: `${base.type}: without ${key}`, record: without });
+      out.push({ label: `${base.type}: without ${key}, with an extra field`, record: { ...without, extra: 'x' } });
+    }
   }
+  out.push({ label: 'revenue with an extra field', record: { ...valid, revenue: { amount: '1', currency: 'EUR', extra: 1 } } });
   for (const key of Object.keys(valid.utm)) {
     for (const value of ODD_VALUES) out.push({ label: `utm.${key} = ${JSON.stringify(value)}`, record: { ...valid, utm: { ...valid.utm, [key]: value } } });
   }
@@ -72,7 +86,7 @@ function variants(): { label: string; record: unknown }[] {
   return out;
 }
 
-describe('decodeEvent of version 2 records', () => {
+describe('decodeEvent of version 3 records', () => {
   it('accepts exactly what the schema accepts, and gives what the schema gives', () => {
     let accepted = 0;
     let refused = 0;
@@ -88,6 +102,17 @@ describe('decodeEvent of version 2 records', () => {
     // the variants reach both outcomes many times over (a check that cannot fail would not)
     expect(accepted).toBeGreaterThan(50);
     expect(refused).toBeGreaterThan(300);
+  });
+
+  it('upgrades a version 2 record: no tag, revenue or engagement', () => {
+    const { tag: _t, revenue: _r, scrollDepth: _s, engagedMs: _e, ...v2 } = { ...valid, v: 2 };
+    expect(decodeEvent(Buffer.from(JSON.stringify(v2)))).toEqual({ ...valid, tag: null, revenue: null, scrollDepth: null, engagedMs: null });
+    expect(() => decodeEvent(Buffer.from(JSON.stringify({ ...v2, type: 'engagement' })))).toThrow(/^undecodable event: type:/);
+  });
+
+  it('round-trips an engagement event and a revenue exactly', () => {
+    expect(decodeEvent(encodeEvent(engagement))).toEqual(engagement);
+    expect(decodeEvent(encodeEvent(valid)).revenue).toEqual({ amount: '19.99', currency: 'EUR' });
   });
 
   it('names the field of a refused record', () => {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { SITE_ID, siteId } from './collect.schema.js';
+import { CURRENCY, REVENUE_DECIMAL, SITE_ID, siteId } from './collect.schema.js';
 
-export const EVENT_SCHEMA_VERSION = 2;
+export const EVENT_SCHEMA_VERSION = 3;
 
 const utm = z.object({
   source: z.string().nullable(),
@@ -11,11 +11,7 @@ const utm = z.object({
   content: z.string().nullable(),
 });
 
-/**
- * The record on the events topic, version 2. `eventTime` is when it happened (event time,
- * what windows are built on); `receivedAt` is when ingest accepted it (processing time);
- * `clientTime` is what the browser said, kept even when it was clamped (`timeFlagged`).
- */
+/** Version 2: page views and custom events, no tag, revenue or engagement. Upgraded to 3 on read. */
 export const trackedEventV2 = z.object({
   v: z.literal(2),
   id: z.uuid(),
@@ -45,6 +41,24 @@ export const trackedEventV2 = z.object({
   receivedAt: z.number().int().nonnegative(),
 });
 
+const revenue = z.object({ amount: z.string().regex(REVENUE_DECIMAL), currency: z.string().regex(CURRENCY) });
+
+/**
+ * The record on the events topic, version 3. `eventTime` is when it happened (event time,
+ * what windows are built on); `receivedAt` is when ingest accepted it (processing time);
+ * `clientTime` is what the browser said, kept even when it was clamped (`timeFlagged`).
+ * Version 3 adds engagement events (`scrollDepth` and `engagedMs`, null on other types), a
+ * `tag`, and a custom event's `revenue` as exact decimal text with its currency.
+ */
+export const trackedEventV3 = trackedEventV2.extend({
+  v: z.literal(3),
+  type: z.enum(['pageview', 'event', 'engagement']),
+  tag: z.string().nullable(),
+  revenue: revenue.nullable(),
+  scrollDepth: z.number().int().min(0).max(100).nullable(),
+  engagedMs: z.number().int().nonnegative().nullable(),
+});
+
 /** Version 1 records (the walking skeleton's page views) are upgraded on read. */
 const trackedEventV1 = z.object({
   v: z.literal(1),
@@ -58,7 +72,8 @@ const trackedEventV1 = z.object({
   receivedAt: z.number().int().nonnegative(),
 });
 
-export type TrackedEvent = z.output<typeof trackedEventV2>;
+export type TrackedEvent = z.output<typeof trackedEventV3>;
+export type EventRevenue = z.output<typeof revenue>;
 
 export class EventDecodeError extends Error {
   constructor(readonly detail: string) {
@@ -71,10 +86,16 @@ export function encodeEvent(event: TrackedEvent): Buffer {
   return Buffer.from(JSON.stringify(event));
 }
 
+const NO_V3_FIELDS = { tag: null, revenue: null, scrollDepth: null, engagedMs: null } as const;
+
+function upgradeV2(e: z.output<typeof trackedEventV2>): TrackedEvent {
+  return { ...e, v: 3, ...NO_V3_FIELDS };
+}
+
 function upgradeV1(e: z.output<typeof trackedEventV1>): TrackedEvent {
   const url = URL.canParse(e.url) ? new URL(e.url) : undefined;
   return {
-    v: 2,
+    v: 3,
     id: e.id,
     clientEventId: null,
     type: 'pageview',
@@ -100,6 +121,7 @@ function upgradeV1(e: z.output<typeof trackedEventV1>): TrackedEvent {
     clientTime: null,
     timeFlagged: false,
     receivedAt: e.receivedAt,
+    ...NO_V3_FIELDS,
   };
 }
 
@@ -110,7 +132,7 @@ const isTextOrNull = (x: unknown): boolean => x === null || typeof x === 'string
 const isCount = (x: unknown): boolean => typeof x === 'number' && Number.isSafeInteger(x) && x >= 0;
 /** The pattern z.uuid() checks (versions 1-8 with the RFC variant, and the nil and max UUIDs). */
 const UUID = z.regexes.uuid();
-const V2_FIELDS = Object.keys(trackedEventV2.shape).length;
+const V3_FIELDS = Object.keys(trackedEventV3.shape).length;
 const UTM_FIELDS = Object.keys(utm.shape).length;
 
 /** Own keys of a parsed JSON object, none of them one that zod would treat apart. */
@@ -123,24 +145,35 @@ function plainKeyCount(o: JsonObject): number {
   return n;
 }
 
+const isIntIn = (x: unknown, max: number): boolean => typeof x === 'number' && Number.isSafeInteger(x) && x >= 0 && x <= max;
+
+function isWellFormedRevenue(r: unknown): boolean {
+  if (r === null) return true;
+  if (!isObject(r) || plainKeyCount(r) !== 2) return false;
+  const { amount, currency } = r;
+  return typeof amount === 'string' && REVENUE_DECIMAL.test(amount) && typeof currency === 'string' && CURRENCY.test(currency);
+}
+
 /**
- * A version 2 record that the schema above takes exactly as it is: every field present with its
+ * A version 3 record that the schema above takes exactly as it is: every field present with its
  * type and range, and nothing more. The aggregator decodes every record, and this check costs a
  * fraction of the schema's parse (which also copies the object); anything it does not pass,
  * however slightly off, goes through the schema, which accepts or refuses it with the reason.
  * It must never pass a record the schema refuses (event.spec.ts holds it to that).
  */
-function isWellFormedV2(j: JsonObject): boolean {
+function isWellFormedV3(j: JsonObject): boolean {
   const { utm: u, props: p } = j;
-  if (plainKeyCount(j) !== V2_FIELDS || !isObject(u) || !isObject(p)) return false;
+  if (plainKeyCount(j) !== V3_FIELDS || !isObject(u) || !isObject(p)) return false;
   if (plainKeyCount(u) !== UTM_FIELDS || !isTextOrNull(u['source']) || !isTextOrNull(u['medium']) || !isTextOrNull(u['campaign']) || !isTextOrNull(u['term']) || !isTextOrNull(u['content'])) return false;
   if (plainKeyCount(p) < 0) return false;
   for (const key in p) if (typeof p[key] !== 'string') return false;
   return (
-    j['v'] === 2 &&
+    j['v'] === 3 &&
     typeof j['id'] === 'string' && UUID.test(j['id']) &&
     isTextOrNull(j['clientEventId']) &&
-    (j['type'] === 'pageview' || j['type'] === 'event') &&
+    (j['type'] === 'pageview' || j['type'] === 'event' || j['type'] === 'engagement') &&
+    isTextOrNull(j['tag']) && isWellFormedRevenue(j['revenue']) &&
+    (j['scrollDepth'] === null || isIntIn(j['scrollDepth'], 100)) && (j['engagedMs'] === null || isCount(j['engagedMs'])) &&
     isTextOrNull(j['name']) &&
     typeof j['site'] === 'string' && SITE_ID.test(j['site']) &&
     isText(j['url']) && isText(j['hostname']) && isText(j['path']) &&
@@ -162,13 +195,18 @@ export function decodeEvent(bytes: Buffer | null): TrackedEvent {
   } catch {
     throw new EventDecodeError('not JSON');
   }
-  if (isObject(json) && isWellFormedV2(json)) return json as TrackedEvent;
+  if (isObject(json) && isWellFormedV3(json)) return json as TrackedEvent;
   const version = typeof json === 'object' && json !== null ? (json as { v?: unknown }).v : undefined;
-  const schema = version === 1 ? trackedEventV1 : trackedEventV2;
+  if (version === 1) return upgradeV1(parsed(trackedEventV1, json));
+  if (version === 2) return upgradeV2(parsed(trackedEventV2, json));
+  return parsed(trackedEventV3, json);
+}
+
+function parsed<T extends z.ZodType>(schema: T, json: unknown): z.output<T> {
   const result = schema.safeParse(json);
   if (!result.success) {
     const issue = result.error.issues[0];
     throw new EventDecodeError(`${issue?.path.join('.') || 'record'}: ${issue?.message ?? 'invalid'}`);
   }
-  return result.data.v === 1 ? upgradeV1(result.data) : result.data;
+  return result.data;
 }

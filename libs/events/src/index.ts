@@ -1,5 +1,17 @@
-export { collectPayloadV1, checkCollectPayload, siteId, MAX_PROPS, PROPERTY_KEY, EVENT_NAME_MAX, type CollectPayload, type PayloadCheck } from './collect.schema.js';
-export { trackedEventV2, encodeEvent, decodeEvent, EventDecodeError, EVENT_SCHEMA_VERSION, type TrackedEvent } from './event.js';
+export {
+  collectPayloadV1,
+  checkCollectPayload,
+  siteId,
+  MAX_PROPS,
+  PROPERTY_KEY,
+  PROPERTY_VALUE_MAX,
+  EVENT_NAME_MAX,
+  TAG_MAX,
+  ENGAGED_MS_MAX,
+  CURRENCY,
+  REVENUE_DECIMAL,
+  type CollectPayload, type PayloadCheck } from './collect.schema.js';
+export { trackedEventV2, trackedEventV3, encodeEvent, decodeEvent, EventDecodeError, EVENT_SCHEMA_VERSION, type TrackedEvent, type EventRevenue } from './event.js';
 export {
   aggregateUpdate,
   windowUpdateV2,

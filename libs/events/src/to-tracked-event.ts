@@ -65,7 +65,8 @@ export function toTrackedEvent(payload: CollectPayload, facts: RequestFacts, clo
     site: payload.site,
     url: wellFormed(payload.url),
     hostname: url.hostname,
-    path: url.pathname,
+    // hash-routed pages (Plausible's hash mode): the fragment names the page
+    path: payload.hashRouting === true ? wellFormed(url.pathname + url.hash) : url.pathname,
     referrer: wellFormedOrNull(payload.referrer),
     // a referrer on the same host is navigation inside the site, not a source of traffic
     referrerDomain: referrerDomain && referrerDomain !== url.hostname.replace(/^www\./, '') ? referrerDomain : null,
@@ -83,5 +84,9 @@ export function toTrackedEvent(payload: CollectPayload, facts: RequestFacts, clo
     clientTime: payload.ts ?? null,
     timeFlagged,
     receivedAt: facts.receivedAt,
+    tag: payload.tag === undefined ? null : wellFormed(payload.tag),
+    revenue: payload.type === 'event' && payload.revenue ? { amount: payload.revenue.amount, currency: payload.revenue.currency } : null,
+    scrollDepth: payload.type === 'engagement' ? payload.scrollDepth : null,
+    engagedMs: payload.type === 'engagement' ? payload.engagedMs : null,
   };
 }
