@@ -174,6 +174,40 @@ describe('migrations on a real ClickHouse server', () => {
     expect(await entries()).toEqual(expected);
   });
 
+  it('counts engagement events (version 12) in no rollup on a database upgraded from 11, and keeps revenue exact', async () => {
+    const db = 'spec_upgraded';
+    // spec_upgraded stands at 11 after the test before; its rollup views made to count every row, as they did before 12
+    for (const t of CURRENT_ROLLUP_TABLES.filter((r) => r.table.startsWith('rollup_'))) {
+      const before = t.select(db, VISITOR_SKETCH).replace(/WHERE type != 'engagement'\s*/, '');
+      await clickhouse.command({ query: `ALTER TABLE ${db}.${t.table}_mv MODIFY QUERY ${before}` });
+    }
+    expect(await migrate(clickhouse, db, logger)).toEqual(MIGRATIONS.filter((m) => m.version > 11).map((m) => m.version));
+    const insert = (type: string, visitor: string, bot: boolean, offset: number, extra = ''): Promise<unknown> =>
+      clickhouse.command({
+        query: `INSERT INTO ${db}.events_raw (event_id, site, type, name, path, is_bot, visitor_id, event_time, received_at, session_id, session_start, is_late,
+                                             tag, revenue_amount, revenue_currency, scroll_depth, engaged_ms, kafka_topic, kafka_partition, kafka_offset)
+                VALUES (generateUUIDv4(${offset}), 'm12', '${type}', ${type === 'event' ? "'buy'" : "''"}, '/a', ${bot}, '${visitor}', toDateTime64('2026-05-01 10:00:00', 3, 'UTC'),
+                        now64(3), 's-${visitor}', ${type === 'pageview'}, true, ${extra || "'', NULL, '', NULL, NULL"}, 'events', 0, ${300000 + offset})`,
+      });
+    await insert('pageview', 'v1', false, 0);
+    await insert('event', 'v1', false, 1, "'t1', '12.345678', 'EUR', NULL, NULL");
+    await insert('engagement', 'v1', false, 2, "'', NULL, '', 80, 15000");
+    await insert('engagement', 'v2', false, 3, "'', NULL, '', 20, 1000");
+    await insert('engagement', 'v3', true, 4, "'', NULL, '', 20, 1000");
+    for (const table of ['rollup_1m', 'rollup_1h']) {
+      const [row] = await (
+        await clickhouse.query({
+          query: `SELECT sum(pageviews) AS p, sum(custom_events) AS e, sum(bot_events) AS b, sum(late_events) AS l, ${VISITOR_SKETCH.merge}(visitors) AS v FROM ${db}.${table} WHERE site = 'm12'`,
+          format: 'JSONEachRow',
+        })
+      ).json<Record<string, string | number>>();
+      // the page view and the custom event alone: late (both), no bot, one visitor
+      expect(Object.fromEntries(Object.entries(row ?? {}).map(([k, v]) => [k, Number(v)])), table).toEqual({ p: 1, e: 1, b: 0, l: 2, v: 1 });
+    }
+    const [revenue] = await (await clickhouse.query({ query: `SELECT toString(sum(revenue_amount)) AS r FROM ${db}.events_raw WHERE site = 'm12'`, format: 'JSONEachRow' })).json<{ r: string }>();
+    expect(revenue?.r).toBe('12.345678');
+  });
+
   it('sets, changes and removes the raw events TTL from the configured days', async () => {
     const altered = async (): Promise<string> =>
       (

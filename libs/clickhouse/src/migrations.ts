@@ -10,6 +10,7 @@ import { DROP_SESSION_TABLES_MIGRATION } from './migrations/0008-drop-session-ta
 import { SMALLER_VISITOR_SKETCHES_MIGRATION } from './migrations/0009-smaller-visitor-sketches.js';
 import { GOALS_MIGRATION } from './migrations/0010-goals.js';
 import { FILTERED_READS_MIGRATION } from './migrations/0011-raw-events-for-filters.js';
+import { REVENUE_ENGAGEMENT_TAGS_MIGRATION } from './migrations/0012-revenue-engagement-tags.js';
 
 /** Every ClickHouse migration, in version order: one per file under migrations/, applied by migrate(). */
 export const MIGRATIONS: readonly Migration[] = [
@@ -24,4 +25,5 @@ export const MIGRATIONS: readonly Migration[] = [
   SMALLER_VISITOR_SKETCHES_MIGRATION,
   GOALS_MIGRATION,
   FILTERED_READS_MIGRATION,
+  REVENUE_ENGAGEMENT_TAGS_MIGRATION,
 ];

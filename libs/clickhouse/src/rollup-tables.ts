@@ -36,7 +36,7 @@ const rollupTable = (db: string, table: string, bucket: string, sketch: VisitorS
        ORDER BY (site, ${bucket})
        ${DEDUP}`;
 
-/** Per-site figures of the raw events per time bucket (`toStartOf` names the bucket function, `bucket` its column). */
+/** Per-site figures of the raw events per time bucket (`toStartOf` names the bucket function, `bucket` its column); engagement events count in none (migration 12). */
 const rollupSelect = (db: string, toStartOf: string, bucket: string, sketch: VisitorSketch): string => `SELECT site, ${toStartOf}(event_time) AS ${bucket},
               countIf(type = 'pageview' AND NOT is_bot) AS pageviews,
               countIf(type = 'event' AND NOT is_bot) AS custom_events,
@@ -45,6 +45,7 @@ const rollupSelect = (db: string, toStartOf: string, bucket: string, sketch: Vis
               countIf(is_late) AS late_events,
               ${sketch.stateIf}(visitor_id, NOT is_bot) AS visitors
        FROM ${db}.events_raw
+       WHERE type != 'engagement'
        GROUP BY site, ${bucket}`;
 
 /** A table of per-site sums (name: type) and a visitor sketch per dimension value and time bucket, in the given order. */

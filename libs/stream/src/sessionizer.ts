@@ -84,6 +84,20 @@ export class Sessionizer {
   }
 
   /**
+   * The facts of the session an event at `eventTime` would belong to, changing nothing: for events
+   * that are stored with their visit (so filters on its source or entry select them) but are no
+   * activity of it (engagement reports). Outside any session, a session of its own that no figure
+   * counts (not a start, no page views, no duration).
+   */
+  peek(site: string, visitorId: string, eventId: string, eventTime: number): SessionFacts {
+    const current = this.visitors.get(`${site}|${visitorId}`);
+    if (current && eventTime - current.lastEventTime <= this.gapMs) {
+      return { sessionId: current.sessionId, sessionStart: false, sessionStarted: current.started, sessionPageviews: current.pageviews, previousExit: current.exit, durationAddedMs: 0, entry: current.entry };
+    }
+    return { sessionId: eventId, sessionStart: false, sessionStarted: eventTime, sessionPageviews: 0, previousExit: '', durationAddedMs: 0, entry: null };
+  }
+
+  /**
    * Replays a stored assignment (after a restart), so what follows continues the same sessions.
    * Rows stored before sessions kept their state (`sessionStarted` 0) rebuild it from the
    * restored events alone.

@@ -296,3 +296,25 @@ describe('StreamProcessor current visitors', () => {
     expect(d.core.presence(later).find((p) => p.site === 'shop')).toMatchObject({ visitors5m: 0, visitors30m: 2 });
   });
 });
+
+describe('StreamProcessor and engagement events', () => {
+  const engagement = (eventTime: number, overrides: Parameters<typeof streamEvent>[1] = {}) => streamEvent(eventTime, { type: 'engagement', ...overrides });
+
+  it('counts an engagement event in no window, session, visitor or live figure, and stores it with its visit', () => {
+    const d = new StreamDriver();
+    const view = d.push(streamEvent(T0, { path: '/a' }))!;
+    const e = d.push(engagement(T0 + 40_000, { path: '/a' }))!;
+    // a second visitor's engagement with no page view, and a bot's
+    d.push(engagement(T0 + 41_000, { visitorId: 'v2' }));
+    d.push(engagement(T0 + 42_000, { visitorId: 'v3', isBot: true }));
+    expect(e).toMatchObject({ sessionId: view.sessionId, sessionStart: false, durationAddedMs: 0, sessionPageviews: 1, entry: { path: '/a' } });
+    const minute = latest(d.publish(), MINUTE)[0]!;
+    expect([minute.metrics.pageviews, minute.metrics.customEvents, minute.metrics.sessions, minute.metrics.visitors, minute.metrics.botEvents]).toEqual([1, 0, 1, 1, 0]);
+    expect(d.core.presence(T0)).toEqual([{ site: 'shop', partition: 0, at: T0, visitors5m: 1, visitors30m: 1 }]);
+    // the session goes on as if no engagement came: the next page view adds its time since the first
+    expect(d.push(streamEvent(T0 + 50_000, { path: '/b' }))).toMatchObject({ sessionId: view.sessionId, durationAddedMs: 50_000, sessionPageviews: 2, previousExit: '/a' });
+    expect(d.core.lastOffset(0)).toBe(4n);
+    // nor does it move the watermark
+    expect(d.core.watermark(0)).toBe(T0 + 50_000 - DEFAULT_OPTIONS.allowedLatenessMs);
+  });
+});

@@ -139,6 +139,11 @@ export class StreamProcessor {
     const state = this.state(partition);
     if (offset <= state.lastOffset) return undefined;
     const late = Number.isFinite(state.maxEventTime) && event.eventTime < state.maxEventTime - this.options.allowedLatenessMs;
+    if (event.type === 'engagement') {
+      // stored with its session's facts, counted nowhere: no window, session, visitor or watermark moves
+      state.lastOffset = offset;
+      return { ...state.sessions.peek(event.site, event.visitorId, event.id, event.eventTime), late };
+    }
     const session = state.sessions.assign(event.site, event.visitorId, event.id, event.eventTime, pageOf(event));
     const facts = { ...session, late };
     this.count(state, partition, offset, event, facts);
@@ -148,6 +153,10 @@ export class StreamProcessor {
   /** Replays a stored event with the facts it was stored with (rebuilding a partition after a restart or takeover). */
   restore(partition: number, offset: bigint, event: StreamEvent, facts: EventFacts): void {
     const state = this.state(partition);
+    if (event.type === 'engagement') {
+      if (offset > state.lastOffset) state.lastOffset = offset;
+      return;
+    }
     state.sessions.restore(event.site, event.visitorId, event.eventTime, pageOf(event), facts);
     this.count(state, partition, offset, event, facts);
   }

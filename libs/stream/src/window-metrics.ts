@@ -13,7 +13,8 @@ export type Dimension = (typeof DIMENSIONS)[number];
 /** What a window needs to know of one event. */
 export interface StreamEvent {
   id: string;
-  type: 'pageview' | 'event';
+  /** An engagement event (scroll depth and engaged time of a page left) is counted in no window figure. */
+  type: 'pageview' | 'event' | 'engagement';
   name: string | null;
   site: string;
   path: string;
@@ -70,6 +71,7 @@ export class WindowMetrics {
   private readonly counts = new Map<Dimension, Map<string, number>>();
 
   add(event: StreamEvent, facts: { sessionStart: boolean; late: boolean }): void {
+    if (event.type === 'engagement') return;
     if (facts.late) this.lateEvents += 1;
     if (event.isBot) {
       this.botEvents += 1;

@@ -27,7 +27,7 @@ class RecordingPublisher {
 
 function event(i: number, site = 'shop', overrides: Partial<TrackedEvent> = {}): TrackedEvent {
   return {
-    v: 2,
+    v: 3,
     id: randomUUID(),
     clientEventId: null,
     type: 'pageview',
@@ -53,6 +53,10 @@ function event(i: number, site = 'shop', overrides: Partial<TrackedEvent> = {}):
     clientTime: null,
     timeFlagged: false,
     receivedAt: T0 + i * 100,
+    tag: null,
+    revenue: null,
+    scrollDepth: null,
+    engagedMs: null,
     ...overrides,
   };
 }

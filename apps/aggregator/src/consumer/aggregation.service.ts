@@ -179,7 +179,7 @@ export class AggregationService {
     if (lastReceivedAt !== undefined) seen.evict(lastReceivedAt);
     const durable = this.buffer.add(rows).then(
       () => {
-        const byKind = { pageview: 0, event: 0, bot: 0 };
+        const byKind = { pageview: 0, event: 0, engagement: 0, bot: 0 };
         for (const r of rows) byKind[r.kind] += 1;
         for (const [type, n] of Object.entries(byKind)) if (n > 0) this.metrics.processed.inc({ type }, n);
       },

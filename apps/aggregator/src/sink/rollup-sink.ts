@@ -16,7 +16,7 @@ export interface StoredEvent {
   partition: number;
   offset: bigint;
   /** What the processed-events metric counts it as. */
-  kind: 'pageview' | 'event' | 'bot';
+  kind: 'pageview' | 'event' | 'engagement' | 'bot';
   /** The row's values but the insert token, encoded when the event is handled (see `storedEvent`). */
   line: string;
 }
@@ -71,6 +71,11 @@ const RAW_COLUMNS = [
   'entry_utm_medium',
   'entry_utm_campaign',
   'is_late',
+  'tag',
+  'revenue_amount',
+  'revenue_currency',
+  'scroll_depth',
+  'engaged_ms',
   'kafka_topic',
   'kafka_partition',
   'kafka_offset',
@@ -126,6 +131,12 @@ export function storedEvent(event: TrackedEvent, facts: EventFacts, topic: strin
     facts.entry?.utmMedium ?? '',
     facts.entry?.utmCampaign ?? '',
     facts.late,
+    e.tag ?? '',
+    // exact decimal text: ClickHouse reads it into Decimal(18, 6) without a float in between
+    e.revenue?.amount ?? null,
+    e.revenue?.currency ?? '',
+    e.scrollDepth,
+    e.engagedMs,
     topic,
     partition,
     offset.toString(),
@@ -274,7 +285,7 @@ export class RollupSink {
       format: 'JSONEachRow',
     });
     type Row = {
-      id: string; type: 'pageview' | 'event'; name: string; site: string; path: string; referrer_domain: string | null;
+      id: string; type: 'pageview' | 'event' | 'engagement'; name: string; site: string; path: string; referrer_domain: string | null;
       utm_source: string | null; utm_medium: string | null; utm_campaign: string | null; country: string | null; browser: string | null;
       os: string | null; device: string; is_bot: boolean; visitor_id: string; event_time: number | string; received_at: number | string;
       session_id: string; session_start: boolean; session_started: number | string; session_pageviews: number | string; previous_exit: string;
@@ -299,7 +310,7 @@ export class RollupSink {
         late: r.is_late,
       },
       event: {
-        v: 2,
+        v: 3,
         id: r.id,
         clientEventId: null,
         type: r.type,
@@ -325,6 +336,11 @@ export class RollupSink {
         clientTime: null,
         timeFlagged: false,
         receivedAt: Number(r.received_at),
+        // what the stream core does not read is not read back
+        tag: null,
+        revenue: null,
+        scrollDepth: null,
+        engagedMs: null,
       },
     }));
   }
