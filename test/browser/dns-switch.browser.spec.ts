@@ -158,6 +158,44 @@ describe('the DNS switch: Plausible and Umami snippets unchanged, our tracker se
       await manual.close();
     });
 
+    it("Plausible's exclusions variant skips an excluded page's view but not its events; plausible()'s callback gets the answer's status", async () => {
+      const context = await browser.newContext({ userAgent: BROWSER_UA });
+      const { sent } = await intercepted(context, () => ({ status: 202, body: 'ok' }));
+      const page = await context.newPage();
+      const url = site.page('/private/area', plausibleTag(system.ingestUrl, 'script.exclusions.js', ' data-exclude="/private/**, /other"'));
+      await page.goto(url);
+      await waitFor(sent, 1, 'the queued event');
+      const status = await page.evaluate(
+        () => new Promise((resolve) => (window as unknown as { plausible: (n: string, o: unknown) => void }).plausible('Asked', { interactive: false, callback: resolve })),
+      );
+      expect(status).toEqual({ status: 202 });
+      // the first request is the queued event: the page view of the excluded page was never sent
+      expect(sent.map((s) => s.body)).toEqual([
+        { n: 'Early', u: url, d: PLAUSIBLE_DOMAIN, r: null, p: { n: 1 } },
+        { n: 'Asked', u: url, d: PLAUSIBLE_DOMAIN, r: null, i: false },
+      ]);
+      await context.close();
+    });
+
+    it("Umami's data-auto-track=false, data-exclude-search and data-exclude-hash: no page view of its own, URLs without query or hash", async () => {
+      const context = await browser.newContext({ userAgent: BROWSER_UA });
+      const { sent } = await intercepted(context, () => ({ status: 200, body: '{"cache":"c"}' }));
+      const page = await context.newPage();
+      const url = site.page('/u/manual', umamiTag(system.ingestUrl, ' data-auto-track="false" data-exclude-search="true" data-exclude-hash="true"'));
+      await page.goto(`${url}#section`);
+      await page.evaluate(() => (window as unknown as { umami: { track: (f: (p: Record<string, unknown>) => unknown) => Promise<void> } }).umami.track((p) => ({ ...p, name: 'Manual' })));
+      await waitFor(sent, 1, 'the manual event');
+      // auto-track off: no data-umami-event click is watched either
+      await page.click('#umami-signup');
+      await page.evaluate(() => (window as unknown as { umami: { identify: (d: unknown) => Promise<void> } }).umami.identify({ plan: 'pro' }));
+      await waitFor(sent, 2, 'the identify');
+      expect(sent.map((s) => s.body)).toEqual([
+        { type: 'event', payload: expect.objectContaining({ website: UMAMI_WEBSITE, url: `${site.url}/u/manual`, name: 'Manual' }) },
+        { type: 'identify', payload: expect.objectContaining({ website: UMAMI_WEBSITE, url: `${site.url}/u/manual`, data: { plan: 'pro' } }) },
+      ]);
+      await context.close();
+    });
+
     it("Umami's snippet at /script.js: page views, SPA navigation, data-umami-event clicks, umami.track, the x-umami-cache round trip, and a stop on disabled", async () => {
       const context = await browser.newContext({ userAgent: BROWSER_UA });
       let disable = false;
