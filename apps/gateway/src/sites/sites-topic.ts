@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Kafka } from 'kafkajs';
 import type { AppConfig } from '@clickstream/config';
@@ -17,11 +18,18 @@ const ADMIN_WAIT_MS = 10_000;
 export class SitesTopic implements OnApplicationBootstrap, OnApplicationShutdown {
   readonly topic: string;
   private readonly tables: TopicTables;
+  /** This instance's own: its reader's group (prefix plus a suffix of TopicTables') is found by it and deleted at shutdown. */
+  private readonly groupPrefix: string;
 
-  constructor(@Inject(KAFKA) kafka: Kafka, @Inject(APP_CONFIG) config: AppConfig, @Inject(LOGGER) logger: Logger) {
+  constructor(
+    @Inject(KAFKA) private readonly kafka: Kafka,
+    @Inject(APP_CONFIG) config: AppConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {
     this.topic = config.kafka.topics.sites;
+    this.groupPrefix = `${config.kafka.clientId}-gateway-sites-${randomUUID()}`;
     this.tables = new TopicTables(kafka, logger.child({ component: 'sites-topic' }), {
-      groupPrefix: `${config.kafka.clientId}-gateway-sites`,
+      groupPrefix: this.groupPrefix,
       tables: [{ topic: this.topic, keep: 'latest' }],
       catchUpTimeoutMs: ADMIN_WAIT_MS,
     });
@@ -47,7 +55,18 @@ export class SitesTopic implements OnApplicationBootstrap, OnApplicationShutdown
     return this.tables.keys(this.topic).map((key) => [key, this.tables.get(this.topic, key)]);
   }
 
+  /** Stops reading and deletes the reader's group, as the live consumer's is: a gateway leaves no group behind. */
   async onApplicationShutdown(): Promise<void> {
     await this.tables.close();
+    const admin = this.kafka.admin();
+    try {
+      await admin.connect();
+      const mine = (await admin.listGroups()).groups.map((g) => g.groupId).filter((id) => id.startsWith(`${this.groupPrefix}-`));
+      if (mine.length > 0) await admin.deleteGroups(mine);
+    } catch (err) {
+      this.logger.warn({ err: (err as Error).message, groupPrefix: this.groupPrefix }, 'could not delete the sites-topic reader group');
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
   }
 }
