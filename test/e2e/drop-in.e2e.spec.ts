@@ -21,6 +21,8 @@ interface Sent {
   path: string;
   event?: string;
   props?: Record<string, string>;
+  /** A page view's properties. */
+  pageProps?: Record<string, string>;
 }
 
 describe('drop-in endpoints for Plausible and Umami trackers', () => {
@@ -77,6 +79,11 @@ describe('drop-in endpoints for Plausible and Umami trackers', () => {
     const custom = await plausible({ n: 'Signup', u: `https://${DOMAIN_SITE}/pricing`, d: DOMAIN_SITE, r: null, p: { plan: 'pro', seats: 3, yearly: true } });
     expect([custom.status, custom.text]).toEqual([202, 'ok']);
     sent.push({ site: DOMAIN_SITE, path: '/pricing', event: 'Signup', props: { plan: 'pro', seats: '3', yearly: 'true' } });
+
+    // a page view with properties (Plausible's custom properties), which a prop filter selects
+    const withProps = await plausible({ n: 'pageview', u: `https://${DOMAIN_SITE}/guide`, d: DOMAIN_SITE, p: { author: 'ann' } });
+    expect(withProps.status).toBe(202);
+    sent.push({ site: DOMAIN_SITE, path: '/guide', pageProps: { author: 'ann' } });
 
     const longKeys = await plausible({ name: 'Signup', url: `https://${DOMAIN_SITE}/`, domain: DOMAIN_SITE, props: JSON.stringify({ plan: 'basic' }) });
     expect(longKeys.status).toBe(202);
@@ -186,6 +193,11 @@ describe('drop-in endpoints for Plausible and Umami trackers', () => {
         expect(rows.map(({ value, count }) => ({ value, count }))).toEqual(tally(withProps.flatMap((s) => (s.props?.[key] !== undefined ? [s.props[key]] : []))));
       }
     }
+  });
+
+  it("filters page views by their properties: the pages of Plausible's page views carrying author=ann", async () => {
+    const pages = (await history(DOMAIN_SITE, 'breakdown', { dimension: 'page', filter: 'prop.author==ann' }))['rows'] as { value: string; count: number }[];
+    expect(pages.map(({ value, count }) => ({ value, count }))).toEqual(tally(sent.filter((s) => s.site === DOMAIN_SITE && s.pageProps?.['author'] === 'ann').map((s) => s.path)));
   });
 
   it('wrote a dead letter with its reason for every refused body', async () => {

@@ -12,6 +12,8 @@ describe('checkCollectPayload', () => {
   it('accepts a custom event with flat properties', () => {
     const check = checkCollectPayload({ type: 'event', site: 's', url: 'https://x.example/', name: 'signup', props: { plan: 'pro', seats: 3, trial: false }, id: 'abcdefgh12', ts: 1 });
     expect(check).toMatchObject({ ok: true, payload: { type: 'event', name: 'signup', props: { plan: 'pro', seats: 3, trial: false } } });
+    // a page view's properties (Plausible's custom properties for page views)
+    expect(checkCollectPayload({ site: 's', url: 'https://x.example/', props: { author: 'ann', words: 900 } })).toMatchObject({ ok: true, payload: { type: 'pageview', props: { author: 'ann', words: 900 } } });
   });
 
   it('refuses prototype-polluting keys at the top level and in properties', () => {
@@ -56,6 +58,8 @@ describe('checkCollectPayload', () => {
     ['name', 'only a custom event ("type": "event") carries name', { site: 's', url: 'https://x.example/', type: 'engagement', name: 'a', scrollDepth: 5, engagedMs: 5 }],
     ['revenue', 'only a custom event ("type": "event") carries revenue', { site: 's', url: 'https://x.example/', revenue: { amount: 1, currency: 'EUR' } }],
     ['revenue', 'only a custom event ("type": "event") carries revenue', { site: 's', url: 'https://x.example/', type: 'engagement', scrollDepth: 5, engagedMs: 5, revenue: { amount: 1, currency: 'EUR' } }],
+    ['props', 'only a custom event ("type": "event") or a page view ("type": "pageview") carries props', { site: 's', url: 'https://x.example/', type: 'engagement', scrollDepth: 5, engagedMs: 5, props: { a: 1 } }],
+    ['props.bad key', 'property names are 1-64 letters, digits, "_", ".", ":" or "-"', { site: 's', url: 'https://x.example/', props: { 'bad key': 1 } }],
     ['revenue', 'expected an object { amount, currency }', { site: 's', url: 'https://x.example/', type: 'event', name: 'a', revenue: 12 }],
     ['revenue.amount', 'required', { site: 's', url: 'https://x.example/', type: 'event', name: 'a', revenue: { currency: 'EUR' } }],
     ['revenue.currency', 'required', { site: 's', url: 'https://x.example/', type: 'event', name: 'a', revenue: { amount: 3 } }],

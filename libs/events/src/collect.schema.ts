@@ -98,7 +98,8 @@ const common = {
 
 const unknownField = { error: (issue: { code: string }) => (issue.code === 'unrecognized_keys' ? 'unknown field' : 'expected a JSON object') };
 
-const pageviewPayload = z.strictObject({ type: z.literal('pageview'), ...common }, unknownField);
+/** A page view may carry properties too (Plausible's custom properties for page views), filterable as any event's. */
+const pageviewPayload = z.strictObject({ type: z.literal('pageview'), ...common, props: props.optional() }, unknownField);
 
 const customEventPayload = z.strictObject(
   {
@@ -145,15 +146,16 @@ export type PayloadCheck =
   | { ok: false; field: string | undefined; detail: string };
 
 const KNOWN_TYPES = new Set(['pageview', 'event', 'engagement']);
-/** Fields of one event type only: on another type they are refused with a message saying whose they are. */
-const TYPE_FIELDS: readonly (readonly [string, 'event' | 'engagement'])[] = [
-  ['name', 'event'],
-  ['props', 'event'],
-  ['revenue', 'event'],
-  ['scrollDepth', 'engagement'],
-  ['engagedMs', 'engagement'],
+/** Fields of some event types only: on another type they are refused with a message saying whose they are. */
+type Owner = 'pageview' | 'event' | 'engagement';
+const TYPE_FIELDS: readonly (readonly [string, readonly Owner[]])[] = [
+  ['name', ['event']],
+  ['props', ['event', 'pageview']],
+  ['revenue', ['event']],
+  ['scrollDepth', ['engagement']],
+  ['engagedMs', ['engagement']],
 ];
-const OWNER_TEXT = { event: 'a custom event ("type": "event")', engagement: 'an engagement event ("type": "engagement")' } as const;
+const OWNER_TEXT: Readonly<Record<Owner, string>> = { pageview: 'a page view ("type": "pageview")', event: 'a custom event ("type": "event")', engagement: 'an engagement event ("type": "engagement")' };
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -170,8 +172,10 @@ export function checkCollectPayload(body: unknown): PayloadCheck {
     }
   }
   const type = body['type'] === undefined ? 'pageview' : body['type'];
-  for (const [field, owner] of TYPE_FIELDS) {
-    if (body[field] !== undefined && typeof type === 'string' && KNOWN_TYPES.has(type) && type !== owner) return { ok: false, field, detail: `only ${OWNER_TEXT[owner]} carries ${field}` };
+  for (const [field, owners] of TYPE_FIELDS) {
+    if (body[field] !== undefined && typeof type === 'string' && KNOWN_TYPES.has(type) && !owners.includes(type as Owner)) {
+      return { ok: false, field, detail: `only ${owners.map((o) => OWNER_TEXT[o]).join(' or ')} carries ${field}` };
+    }
   }
   const input = body['type'] === undefined ? { ...body, type: 'pageview' } : body;
   const result = collectPayloadV1.safeParse(input, { reportInput: true });

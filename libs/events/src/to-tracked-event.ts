@@ -61,7 +61,7 @@ export function toTrackedEvent(payload: CollectPayload, facts: RequestFacts, clo
     clientEventId: payload.id ?? null,
     type: payload.type,
     name: payload.type === 'event' ? wellFormed(payload.name) : null,
-    props: payload.type === 'event' && payload.props ? Object.fromEntries(Object.entries(payload.props).map(([k, v]) => [k, wellFormed(String(v))])) : {},
+    props: payload.type !== 'engagement' && payload.props ? Object.fromEntries(Object.entries(payload.props).map(([k, v]) => [k, wellFormed(String(v))])) : {},
     site: payload.site,
     url: wellFormed(payload.url),
     hostname: url.hostname,
