@@ -19,8 +19,13 @@ const PLAUSIBLE_DOMAIN = 'example.test';
 const UMAMI_WEBSITE = randomUUID();
 const PLAUSIBLE_FILE = 'script.outbound-links.file-downloads.tagged-events.js';
 
-const plausibleTag = (ingest: string, file = PLAUSIBLE_FILE, attrs = '') => `<script defer data-domain="${PLAUSIBLE_DOMAIN}"${attrs} src="${ingest}/js/${file}"></script>`;
-const umamiTag = (ingest: string, attrs = '') => `<script defer data-website-id="${UMAMI_WEBSITE}"${attrs} src="${ingest}/script.js"></script>`;
+// the tests whose requests the test answers itself name sites ingest does not know: a request
+// that leaves once its context is closed (an engagement on page hide) reaches no counted site
+const OFF_DOMAIN = 'intercepted.test';
+const OFF_WEBSITE = randomUUID();
+
+const plausibleTag = (ingest: string, file = PLAUSIBLE_FILE, attrs = '', domain = OFF_DOMAIN) => `<script defer data-domain="${domain}"${attrs} src="${ingest}/js/${file}"></script>`;
+const umamiTag = (ingest: string, attrs = '', website = OFF_WEBSITE) => `<script defer data-website-id="${website}"${attrs} src="${ingest}/script.js"></script>`;
 
 describe('the DNS switch: Plausible and Umami snippets unchanged, our tracker served at their paths', () => {
   let system: System;
@@ -81,7 +86,7 @@ describe('the DNS switch: Plausible and Umami snippets unchanged, our tracker se
       const page = await context.newPage();
       const first = site.page('/shop/a', plausibleTag(system.ingestUrl));
       await page.goto(first);
-      const base = { d: PLAUSIBLE_DOMAIN, r: null };
+      const base = { d: OFF_DOMAIN, r: null };
       const expected: Body[] = [
         { n: 'pageview', u: first, ...base },
         // called before the script loaded: kept in plausible.q, sent once it ran
@@ -111,7 +116,7 @@ describe('the DNS switch: Plausible and Umami snippets unchanged, our tracker se
       expect(sent.slice(0, expected.length).map((s) => s.body)).toEqual(expected);
       const [engagement, next] = sent.slice(expected.length).map((s) => s.body);
       // the page left by the navigation: its page view's URL, how deep it was scrolled, how long seen
-      expect(engagement).toMatchObject({ n: 'engagement', u: first, d: PLAUSIBLE_DOMAIN });
+      expect(engagement).toMatchObject({ n: 'engagement', u: first, d: OFF_DOMAIN });
       expect(engagement!['sd']).toBeGreaterThan(0);
       expect(engagement!['sd']).toBeLessThanOrEqual(100);
       expect(engagement!['e']).toBeGreaterThanOrEqual(0);
@@ -132,12 +137,12 @@ describe('the DNS switch: Plausible and Umami snippets unchanged, our tracker se
       await page.click('#tagged');
       await page.click('#hash');
       await waitFor(sent, 5, 'engagement and page view of the hash change');
-      const base = { d: PLAUSIBLE_DOMAIN, r: null, h: 1 };
+      const base = { d: OFF_DOMAIN, r: null, h: 1 };
       expect(sent.map((s) => s.body)).toEqual([
         { n: 'pageview', u: first, ...base, p: { author: 'Ann Lee' } },
         { n: 'Early', u: first, ...base, p: { n: 1, author: 'Ann Lee' } },
         { n: 'Purchase', u: first, ...base, p: { plan: 'pro', seats: 3, author: 'Ann Lee' }, $: { amount: 29.5, currency: 'EUR' } },
-        { n: 'engagement', u: first, d: PLAUSIBLE_DOMAIN, h: 1, p: { author: 'Ann Lee' }, sd: expect.any(Number), e: expect.any(Number) },
+        { n: 'engagement', u: first, d: OFF_DOMAIN, h: 1, p: { author: 'Ann Lee' }, sd: expect.any(Number), e: expect.any(Number) },
         { n: 'pageview', u: `${first}#two`, ...base, p: { author: 'Ann Lee' } },
       ]);
       await context.close();
@@ -152,8 +157,8 @@ describe('the DNS switch: Plausible and Umami snippets unchanged, our tracker se
       await manualPage.evaluate(() => (window as unknown as { plausible: (n: string, o: unknown) => void }).plausible('pageview', { u: 'https://example.test/custom-path' }));
       await waitFor(manualSent, 2, 'the manual page view');
       expect(manualSent.map((s) => s.body)).toEqual([
-        { n: 'Early', u: url, d: PLAUSIBLE_DOMAIN, r: null, p: { n: 1 } },
-        { n: 'pageview', u: 'https://example.test/custom-path', d: PLAUSIBLE_DOMAIN, r: null },
+        { n: 'Early', u: url, d: OFF_DOMAIN, r: null, p: { n: 1 } },
+        { n: 'pageview', u: 'https://example.test/custom-path', d: OFF_DOMAIN, r: null },
       ]);
       await manual.close();
     });
@@ -171,8 +176,8 @@ describe('the DNS switch: Plausible and Umami snippets unchanged, our tracker se
       expect(status).toEqual({ status: 202 });
       // the first request is the queued event: the page view of the excluded page was never sent
       expect(sent.map((s) => s.body)).toEqual([
-        { n: 'Early', u: url, d: PLAUSIBLE_DOMAIN, r: null, p: { n: 1 } },
-        { n: 'Asked', u: url, d: PLAUSIBLE_DOMAIN, r: null, i: false },
+        { n: 'Early', u: url, d: OFF_DOMAIN, r: null, p: { n: 1 } },
+        { n: 'Asked', u: url, d: OFF_DOMAIN, r: null, i: false },
       ]);
       await context.close();
     });
@@ -190,8 +195,8 @@ describe('the DNS switch: Plausible and Umami snippets unchanged, our tracker se
       await page.evaluate(() => (window as unknown as { umami: { identify: (d: unknown) => Promise<void> } }).umami.identify({ plan: 'pro' }));
       await waitFor(sent, 2, 'the identify');
       expect(sent.map((s) => s.body)).toEqual([
-        { type: 'event', payload: expect.objectContaining({ website: UMAMI_WEBSITE, url: `${site.url}/u/manual`, name: 'Manual' }) },
-        { type: 'identify', payload: expect.objectContaining({ website: UMAMI_WEBSITE, url: `${site.url}/u/manual`, data: { plan: 'pro' } }) },
+        { type: 'event', payload: expect.objectContaining({ website: OFF_WEBSITE, url: `${site.url}/u/manual`, name: 'Manual' }) },
+        { type: 'identify', payload: expect.objectContaining({ website: OFF_WEBSITE, url: `${site.url}/u/manual`, data: { plan: 'pro' } }) },
       ]);
       await context.close();
     });
@@ -215,7 +220,7 @@ describe('the DNS switch: Plausible and Umami snippets unchanged, our tracker se
       // a Plausible-tagged element and a replaced state of the same URL mean nothing to Umami
       await page.click('#tagged');
 
-      const base = { website: UMAMI_WEBSITE, hostname: '127.0.0.1', screen: expect.stringMatching(/^\d+x\d+$/), language: expect.any(String), title: 'Page /u/a', tag: 'spring', referrer: '' };
+      const base = { website: OFF_WEBSITE, hostname: '127.0.0.1', screen: expect.stringMatching(/^\d+x\d+$/), language: expect.any(String), title: 'Page /u/a', tag: 'spring', referrer: '' };
       expect(sent.map((s) => s.path)).toEqual(Array(sent.length).fill('/api/send'));
       expect(sent.map((s) => s.body)).toEqual([
         { type: 'event', payload: { ...base, url: first } },
@@ -262,15 +267,24 @@ describe('the DNS switch: Plausible and Umami snippets unchanged, our tracker se
       const pages: Record<string, string[]> = { [PLAUSIBLE_DOMAIN]: [], [UMAMI_WEBSITE]: [] };
       const events: Record<string, string[]> = { [PLAUSIBLE_DOMAIN]: [], [UMAMI_WEBSITE]: [] };
       const accepted: number[] = [];
+      /**
+       * Engagement events expected: as Plausible's, the first of each page view is always sent, when
+       * the page is left (SPA navigation) or hidden; nothing more here, where no page is hidden twice.
+       */
+      let engagements = 0;
       const context = await browser.newContext({ userAgent: BROWSER_UA });
       context.on('response', (r) => r.request().method() === 'POST' && accepted.push(r.status()));
       const answered = (n: number, what: string) => waitFor(accepted, n, what);
       let posts = 0;
 
-      // two visits with Plausible's snippet
-      for (const path of ['/shop/a', '/shop/c']) {
+      // two visits with Plausible's snippet, the second with the revenue variant: its purchase and
+      // its tagged sign-up (classes plausible-revenue-amount=10, -currency=EUR) carry revenue
+      for (const [path, file] of [
+        ['/shop/a', PLAUSIBLE_FILE],
+        ['/shop/c', PLAUSIBLE_FILE.replace('.js', '.revenue.js')],
+      ] as const) {
         const page: Page = await context.newPage();
-        await page.goto(site.page(path, plausibleTag(system.ingestUrl)));
+        await page.goto(site.page(path, plausibleTag(system.ingestUrl, file, '', PLAUSIBLE_DOMAIN)));
         pages[PLAUSIBLE_DOMAIN]!.push(path);
         events[PLAUSIBLE_DOMAIN]!.push('Early');
         await answered((posts += 2), 'Plausible page view and queued event');
@@ -287,14 +301,19 @@ describe('the DNS switch: Plausible and Umami snippets unchanged, our tracker se
         }
         await page.click('#push');
         pages[PLAUSIBLE_DOMAIN]!.push('/app/b');
+        engagements += 1;
         // the engagement of the page left, then the new page view
         await answered((posts += 2), 'the SPA navigation');
+        // the page goes away: the engagement of /app/b, sent (and seen answered) before the page closes
+        await page.evaluate(() => window.dispatchEvent(new Event('pagehide')));
+        engagements += 1;
+        await answered((posts += 1), 'the engagement on leaving');
         await page.close();
       }
 
       // one visit with Umami's snippet, through our /script.js
       const page = await context.newPage();
-      await page.goto(site.page('/u/a', umamiTag(system.ingestUrl)));
+      await page.goto(site.page('/u/a', umamiTag(system.ingestUrl, ' data-tag="spring"', UMAMI_WEBSITE)));
       pages[UMAMI_WEBSITE]!.push('/u/a');
       await answered((posts += 1), 'Umami page view');
       for (const [id, name] of [
@@ -335,6 +354,25 @@ describe('the DNS switch: Plausible and Umami snippets unchanged, our tracker se
         expect(sortRows(await rows(id, 'breakdown', { dimension: 'page' }))).toEqual(tally(pages[id]!));
         expect(sortRows(await rows(id, 'breakdown', { dimension: 'event' }))).toEqual(tally(events[id]!));
       }
+      // what no history figure shows is stored all the same, once: revenue, tags, engagement
+      const raw = async (site: string, columns: string, rest = '') =>
+        (
+          await (
+            await system.clickhouse.query({
+              query: `SELECT ${columns} FROM ${system.config.clickhouse.database}.events_raw WHERE site = {site:String} ${rest}`,
+              query_params: { site },
+              format: 'JSONEachRow',
+            })
+          ).json<Record<string, unknown>>()
+        ).map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, String(v)])));
+      expect(await raw(PLAUSIBLE_DOMAIN, 'name, toString(revenue_amount) AS amount, revenue_currency AS currency', 'AND revenue_amount IS NOT NULL ORDER BY name')).toEqual([
+        { name: 'Purchase', amount: '29.5', currency: 'EUR' },
+        { name: 'Sign Up', amount: '10', currency: 'EUR' },
+      ]);
+      expect(await raw(UMAMI_WEBSITE, 'tag, count() AS n', 'GROUP BY tag')).toEqual([{ tag: 'spring', n: String(pages[UMAMI_WEBSITE]!.length + events[UMAMI_WEBSITE]!.length) }]);
+      expect(await raw(PLAUSIBLE_DOMAIN, 'count() AS n, countIf(scroll_depth > 0 AND scroll_depth <= 100) AS scrolled', "AND type = 'engagement'")).toEqual([
+        { n: String(engagements), scrolled: String(engagements) },
+      ]);
       const visits = 2;
       expect(sortRows(await rows(PLAUSIBLE_DOMAIN, 'properties', { event: 'Purchase', key: 'plan' }))).toEqual([{ value: 'pro', count: visits }]);
       expect(sortRows(await rows(PLAUSIBLE_DOMAIN, 'properties', { event: 'Purchase', key: 'seats' }))).toEqual([{ value: '3', count: visits }]);
