@@ -14,7 +14,7 @@ describe('goals', () => {
     expect(parseGoal({ page: 'thanks' })).toMatchObject({ ok: false, field: 'page' });
     expect(parseGoal({ page: '/a', property: { key: 'k', value: 'v' } })).toMatchObject({ ok: false, field: 'property' });
     expect(parseGoal({ event: '' })).toMatchObject({ ok: false, field: 'event' });
-    expect(parseGoal({ event: 'x'.repeat(65) })).toMatchObject({ ok: false, field: 'event' });
+    expect(parseGoal({ event: 'x'.repeat(121) })).toMatchObject({ ok: false, field: 'event' });
     expect(parseGoal({ event: 'a', property: { key: 'bad key', value: 'v' } })).toMatchObject({ ok: false, field: 'property.key' });
     expect(parseGoal({ event: 'a', property: { key: 'k' } })).toMatchObject({ ok: false, field: 'property.value' });
     expect(parseGoal({ event: 'a', colour: 'red' })).toMatchObject({ ok: false });

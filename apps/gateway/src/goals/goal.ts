@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { EVENT_NAME_MAX, PROPERTY_KEY } from '@clickstream/events';
+import { EVENT_NAME_MAX, PROPERTY_KEY, PROPERTY_VALUE_MAX } from '@clickstream/events';
 
 /**
  * A goal of a site: a page (its path, `*` matching any run of characters) or a custom event by
@@ -13,7 +13,7 @@ const event = z.string({ error: 'expected a custom event name' }).min(1, { error
 const property = z.strictObject(
   {
     key: z.string({ error: 'expected a property name' }).regex(PROPERTY_KEY, { error: 'property names are 1-64 letters, digits, "_", ".", ":" or "-"' }),
-    value: z.string({ error: 'expected the value as text' }).max(256, { error: 'longer than 256 characters' }),
+    value: z.string({ error: 'expected the value as text' }).max(PROPERTY_VALUE_MAX, { error: `longer than ${PROPERTY_VALUE_MAX} characters` }),
   },
   { error: (issue) => (issue.code === 'unrecognized_keys' ? 'unknown field' : 'expected { key, value }') },
 );

@@ -6,6 +6,7 @@ import { AdminGuard, SiteAccessGuard } from '../auth/site-access.guard.js';
 import { parseRange, parseSite } from '../history/history-params.js';
 import { parseFilters } from '../history/filters.js';
 import { HistoryService } from '../history/history.service.js';
+import type { RevenueSum } from '../history/revenue.repository.js';
 import { parseGoal, type Goal } from './goal.js';
 import { GoalsRepository } from './goals.repository.js';
 
@@ -17,6 +18,8 @@ export interface GoalConversions {
   converters: number;
   /** Converters in % of the range's visitors, 1 decimal; 0 without visitors. */
   conversionRate: number;
+  /** The revenue the converting custom events carried, per currency (exact decimal text); empty for page goals. */
+  revenue: RevenueSum[];
 }
 
 export interface ConversionsResponse {

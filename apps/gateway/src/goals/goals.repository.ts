@@ -6,6 +6,7 @@ import { APP_CONFIG, CLICKHOUSE } from '@clickstream/platform';
 import type { TimeRange } from '../history/history-params.js';
 import { FILTERED_READ_SETTINGS, filterSql, type Filter } from '../history/filters.js';
 import { likePattern } from '../history/funnel-steps.js';
+import { HAS_REVENUE, REVENUE_COLUMNS, type RevenueSum } from '../history/revenue.repository.js';
 import type { Goal, GoalTarget } from './goal.js';
 
 type GoalRow = { id: string; kind: string; target: string; prop_key: string; prop_value: string; created_at: string };
@@ -72,32 +73,49 @@ export class GoalsRepository {
   }
 
   /**
-   * Conversions of one goal in the range, and the distinct visitors who converted (exact); under
-   * filters, those in the sessions that hold a selected event.
+   * Conversions of one goal in the range, the distinct visitors who converted (exact), and an
+   * event goal's revenue per currency; under filters, those in the sessions that hold a selected event.
    */
-  async conversions(site: string, goal: GoalTarget, range: TimeRange, filters: readonly Filter[] = []): Promise<{ conversions: number; converters: number }> {
+  async conversions(site: string, goal: GoalTarget, range: TimeRange, filters: readonly Filter[] = []): Promise<{ conversions: number; converters: number; revenue: RevenueSum[] }> {
     const f = filterSql(filters, this.db);
     const condition =
       'page' in goal
         ? `type = 'pageview' AND path LIKE {target:String}`
         : `type = 'event' AND name = {target:String}${goal.property ? ' AND props[{key:String}] = {value:String} AND mapContains(props, {key:String})' : ''}`;
+    const params = {
+      ...f.params,
+      site,
+      from: range.from,
+      to: range.to,
+      target: 'page' in goal ? likePattern(goal.page) : goal.event,
+      ...('event' in goal && goal.property ? { key: goal.property.key, value: goal.property.value } : {}),
+    };
     const result = await this.clickhouse.query({
       query: `SELECT count() AS conversions, uniqExact(visitor_id) AS converters FROM ${this.db}.events_raw
               WHERE site = {site:String} AND NOT is_bot AND ${condition}
                 AND event_time >= fromUnixTimestamp64Milli({from:Int64}, 'UTC') AND event_time < fromUnixTimestamp64Milli({to:Int64}, 'UTC')
                 AND ${f.inSelectedSessions}`,
-      query_params: {
-        ...f.params,
-        site,
-        from: range.from,
-        to: range.to,
-        target: 'page' in goal ? likePattern(goal.page) : goal.event,
-        ...('event' in goal && goal.property ? { key: goal.property.key, value: goal.property.value } : {}),
-      },
+      query_params: params,
       format: 'JSONEachRow',
       clickhouse_settings: FILTERED_READ_SETTINGS,
     });
     const [row] = await result.json<{ conversions: number | string; converters: number | string }>();
-    return { conversions: Number(row?.conversions ?? 0), converters: Number(row?.converters ?? 0) };
+    // a page view carries no revenue: only an event goal's conversions are summed, per currency
+    const revenue =
+      'page' in goal
+        ? []
+        : await (
+            await this.clickhouse.query({
+              query: `SELECT ${REVENUE_COLUMNS} FROM ${this.db}.events_raw
+                      WHERE site = {site:String} AND NOT is_bot AND ${condition} AND ${HAS_REVENUE}
+                        AND event_time >= fromUnixTimestamp64Milli({from:Int64}, 'UTC') AND event_time < fromUnixTimestamp64Milli({to:Int64}, 'UTC')
+                        AND ${f.inSelectedSessions}
+                      GROUP BY currency ORDER BY currency`,
+              query_params: params,
+              format: 'JSONEachRow',
+              clickhouse_settings: FILTERED_READ_SETTINGS,
+            })
+          ).json<RevenueSum>();
+    return { conversions: Number(row?.conversions ?? 0), converters: Number(row?.converters ?? 0), revenue: revenue.map((r) => ({ currency: r.currency, amount: r.amount })) };
   }
 }

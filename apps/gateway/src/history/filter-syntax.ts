@@ -19,6 +19,7 @@ export const FILTER_DIMENSIONS = [
   'os',
   'device',
   'event',
+  'tag',
 ] as const;
 export type FilterDimension = (typeof FILTER_DIMENSIONS)[number];
 

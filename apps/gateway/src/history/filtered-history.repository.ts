@@ -31,8 +31,11 @@ const sessionStart = (f: FilterSql): string => (f.visit ? "type = 'pageview' AND
  */
 const SESSION_KNOWN = "session_started > toDateTime64(0, 3, 'UTC')";
 
-/** The events of the site in the range, bots left out. */
-const IN_RANGE = `site = {site:String} AND NOT is_bot AND event_time >= ${FROM} AND event_time < ${TO}`;
+/** Engagement reports count in no figure here (their own read is PageEngagementRepository's). */
+const COUNTED = "type != 'engagement'";
+
+/** The events of the site in the range, bots and engagement reports left out. */
+const IN_RANGE = `site = {site:String} AND NOT is_bot AND ${COUNTED} AND event_time >= ${FROM} AND event_time < ${TO}`;
 
 /**
  * The history API's figures under filters, read from the raw events (the rollups keep no figure
@@ -66,7 +69,7 @@ export class FilteredHistoryRepository {
       `SELECT countIf(NOT is_bot AND type = 'pageview') AS pageviews, countIf(NOT is_bot AND type = 'event') AS custom_events,
               countIf(is_bot) AS bot_events, ${VISITOR_SKETCH.countIf}(visitor_id, NOT is_bot) AS visitors
        FROM ${this.db}.events_raw
-       WHERE site = {site:String} AND event_time >= ${FROM} AND event_time < ${TO} AND ${f.rows}`,
+       WHERE site = {site:String} AND ${COUNTED} AND event_time >= ${FROM} AND event_time < ${TO} AND ${f.rows}`,
       { site, from: range.from, to: range.to, ...f.params },
     );
     return { pageviews: Number(row?.pageviews ?? 0), visitors: Number(row?.visitors ?? 0), customEvents: Number(row?.custom_events ?? 0), botEvents: Number(row?.bot_events ?? 0) };
@@ -94,7 +97,7 @@ export class FilteredHistoryRepository {
          SELECT is_bot, type, visitor_id, session_start, session_pageviews, duration_added_ms, event_time < ${TO} AS in_range,
                 NOT is_bot AND ${SESSION_KNOWN} AND session_started >= ${FROM} AND session_started < ${TO} AS in_sessions
          FROM ${this.db}.events_raw
-         WHERE site = {site:String} AND event_time >= ${FROM} AND event_time < ${TO} + ${SESSION_TAIL} AND ${f.rows}
+         WHERE site = {site:String} AND ${COUNTED} AND event_time >= ${FROM} AND event_time < ${TO} + ${SESSION_TAIL} AND ${f.rows}
        )`,
       { site, from: range.from, to: range.to, ...f.params },
     );
@@ -119,7 +122,7 @@ export class FilteredHistoryRepository {
               countIf(${start}) - countIf(type = 'pageview' AND session_pageviews = 2) AS bounces,
               sum(duration_added_ms) AS duration_ms
        FROM ${this.db}.events_raw
-       WHERE site = {site:String} AND NOT is_bot AND ${SESSION_KNOWN}
+       WHERE site = {site:String} AND NOT is_bot AND ${COUNTED} AND ${SESSION_KNOWN}
          AND session_started >= ${FROM} AND session_started < ${TO}
          AND event_time >= ${FROM} AND event_time < ${TO} + ${SESSION_TAIL}
          AND ${f.inSelectedSessions}`,

@@ -79,3 +79,13 @@ describe('filterSql', () => {
     );
   });
 });
+
+describe('filterSql of a tag', () => {
+  it("selects the events by their own tag, and never lets an engagement report select a session", () => {
+    const sql = filterSql(parseFilters('tag==spring|summer'), 'db');
+    expect(sql.rows).toBe('(tag IN {f0:Array(String)})');
+    expect(sql.params['f0']).toEqual(['spring', 'summer']);
+    expect(sql.wholeSessions).toBe(false);
+    expect(sql.sessions).toContain("type != 'engagement'");
+  });
+});

@@ -8,7 +8,7 @@ import { MAX_FILTERS, PROPERTY_PREFIX, readFilter, type Filter, type FilterOpera
  * travel only as parameter values, so it is tested without a server.
  *
  * What a filter selects: events. A filter on an event's own value (page, country, browser, OS,
- * device, custom event name, property) keeps the events that have it. The source of a visit
+ * device, custom event name, property, tag) keeps the events that have it. The source of a visit
  * (referrer, UTM source, medium, campaign) and its entry page are the session's first page view's,
  * and its exit page its last one's: a filter on them keeps every event of the sessions that came
  * that way, as a visit's source is read in Plausible (a page view inside a site has no referrer
@@ -56,6 +56,7 @@ const ROW_VALUE: Readonly<Record<string, string>> = {
   os: "ifNull(os, '')",
   device: 'device',
   event: "if(type = 'event', name, '')",
+  tag: 'tag',
 };
 
 /** `filter` given 0 to MAX_FILTERS times; a bad one is a 400 naming `filter` and saying which and why. */
@@ -133,8 +134,9 @@ export function filterSql(filters: readonly Filter[], db: string): FilterSql {
     return compare(expr, filter.operator, param);
   });
   const rows = conditions.length === 0 ? '1' : conditions.map((c) => `(${c})`).join(' AND ');
+  // an engagement report is no activity of its visit: it never selects a session
   const sessions = `SELECT session_id FROM ${db}.events_raw
-                    WHERE site = {site:String} AND NOT is_bot AND session_id != '' AND event_time >= ${FROM} AND event_time < ${TO} AND ${rows}`;
+                    WHERE site = {site:String} AND NOT is_bot AND session_id != '' AND type != 'engagement' AND event_time >= ${FROM} AND event_time < ${TO} AND ${rows}`;
   const wholeSessions = filters.every((f) => SESSION_CONSTANT.has(f.dimension));
   const inSelectedSessions = filters.length === 0 ? '1' : wholeSessions ? rows : `session_id IN (${sessions})`;
   return { rows, sessions, inSelectedSessions, wholeSessions, visit: filters.some((f) => f.dimension in ENTRY_VALUE), params };

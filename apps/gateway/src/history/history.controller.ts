@@ -1,7 +1,7 @@
 import { Controller, Get, Header, Param, Query, UseGuards } from '@nestjs/common';
 import { ApiError } from '@clickstream/platform';
 import { SiteAccessGuard } from '../auth/site-access.guard.js';
-import { toCsv } from './csv.js';
+import { toCsv, type CsvValue } from './csv.js';
 import { writeFilter } from './filter-syntax.js';
 import { parseFilters, type Filter } from './filters.js';
 import { parseFunnelSteps } from './funnel-steps.js';
@@ -85,6 +85,16 @@ const BREAKDOWN_COLUMNS = [
   { header: 'count', value: (r: BreakdownRow) => r.count },
   { header: 'visitors', value: (r: BreakdownRow) => r.visitors },
 ];
+
+/** The breakdown's columns, with the figures only pages (engagement) and custom events (revenue) have. */
+const breakdownColumns = (dimension: BreakdownDimension): { header: string; value: (r: BreakdownRow) => CsvValue }[] => {
+  if (dimension === 'page') {
+    return [...BREAKDOWN_COLUMNS, { header: 'scrollDepth', value: (r) => r.scrollDepth ?? null }, { header: 'timeOnPage', value: (r) => r.timeOnPage ?? null }];
+  }
+  // one cell per row: "12.5 EUR; 3 USD", each currency's exact sum apart
+  if (dimension === 'event') return [...BREAKDOWN_COLUMNS, { header: 'revenue', value: (r) => (r.revenue ?? []).map((x) => `${x.amount} ${x.currency}`).join('; ') }];
+  return BREAKDOWN_COLUMNS;
+};
 
 /** The totals' fields alone, in the documented order. */
 const totalsOf = (t: Totals): Totals => ({
@@ -209,7 +219,8 @@ export class HistoryController {
   @Header('Content-Type', CSV_TYPE)
   @Header('Content-Disposition', 'attachment; filename="breakdown.csv"')
   async breakdownCsv(@Param('site') site: string, @Query() query: HistoryQuery): Promise<string> {
-    return toCsv(BREAKDOWN_COLUMNS, (await this.breakdown(site, query)).rows);
+    const answer = await this.breakdown(site, query);
+    return toCsv(breakdownColumns(answer.dimension), answer.rows);
   }
 
   @Get(':site/properties.csv')

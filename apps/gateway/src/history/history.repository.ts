@@ -6,6 +6,7 @@ import type { Dimension } from '@clickstream/stream';
 import type { Interval, SessionDimension, TimeRange } from './history-params.js';
 import { FILTERED_READ_SETTINGS, filterSql, type Filter } from './filters.js';
 import { stepConditions, type FunnelStep } from './funnel-steps.js';
+import type { RevenueSum } from './revenue.repository.js';
 import { FROM, STEP, TO, instant } from './sql-fragments.js';
 import { DAY_MS, HOUR_MS, SECOND_MS, wholeUnits } from './whole-units.js';
 
@@ -23,6 +24,12 @@ export interface BreakdownRow {
   count: number;
   /** null for exit pages, which count sessions only. */
   visitors: number | null;
+  /** Pages only: mean scroll depth of the page's engagement events, whole percent (null without any). */
+  scrollDepth?: number | null;
+  /** Pages only: engaged ms per visitor who sent an engagement event for the page (null without any). */
+  timeOnPage?: number | null;
+  /** Custom events only: their summed revenue per currency (empty when none carried one). */
+  revenue?: RevenueSum[];
 }
 
 export interface RollupTotals {

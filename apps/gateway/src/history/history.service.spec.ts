@@ -3,6 +3,8 @@ import { ApiError } from '@clickstream/platform';
 import type { FilteredHistoryRepository } from './filtered-history.repository.js';
 import type { Filter } from './filters.js';
 import type { HistoryRepository, RollupTotals, SessionTotals } from './history.repository.js';
+import { pageEngagement, type PageEngagementRepository } from './page-engagement.repository.js';
+import type { RevenueRepository } from './revenue.repository.js';
 import { HistoryService, percentChange, totalsChange, type Totals } from './history.service.js';
 
 const RANGE = { from: Date.UTC(2026, 10, 25), to: Date.UTC(2026, 10, 26) };
@@ -37,10 +39,39 @@ function fakeFiltered() {
   return { filtered: repo as unknown as FilteredHistoryRepository, filteredCalls: calls };
 }
 
+/** Engagement and revenue reads that find nothing. */
+const extras = (): [PageEngagementRepository, RevenueRepository] => [
+  { forPages: async () => new Map() } as unknown as PageEngagementRepository,
+  { byEventName: async () => new Map() } as unknown as RevenueRepository,
+];
+
 describe('HistoryService', () => {
+  it('gives pages their engagement figures and custom events their revenue, null and empty where none', async () => {
+    const rows = [{ value: '/a', count: 3, visitors: 2 }, { value: '/b', count: 1, visitors: 1 }];
+    const repo = { breakdown: async () => rows } as unknown as HistoryRepository;
+    const engagement = { forPages: async (_s: string, paths: string[]) => new Map([[paths[0]!, { scrollDepth: 40, timeOnPage: 1500 }]]) } as unknown as PageEngagementRepository;
+    const revenue = { byEventName: async (_s: string, names: string[]) => new Map([[names[1]!, [{ currency: 'EUR', amount: '3.5' }]]]) } as unknown as RevenueRepository;
+    const service = new HistoryService(repo, fakeFiltered().filtered, engagement, revenue);
+    expect(await service.breakdown('s', 'page', RANGE, 10)).toEqual([
+      { value: '/a', count: 3, visitors: 2, scrollDepth: 40, timeOnPage: 1500 },
+      { value: '/b', count: 1, visitors: 1, scrollDepth: null, timeOnPage: null },
+    ]);
+    expect(await service.breakdown('s', 'event', RANGE, 10)).toEqual([
+      { value: '/a', count: 3, visitors: 2, revenue: [] },
+      { value: '/b', count: 1, visitors: 1, revenue: [{ currency: 'EUR', amount: '3.5' }] },
+    ]);
+    expect(await service.breakdown('s', 'referrer', RANGE, 10)).toEqual(rows);
+  });
+
+  it('rounds the scroll depth per event and the engaged time per visitor', () => {
+    expect(pageEngagement({ events: 3, scrollDepthSum: 100, engagedMsSum: 10_001, visitors: 2 })).toEqual({ scrollDepth: 33, timeOnPage: 5001 });
+    expect(pageEngagement({ events: 0, scrollDepthSum: 0, engagedMsSum: 0, visitors: 0 })).toEqual({ scrollDepth: null, timeOnPage: null });
+    expect(pageEngagement(undefined)).toEqual({ scrollDepth: null, timeOnPage: null });
+  });
+
   it('gives the bounce rate to 4 decimals and the mean session duration in seconds to 1 decimal', async () => {
     const { repo } = fakeRepository({ pageviews: 10, visitors: 3, customEvents: 2, botEvents: 4 }, { sessions: 3, bounces: 2, durationMs: 100_000 });
-    expect(await new HistoryService(repo, fakeFiltered().filtered).totals('s', RANGE)).toEqual({
+    expect(await new HistoryService(repo, fakeFiltered().filtered, ...extras()).totals('s', RANGE)).toEqual({
       pageviews: 10,
       visitors: 3,
       customEvents: 2,
@@ -53,12 +84,12 @@ describe('HistoryService', () => {
 
   it('answers 0 for the bounce rate and duration of a range without sessions', async () => {
     const { repo } = fakeRepository({ pageviews: 0, visitors: 0, customEvents: 0, botEvents: 0 }, { sessions: 0, bounces: 0, durationMs: 0 });
-    expect(await new HistoryService(repo, fakeFiltered().filtered).totals('s', RANGE)).toMatchObject({ sessions: 0, bounceRate: 0, avgDurationSeconds: 0 });
+    expect(await new HistoryService(repo, fakeFiltered().filtered, ...extras()).totals('s', RANGE)).toMatchObject({ sessions: 0, bounceRate: 0, avgDurationSeconds: 0 });
   });
 
   it('reads entry and exit pages from the sessions and every other dimension from the breakdowns', async () => {
     const { repo, calls } = fakeRepository({ pageviews: 0, visitors: 0, customEvents: 0, botEvents: 0 }, { sessions: 0, bounces: 0, durationMs: 0 });
-    const service = new HistoryService(repo, fakeFiltered().filtered);
+    const service = new HistoryService(repo, fakeFiltered().filtered, ...extras());
     await service.breakdown('s', 'entryPage', RANGE, 10);
     await service.breakdown('s', 'exitPage', RANGE, 10);
     await service.breakdown('s', 'page', RANGE, 10);
@@ -69,7 +100,7 @@ describe('HistoryService', () => {
   it('reads every figure under filters from the raw events, and none from the rollups', async () => {
     const { repo, calls } = fakeRepository({ pageviews: 1, visitors: 1, customEvents: 0, botEvents: 0 }, { sessions: 1, bounces: 1, durationMs: 0 });
     const { filtered, filteredCalls } = fakeFiltered();
-    const service = new HistoryService(repo, filtered);
+    const service = new HistoryService(repo, filtered, ...extras());
     const filters: Filter[] = [{ dimension: 'referrer', operator: '==', values: ['a.example'] }];
     await service.totals('s', RANGE, filters);
     await service.breakdown('s', 'page', RANGE, 10, filters);
@@ -82,11 +113,11 @@ describe('HistoryService', () => {
 
   it('turns a time zone the database does not know into a 400 naming timezone, and lets other errors through', async () => {
     const unknownZone = fakeRepository({ pageviews: 0, visitors: 0, customEvents: 0, botEvents: 0 }, { sessions: 0, bounces: 0, durationMs: 0 }, new Error('Cannot load time zone Nowhere/Land'));
-    const err = await new HistoryService(unknownZone.repo, fakeFiltered().filtered).timeseries('s', RANGE, 'hour', 'Nowhere/Land').catch((e: unknown) => e);
+    const err = await new HistoryService(unknownZone.repo, fakeFiltered().filtered, ...extras()).timeseries('s', RANGE, 'hour', 'Nowhere/Land').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ApiError);
     expect(err).toMatchObject({ status: 400, field: 'timezone' });
     const down = fakeRepository({ pageviews: 0, visitors: 0, customEvents: 0, botEvents: 0 }, { sessions: 0, bounces: 0, durationMs: 0 }, new Error('connect ECONNREFUSED'));
-    await expect(new HistoryService(down.repo, fakeFiltered().filtered).timeseries('s', RANGE, 'hour', 'UTC')).rejects.toThrow('ECONNREFUSED');
+    await expect(new HistoryService(down.repo, fakeFiltered().filtered, ...extras()).timeseries('s', RANGE, 'hour', 'UTC')).rejects.toThrow('ECONNREFUSED');
   });
 });
 

@@ -4,6 +4,8 @@ import { FilteredHistoryRepository } from './filtered-history.repository.js';
 import type { Filter } from './filters.js';
 import type { FunnelStep } from './funnel-steps.js';
 import { isSessionDimension, type BreakdownDimension, type Interval, type TimeRange } from './history-params.js';
+import { NO_ENGAGEMENT, PageEngagementRepository } from './page-engagement.repository.js';
+import { RevenueRepository } from './revenue.repository.js';
 import { HistoryRepository, type BreakdownRow, type PropertyKeyRow, type RollupTotals, type SessionTotals, type TimeseriesRow } from './history.repository.js';
 
 export interface Totals {
@@ -74,6 +76,8 @@ export class HistoryService {
   constructor(
     private readonly history: HistoryRepository,
     private readonly filtered: FilteredHistoryRepository,
+    private readonly engagement: PageEngagementRepository,
+    private readonly revenue: RevenueRepository,
   ) {}
 
   pageviews(site: string, from: number, to: number, filters: readonly Filter[] = []): Promise<number> {
@@ -90,7 +94,25 @@ export class HistoryService {
     }
   }
 
-  breakdown(site: string, dimension: BreakdownDimension, range: TimeRange, limit: number, filters: readonly Filter[] = []): Promise<BreakdownRow[]> {
+  /**
+   * The top values of a dimension. Pages also get their engagement figures (scroll depth, time on
+   * page) and custom events their revenue per currency, read for the listed values alone.
+   */
+  async breakdown(site: string, dimension: BreakdownDimension, range: TimeRange, limit: number, filters: readonly Filter[] = []): Promise<BreakdownRow[]> {
+    const rows = await this.counts(site, dimension, range, limit, filters);
+    const values = rows.map((r) => r.value);
+    if (dimension === 'page') {
+      const engagement = await this.engagement.forPages(site, values, range, filters);
+      return rows.map((r) => ({ ...r, ...(engagement.get(r.value) ?? NO_ENGAGEMENT) }));
+    }
+    if (dimension === 'event') {
+      const revenue = await this.revenue.byEventName(site, values, range, filters);
+      return rows.map((r) => ({ ...r, revenue: revenue.get(r.value) ?? [] }));
+    }
+    return rows;
+  }
+
+  private counts(site: string, dimension: BreakdownDimension, range: TimeRange, limit: number, filters: readonly Filter[]): Promise<BreakdownRow[]> {
     if (filters.length > 0) {
       return isSessionDimension(dimension) ? this.filtered.sessionBreakdown(site, dimension, range, limit, filters) : this.filtered.breakdown(site, dimension, range, limit, filters);
     }

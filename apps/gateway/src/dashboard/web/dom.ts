@@ -31,6 +31,8 @@ export interface TableRow {
   /** Marks a stand-in label such as "Direct / none". */
   placeholder?: boolean;
   count: string;
+  /** More figures of the row, shown after its count (a page's engagement, an event's revenue); text. */
+  extra?: { text: string; title: string };
   /** Share of the table's largest count, 0..1, drawn as a bar behind the row. */
   share: number;
   /** What a click on the row does (filter by its value); a row without one is plain text. */
@@ -80,7 +82,13 @@ export function renderRows(tbody: HTMLTableSectionElement, rows: readonly TableR
       if (row.title !== undefined) value.title = row.title;
     }
     value.style.setProperty('--share', `${Math.max(0, Math.min(1, row.share)) * 100}%`);
-    tr.append(value, el('td', 'count', row.count));
+    const count = el('td', 'count', row.count);
+    if (row.extra) {
+      const extra = el('span', 'extra', ` · ${row.extra.text}`);
+      extra.title = row.extra.title;
+      count.append(extra);
+    }
+    tr.append(value, count);
     fragment.append(tr);
   }
   tbody.replaceChildren(fragment);

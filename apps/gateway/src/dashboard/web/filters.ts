@@ -24,6 +24,7 @@ const DIMENSION_NAMES: Readonly<Record<FilterDimension, string>> = {
   os: 'OS',
   device: 'Device',
   event: 'Event',
+  tag: 'Tag',
 };
 
 /** How a stored value reads on the page (a country's name, a decoded path); the value itself by default. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { snippet } from '@clickstream/tracker';
-import { breakdownLabel, formatChange, goalLabel, formatCount, formatDuration, formatPercent, snippetText } from './format.js';
+import { breakdownLabel, formatChange, goalLabel, formatCount, formatDuration, formatEngagement, formatPercent, formatRevenue, snippetText } from './format.js';
 
 describe('dashboard formatting', () => {
   it('writes counts as plain integers, with separators from 1,000, and a dash when unknown', () => {
@@ -68,5 +68,16 @@ describe('breakdownLabel', () => {
     expect(goalLabel({ page: '/thanks/*' })).toBe('Visit /thanks/*');
     expect(goalLabel({ event: 'signup' })).toBe('signup');
     expect(goalLabel({ event: 'signup', property: { key: 'plan', value: 'pro' } })).toBe('signup (plan = pro)');
+  });
+});
+
+describe('engagement and revenue beside a count', () => {
+  it('shows a page engagement only when it has some, and revenue per currency, never added up', () => {
+    expect(formatEngagement(45, 65_000)).toBe('scrolled 45% · 1m 05s');
+    expect(formatEngagement(0, null)).toBe('scrolled 0% · –');
+    expect(formatEngagement(null, null)).toBe('');
+    expect(formatRevenue([{ currency: 'EUR', amount: '12.5' }, { currency: 'USD', amount: '3' }])).toBe('12.5 EUR, 3 USD');
+    expect(formatRevenue([])).toBe('');
+    expect(formatRevenue(undefined)).toBe('');
   });
 });

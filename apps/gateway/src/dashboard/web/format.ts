@@ -92,3 +92,14 @@ export function goalLabel(goal: { page?: string; event?: string; property?: { ke
   if (goal.page !== undefined) return `Visit ${goal.page}`;
   return `${goal.event ?? ''}${goal.property ? ` (${goal.property.key} = ${goal.property.value})` : ''}`;
 }
+
+/** Revenue per currency as exact text: "12.5 EUR, 3 USD" (currencies never added together); '' for none. */
+export const formatRevenue = (revenue: readonly { currency: string; amount: string }[] | undefined): string =>
+  (revenue ?? []).map((r) => `${r.amount} ${r.currency}`).join(', ');
+
+/** A page's engagement as the pages table shows it beside its views: "scrolled 45% · 1m 05s"; '' without engagement events. */
+export function formatEngagement(scrollDepth: number | null | undefined, timeOnPageMs: number | null | undefined): string {
+  if (scrollDepth === null || scrollDepth === undefined) return '';
+  const time = timeOnPageMs === null || timeOnPageMs === undefined ? DASH : formatDuration(timeOnPageMs / 1000);
+  return `scrolled ${scrollDepth}% · ${time}`;
+}

@@ -5,7 +5,7 @@ import type { ActiveFilters } from './active-filters.js';
 import { RangeChart } from './charts.js';
 import { byId, renderRows, setText, type TableRow } from './dom.js';
 import { filterLabel, rowFilter, type ShowValue } from './filters.js';
-import { breakdownLabel, DASH, formatChange, goalLabel, formatCount, formatDuration, formatPercent, regionNames, type ChangeLabel } from './format.js';
+import { breakdownLabel, DASH, formatChange, goalLabel, formatCount, formatDuration, formatEngagement, formatPercent, formatRevenue, regionNames, type ChangeLabel } from './format.js';
 import { isRangeKey, joinLiveTail, rangeOf, RANGE_LABELS, type ChartPoint, type Range, type RangeKey } from './model.js';
 import { replacePageQuery } from './page-url.js';
 import { Throttle } from './throttle.js';
@@ -25,6 +25,19 @@ const CHANGES: readonly { id: string; of: (c: NonNullable<TotalsResponse['compar
   { id: 'change-bounce', of: (c) => formatChange(c.bounceRatePoints, 'pts', true) },
   { id: 'change-duration', of: (c) => formatChange(c.avgDurationSeconds, '%') },
 ];
+
+/** A page's engagement figures or a custom event's revenue, shown beside its count when it has any. */
+function extraOf(dimension: BreakdownDimension, r: BreakdownResponse['rows'][number]): Pick<TableRow, 'extra'> {
+  if (dimension === 'page') {
+    const text = formatEngagement(r.scrollDepth, r.timeOnPage);
+    return text ? { extra: { text, title: 'Mean scroll depth · engaged time per visitor' } } : {};
+  }
+  if (dimension === 'event') {
+    const text = formatRevenue(r.revenue);
+    return text ? { extra: { text, title: 'Revenue, per currency' } } : {};
+  }
+  return {};
+}
 
 const isDimension = (value: string | undefined): value is BreakdownDimension => (BREAKDOWN_DIMENSIONS as readonly (string | undefined)[]).includes(value);
 
@@ -200,7 +213,10 @@ export class HistoryView {
         const max = Math.max(1, ...res.data.goals.map((g) => g.converters));
         renderRows(
           body,
-          res.data.goals.map((g): TableRow => ({ label: goalLabel(g.goal), count: `${formatCount(g.conversions)} · ${g.conversionRate}%`, share: g.converters / max })),
+          res.data.goals.map((g): TableRow => {
+            const revenue = formatRevenue(g.revenue);
+            return { label: goalLabel(g.goal), count: `${formatCount(g.conversions)} · ${g.conversionRate}%`, share: g.converters / max, ...(revenue ? { extra: { text: revenue, title: 'Revenue of the conversions, per currency' } } : {}) };
+          }),
           'No goals yet',
         );
       }),
@@ -236,7 +252,7 @@ export class HistoryView {
     const rows = res.data.rows.map((r): TableRow => {
       const filter = rowFilter(dimension, r.value);
       const action = filter && { title: `Filter by ${filterLabel(filter, this.show)}`, run: () => this.filters.add(filter) };
-      return { ...breakdownLabel(dimension, r.value, this.countries), count: formatCount(r.count), share: r.count / max, ...(action ? { action } : {}) };
+      return { ...breakdownLabel(dimension, r.value, this.countries), count: formatCount(r.count), share: r.count / max, ...(action ? { action } : {}), ...extraOf(dimension, r) };
     });
     renderRows(body, rows, 'No data yet');
   }
