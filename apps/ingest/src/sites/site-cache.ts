@@ -59,11 +59,11 @@ export class SiteCache {
     try {
       await this.state.tables.catchUp(this.topic);
     } catch (err) {
-      if (!this.failing) this.logger.warn({ err: (err as Error).message, sites: this.state.tables.keys(this.topic).length }, 'cannot read the site list from Kafka: the sites known so far stay known');
+      if (!this.failing) this.logger.warn({ err: (err as Error).message, sites: this.state.siteCount() }, 'cannot read the site list from Kafka: the sites known so far stay known');
       this.failing = true;
       throw ApiError.unavailable('the site list cannot be read (Kafka unreachable)', 2);
     }
-    if (this.failing) this.logger.info({ sites: this.state.tables.keys(this.topic).length }, 'site list read from Kafka again');
+    if (this.failing) this.logger.info({ sites: this.state.siteCount() }, 'site list read from Kafka again');
     this.failing = false;
   }
 

@@ -4,7 +4,7 @@ import type { Kafka } from 'kafkajs';
 import type { AppConfig } from '@clickstream/config';
 import type { TopicTables } from '@clickstream/kafka';
 import type { Logger } from '@clickstream/logger';
-import { APP_CONFIG, KAFKA, KAFKA_PREPARED, LOGGER, sharedStateTables } from '@clickstream/platform';
+import { APP_CONFIG, isSiteAliasKey, KAFKA, KAFKA_PREPARED, LOGGER, sharedStateTables } from '@clickstream/platform';
 
 /** How long start-up waits for the first full read of the shared state before it listens anyway (/health says loading until then). */
 const START_WAIT_MS = 60_000;
@@ -36,6 +36,11 @@ export class IngestState implements OnModuleInit, OnApplicationShutdown {
     return this.loadedOnce;
   }
 
+  /** Sites read from the sites topic so far (its alias records left out), for the logs. */
+  siteCount(): number {
+    return this.tables.keys(this.config.kafka.topics.sites).filter((key) => !isSiteAliasKey(key)).length;
+  }
+
   /** Kafka down at start: ingest listens at once, answers 503, and keeps trying to read the state. */
   async onModuleInit(): Promise<void> {
     let reachable = true;
@@ -65,7 +70,7 @@ export class IngestState implements OnModuleInit, OnApplicationShutdown {
         try {
           await Promise.all([this.tables.catchUp(sites), this.tables.catchUp(salts)]);
           this.loadedOnce = true;
-          this.logger.info({ sites: this.tables.keys(sites).length }, 'site list read from Kafka');
+          this.logger.info({ sites: this.siteCount() }, 'site list read from Kafka');
           return;
         } catch (err) {
           if (!warned) this.logger.warn({ err: (err as Error).message }, 'site list not read from Kafka yet: /health reports loading until it is');
