@@ -114,7 +114,7 @@ describe('custom event properties in the history API', () => {
 
   it('refuses a missing event, a bad property name and a bad limit, naming each', async () => {
     expect(await get({})).toMatchObject({ status: 400, body: { error: 'invalid_parameter', field: 'event' } });
-    expect(await get({ event: 'x'.repeat(65) })).toMatchObject({ status: 400, body: { field: 'event' } });
+    expect(await get({ event: 'x'.repeat(121) })).toMatchObject({ status: 400, body: { field: 'event' } });
     expect(await get({ event: 'purchase', key: 'a b' })).toMatchObject({ status: 400, body: { field: 'key' } });
     expect(await get({ event: 'purchase', limit: '0' })).toMatchObject({ status: 400, body: { field: 'limit' } });
   });

@@ -96,7 +96,7 @@ export function valueOf(dimension: string, v: Visitor, hit: Hit): string | undef
   return rowValueOf(dimension, v, hit) || undefined;
 }
 
-export type Row = { value: string; count: number; visitors: number | null };
+export type Row = { value: string; count: number; visitors: number | null; scrollDepth?: number | null; timeOnPage?: number | null; revenue?: unknown[] };
 
 /** Breakdown rows of (value, visitor) pairs: count and distinct visitors per value, most first, ties by value. */
 export function rowsOf(pairs: Iterable<[string | undefined, Visitor]>): Row[] {
@@ -120,5 +120,8 @@ export function expectedBreakdown(dimension: string, visitors: readonly Visitor[
     // exit pages count sessions only
     return dimension === 'exitPage' ? rows.map((r) => ({ ...r, visitors: null })) : rows;
   }
-  return rowsOf(visitors.flatMap((v) => hitsOf(v).map((h): [string | undefined, Visitor] => [valueOf(dimension, v, h), v])));
+  const rows = rowsOf(visitors.flatMap((v) => hitsOf(v).map((h): [string | undefined, Visitor] => [valueOf(dimension, v, h), v])));
+  // these visits send no engagement report and no revenue: pages have no engagement figures, events no revenue
+  if (dimension === 'page') return rows.map((r) => ({ ...r, scrollDepth: null, timeOnPage: null }));
+  return dimension === 'event' ? rows.map((r) => ({ ...r, revenue: [] })) : rows;
 }
