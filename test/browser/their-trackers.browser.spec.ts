@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../support/browser.js';
 import { waitForCommittedEnd } from '../support/stored-events.js';
 import { plausibleTrackerModule, umamiTrackerScript } from '../support/their-trackers.js';
+import { tally } from '../support/tally.js';
 import { BROWSER_UA, eventually, startTestSystem } from '../support/test-system.js';
 
 type System = Awaited<ReturnType<typeof startTestSystem>>;
@@ -76,11 +77,6 @@ describe("Plausible's and Umami's own trackers, unchanged, counted exactly by ou
     const res = await fetch(`${system.gatewayUrl}/api/sites/${s}/${route}?${q}`, { headers: admin() });
     expect(res.status).toBe(200);
     return (await res.json()) as Record<string, unknown>;
-  };
-  const tally = (values: string[]): { value: string; count: number }[] => {
-    const by = new Map<string, number>();
-    for (const v of values) by.set(v, (by.get(v) ?? 0) + 1);
-    return [...by].map(([value, count]) => ({ value, count })).sort((a, b) => b.count - a.count || (a.value < b.value ? -1 : 1));
   };
   const rows = async (s: string, dimension: string): Promise<{ value: string; count: number }[]> =>
     ((await history(s, 'breakdown', { dimension }))['rows'] as { value: string; count: number }[]).map(({ value, count }) => ({ value, count }));

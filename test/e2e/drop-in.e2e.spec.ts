@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { siteAliasKey, siteAliasRecord, parseSiteAlias } from '@clickstream/platform';
 import { readTopic } from '../support/kafka-reader.js';
 import { waitUntilStored } from '../support/stored-events.js';
+import { tally } from '../support/tally.js';
 import { BROWSER_UA, startTestSystem } from '../support/test-system.js';
 
 type System = Awaited<ReturnType<typeof startTestSystem>>;
@@ -44,12 +45,6 @@ describe('drop-in endpoints for Plausible and Umami trackers', () => {
     const res = await fetch(`${system.gatewayUrl}/api/sites/${encodeURIComponent(site)}/${route}?${q}`, { headers: { Authorization: `Bearer ${system.admin.token}` } });
     expect(res.status).toBe(200);
     return (await res.json()) as Record<string, unknown>;
-  };
-  /** The test's own count of what it sent: per value, most first, ties by value. */
-  const tally = (values: string[]): { value: string; count: number }[] => {
-    const by = new Map<string, number>();
-    for (const v of values) by.set(v, (by.get(v) ?? 0) + 1);
-    return [...by].map(([value, count]) => ({ value, count })).sort((a, b) => b.count - a.count || (a.value < b.value ? -1 : 1));
   };
 
   beforeAll(async () => {

@@ -1,3 +1,5 @@
+import { fieldProblem, isJsonObject, jsonObjectBody, type FieldProblem, type JsonObject } from './json-object-body.js';
+
 /**
  * Plausible's tracker's event (POST /api/event), read into the collect API's format. Their
  * tracker sends short keys (`n`, `u`, `d`, `r`, `p`, `$`, `h`, `sd`, `e`), their server takes the
@@ -12,35 +14,27 @@ export interface PlausibleEvent {
   event: Record<string, unknown>;
 }
 
-export type PlausibleRead = { ok: true; value: PlausibleEvent } | { ok: false; field: string; detail: string };
+export type PlausibleRead = { ok: true; value: PlausibleEvent } | FieldProblem;
 
-type Json = Record<string, unknown>;
-const isObject = (x: unknown): x is Json => typeof x === 'object' && x !== null && !Array.isArray(x);
-
-const fail = (field: string, detail: string): PlausibleRead => ({ ok: false, field, detail });
+const fail = fieldProblem;
 
 /** `props` and `revenue` come as an object, or from older trackers as that object's JSON text. */
-function objectOrJsonText(value: unknown): Json | undefined | null {
+function objectOrJsonText(value: unknown): JsonObject | undefined | null {
   if (value === undefined || value === null) return undefined;
-  if (isObject(value)) return value;
+  if (isJsonObject(value)) return value;
   if (typeof value !== 'string') return null;
   try {
     const parsed: unknown = JSON.parse(value);
-    return isObject(parsed) ? parsed : parsed === null ? undefined : null;
+    return isJsonObject(parsed) ? parsed : parsed === null ? undefined : null;
   } catch {
     return null;
   }
 }
 
 export function readPlausibleEvent(body: unknown): PlausibleRead {
-  if (typeof body !== 'string' || body.trim() === '') return fail('body', 'expected a JSON object');
-  let json: unknown;
-  try {
-    json = JSON.parse(body);
-  } catch {
-    return fail('body', 'the body is not valid JSON');
-  }
-  if (!isObject(json)) return fail('body', 'expected a JSON object');
+  const read = jsonObjectBody(body);
+  if (!read.ok) return read;
+  const { json } = read;
 
   const name = json['n'] ?? json['name'];
   if (typeof name !== 'string' || name === '') return fail('name', name === undefined ? 'required' : 'expected a non-empty string');
@@ -53,7 +47,7 @@ export function readPlausibleEvent(body: unknown): PlausibleRead {
   const referrer = json['r'] ?? json['referrer'];
   if (referrer !== undefined && referrer !== null && typeof referrer !== 'string') return fail('referrer', 'expected a string or null');
 
-  const event: Json = { url, referrer: referrer ?? null };
+  const event: JsonObject = { url, referrer: referrer ?? null };
   const hash = json['h'] ?? json['hashMode'];
   if (hash === 1 || hash === true) event['hashRouting'] = true;
 

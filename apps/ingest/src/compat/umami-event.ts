@@ -1,3 +1,5 @@
+import { fieldProblem, isJsonObject, jsonObjectBody, type FieldProblem, type JsonObject } from './json-object-body.js';
+
 /**
  * Umami's tracker's request (POST /api/send), read into the collect API's format. Version 2 of
  * their tracker sends the page as a path with the host apart, and the title URI-encoded; version 3
@@ -11,11 +13,9 @@ export type UmamiRequest =
   /** Who the visitor is, by the site's own id for them: acknowledged, nothing of it is kept. */
   | { type: 'identify'; website: string };
 
-export type UmamiRead = { ok: true; value: UmamiRequest } | { ok: false; field: string; detail: string };
+export type UmamiRead = { ok: true; value: UmamiRequest } | FieldProblem;
 
-type Json = Record<string, unknown>;
-const isObject = (x: unknown): x is Json => typeof x === 'object' && x !== null && !Array.isArray(x);
-const fail = (field: string, detail: string): UmamiRead => ({ ok: false, field, detail });
+const fail = fieldProblem;
 
 /** Their v2 tracker URI-encodes the title; text that does not decode is kept as it came. */
 function decoded(text: string): string {
@@ -33,29 +33,24 @@ const MAX_DEPTH = 5;
  * Umami's event data may nest objects and hold arrays; our properties are flat text, so nested
  * keys are joined with dots and an array is kept as its JSON text.
  */
-function flatten(data: Json, prefix = '', depth = 0, into: Json = {}): Json {
+function flatten(data: JsonObject, prefix = '', depth = 0, into: JsonObject = {}): JsonObject {
   for (const [key, value] of Object.entries(data)) {
     if (value === null || value === undefined) continue;
     const name = prefix + key;
-    if (isObject(value) && depth < MAX_DEPTH) flatten(value, `${name}.`, depth + 1, into);
-    else into[name] = isObject(value) || Array.isArray(value) ? JSON.stringify(value) : value;
+    if (isJsonObject(value) && depth < MAX_DEPTH) flatten(value, `${name}.`, depth + 1, into);
+    else into[name] = isJsonObject(value) || Array.isArray(value) ? JSON.stringify(value) : value;
   }
   return into;
 }
 
 export function readUmamiRequest(body: unknown): UmamiRead {
-  if (typeof body !== 'string' || body.trim() === '') return fail('body', 'expected a JSON object');
-  let json: unknown;
-  try {
-    json = JSON.parse(body);
-  } catch {
-    return fail('body', 'the body is not valid JSON');
-  }
-  if (!isObject(json)) return fail('body', 'expected a JSON object');
+  const read = jsonObjectBody(body);
+  if (!read.ok) return read;
+  const { json } = read;
   const type = json['type'];
   if (type !== 'event' && type !== 'identify') return fail('type', type === undefined ? 'required' : 'expected "event" or "identify"');
   const payload = json['payload'];
-  if (!isObject(payload)) return fail('payload', payload === undefined ? 'required' : 'expected an object');
+  if (!isJsonObject(payload)) return fail('payload', payload === undefined ? 'required' : 'expected an object');
   const website = payload['website'];
   if (typeof website !== 'string' || website === '') return fail('payload.website', website === undefined ? 'required' : 'expected a website id');
   if (type === 'identify') return { ok: true, value: { type, website } };
@@ -68,7 +63,7 @@ export function readUmamiRequest(body: unknown): UmamiRead {
     if (typeof hostname !== 'string' || hostname === '') return fail('payload.hostname', 'required when payload.url is a path');
     pageUrl = `https://${hostname}${url.startsWith('/') ? '' : '/'}${url}`;
   }
-  const event: Json = { type: 'pageview', url: pageUrl };
+  const event: JsonObject = { type: 'pageview', url: pageUrl };
   const { referrer, title, screen, language, name, data, tag, timestamp } = payload;
   if (referrer !== undefined && referrer !== null && typeof referrer !== 'string') return fail('payload.referrer', 'expected a string');
   event['referrer'] = referrer || null;
@@ -85,7 +80,7 @@ export function readUmamiRequest(body: unknown): UmamiRead {
     event['name'] = name;
   }
   if (data !== undefined && data !== null) {
-    if (!isObject(data)) return fail('payload.data', 'expected an object');
+    if (!isJsonObject(data)) return fail('payload.data', 'expected an object');
     const props = flatten(data);
     if (Object.keys(props).length > 0) event['props'] = props;
   }
