@@ -188,6 +188,31 @@ describe("Plausible's and Umami's own trackers, unchanged, counted exactly by ou
     };
     await eventually(async () => ((await expectedRows()) ? true : undefined), 30_000, 'the figures of what was sent').catch(() => undefined);
     await waitForCommittedEnd(system.config.kafka.brokers!.join(','), system.config.kafka.topics.events, system.config.kafka.consumerGroup, 30_000);
+    // revenue, summed per currency from the bodies that carried it
+    const revenueSent = new Map<string, number>();
+    for (const { body } of sentTo('/api/event')) {
+      const r = body['$'] as { amount: string; currency: string } | undefined;
+      if (r) revenueSent.set(r.currency, (revenueSent.get(r.currency) ?? 0) + Number(r.amount));
+    }
+    const signup = ((await history(PL_SITE, 'breakdown', { dimension: 'event' }))['rows'] as { value: string; revenue: { currency: string; amount: string }[] }[]).find((r) => r.value === 'Signup');
+    expect(signup?.revenue.map((r) => [r.currency, Number(r.amount)])).toEqual([...revenueSent]);
+    // engagement: each page the tracker reported leaving has a scroll depth within what it reported, and an engaged time
+    const engagement = new Map<string, number[]>();
+    for (const { body, status } of sentTo('/api/event')) {
+      if (body['n'] !== 'engagement' || status !== 202) continue;
+      const path = new URL(String(body['u'])).pathname;
+      engagement.set(path, [...(engagement.get(path) ?? []), Number(body['sd'])]);
+    }
+    const pageRows = (await history(PL_SITE, 'breakdown', { dimension: 'page' }))['rows'] as { value: string; scrollDepth: number | null; timeOnPage: number | null }[];
+    expect(engagement.size).toBeGreaterThan(0);
+    for (const row of pageRows) {
+      const depths = engagement.get(row.value);
+      if (!depths) continue;
+      expect(row.scrollDepth, row.value).not.toBeNull();
+      expect(row.scrollDepth!, row.value).toBeGreaterThanOrEqual(Math.min(...depths) - 0.5);
+      expect(row.scrollDepth!, row.value).toBeLessThanOrEqual(Math.max(...depths) + 0.5);
+      expect(row.timeOnPage, row.value).not.toBeNull();
+    }
     for (const [s, counted] of [[PL_SITE, plausible], [UM_SITE, umami]] as const) {
       expect(await rows(s, 'page')).toEqual(tally(counted.pages));
       expect(await rows(s, 'event')).toEqual(tally(counted.events.map((e) => e.name)));
