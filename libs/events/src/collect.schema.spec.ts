@@ -164,6 +164,21 @@ describe('tracked events on the wire', () => {
     expect(checkCollectPayload({ site: 's', url: 'https://x.example/', ts: 253_402_300_799_999 }).ok).toBe(true);
   });
 
+  it('carries the tag, the exact revenue and the engagement figures, and keeps the fragment in the path under hash routing', () => {
+    const tracked = (body: Record<string, unknown>) => {
+      const c = checkCollectPayload({ site: 's', ...body });
+      if (!c.ok) throw new Error(c.detail);
+      return toTrackedEvent(c.payload, FACTS, 60_000);
+    };
+    expect(tracked({ url: 'https://x.test/#/about', hashRouting: true })).toMatchObject({ path: '/#/about', tag: null, revenue: null, scrollDepth: null, engagedMs: null });
+    expect(tracked({ url: 'https://x.test/docs?a=1#/about' })).toMatchObject({ path: '/docs' });
+    expect(tracked({ url: 'https://x.test/docs', hashRouting: true })).toMatchObject({ path: '/docs' });
+    expect(tracked({ type: 'event', name: 'buy', url: 'https://x.test/', tag: 'spring', revenue: { amount: 19.9, currency: 'EUR' } })).toMatchObject({ v: 3, tag: 'spring', revenue: { amount: '19.9', currency: 'EUR' } });
+    const engagement = tracked({ type: 'engagement', url: 'https://x.test/#/a', hashRouting: true, scrollDepth: 70, engagedMs: 1234 });
+    expect(engagement).toMatchObject({ type: 'engagement', path: '/#/a', name: null, props: {}, revenue: null, scrollDepth: 70, engagedMs: 1234 });
+    expect(decodeEvent(encodeEvent(engagement))).toEqual(engagement);
+  });
+
   it('keeps a client time within the skew and clamps and flags one beyond it', () => {
     expect(eventTimeOf(9_000, 10_000, 5_000)).toEqual({ eventTime: 9_000, timeFlagged: false });
     expect(eventTimeOf(1_000, 10_000, 5_000)).toEqual({ eventTime: 5_000, timeFlagged: true });
