@@ -24,6 +24,7 @@ interface Sent {
   props?: Record<string, string>;
   /** A page view's properties. */
   pageProps?: Record<string, string>;
+  tag?: string;
 }
 
 describe('drop-in endpoints for Plausible and Umami trackers', () => {
@@ -80,6 +81,11 @@ describe('drop-in endpoints for Plausible and Umami trackers', () => {
     expect(withProps.status).toBe(202);
     sent.push({ site: DOMAIN_SITE, path: '/guide', pageProps: { author: 'ann' } });
 
+    // hash routing: the page is the path with its fragment, as Plausible's hash mode counts it
+    const hashed = await plausible({ n: 'pageview', u: `https://${DOMAIN_SITE}/#/faq`, d: DOMAIN_SITE, h: 1 });
+    expect(hashed.status).toBe(202);
+    sent.push({ site: DOMAIN_SITE, path: '/#/faq' });
+
     const longKeys = await plausible({ name: 'Signup', url: `https://${DOMAIN_SITE}/`, domain: DOMAIN_SITE, props: JSON.stringify({ plan: 'basic' }) });
     expect(longKeys.status).toBe(202);
     sent.push({ site: DOMAIN_SITE, path: '/', event: 'Signup', props: { plan: 'basic' } });
@@ -125,11 +131,11 @@ describe('drop-in endpoints for Plausible and Umami trackers', () => {
     sent.push({ site: UUID_SITE, path: '/menu' });
 
     const v3 = await umami(
-      { type: 'event', payload: { website: UUID_SITE, hostname: 'app.example', url: 'https://app.example/cart', name: 'checkout', data: { total: 42, cart: { items: 3 }, tags: ['a', 'b'] } } },
+      { type: 'event', payload: { website: UUID_SITE, hostname: 'app.example', url: 'https://app.example/cart', name: 'checkout', tag: 'beta', data: { total: 42, cart: { items: 3 }, tags: ['a', 'b'] } } },
       { 'x-umami-cache': answer.cache },
     );
     expect(v3.status).toBe(200);
-    sent.push({ site: UUID_SITE, path: '/cart', event: 'checkout', props: { total: '42', 'cart.items': '3', tags: '["a","b"]' } });
+    sent.push({ site: UUID_SITE, path: '/cart', event: 'checkout', props: { total: '42', 'cart.items': '3', tags: '["a","b"]' }, tag: 'beta' });
 
     // an alias: the website id maps to `blog`
     const aliased = await umami({ type: 'event', payload: { website: BLOG_WEBSITE, hostname: BLOG_DOMAIN, url: '/post/2' } });
@@ -193,6 +199,11 @@ describe('drop-in endpoints for Plausible and Umami trackers', () => {
   it("filters page views by their properties: the pages of Plausible's page views carrying author=ann", async () => {
     const pages = (await history(DOMAIN_SITE, 'breakdown', { dimension: 'page', filter: 'prop.author==ann' }))['rows'] as { value: string; count: number }[];
     expect(pages.map(({ value, count }) => ({ value, count }))).toEqual(tally(sent.filter((s) => s.site === DOMAIN_SITE && s.pageProps?.['author'] === 'ann').map((s) => s.path)));
+  });
+
+  it("filters by Umami's tag", async () => {
+    const events = (await history(UUID_SITE, 'breakdown', { dimension: 'event', filter: 'tag==beta' }))['rows'] as { value: string; count: number }[];
+    expect(events.map(({ value, count }) => ({ value, count }))).toEqual(tally(sent.filter((s) => s.site === UUID_SITE && s.tag === 'beta' && s.event).map((s) => s.event!)));
   });
 
   it('wrote a dead letter with its reason for every refused body', async () => {
