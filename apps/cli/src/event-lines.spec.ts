@@ -10,7 +10,7 @@ describe('eventFromLine', () => {
     const result = eventFromLine('{"site":"demo","url":"https://example.com/pricing?utm_source=news","referrer":"https://news.example/a","visitor":"alice"}', context);
     expect(result.kind).toBe('event');
     if (result.kind !== 'event') return;
-    expect(result.event).toMatchObject({ v: 2, type: 'pageview', site: 'demo', path: '/pricing', referrerDomain: 'news.example', eventTime: now, receivedAt: now, isBot: false });
+    expect(result.event).toMatchObject({ v: 3, type: 'pageview', site: 'demo', path: '/pricing', referrerDomain: 'news.example', eventTime: now, receivedAt: now, isBot: false });
     expect(result.event.utm.source).toBe('news');
     expect(result.key).toBe(`demo:${visitorIdOf('demo', 'alice')}`);
     // what the aggregator will read back
