@@ -11,6 +11,7 @@ import { SMALLER_VISITOR_SKETCHES_MIGRATION } from './migrations/0009-smaller-vi
 import { GOALS_MIGRATION } from './migrations/0010-goals.js';
 import { FILTERED_READS_MIGRATION } from './migrations/0011-raw-events-for-filters.js';
 import { REVENUE_ENGAGEMENT_TAGS_MIGRATION } from './migrations/0012-revenue-engagement-tags.js';
+import { ENGAGEMENT_REVENUE_SUMMARIES_MIGRATION } from './migrations/0013-engagement-revenue-summaries.js';
 
 /** Every ClickHouse migration, in version order: one per file under migrations/, applied by migrate(). */
 export const MIGRATIONS: readonly Migration[] = [
@@ -26,4 +27,5 @@ export const MIGRATIONS: readonly Migration[] = [
   GOALS_MIGRATION,
   FILTERED_READS_MIGRATION,
   REVENUE_ENGAGEMENT_TAGS_MIGRATION,
+  ENGAGEMENT_REVENUE_SUMMARIES_MIGRATION,
 ];

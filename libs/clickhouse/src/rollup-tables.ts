@@ -19,7 +19,8 @@ export interface RollupTable {
   backfill?: (db: string, sketch: VisitorSketch) => string;
 }
 
-const DEDUP = 'SETTINGS non_replicated_deduplication_window = 10000';
+/** Insert-token deduplication for a materialized view's target table (inserts retried by the aggregator reach it once). */
+export const DEDUP = 'SETTINGS non_replicated_deduplication_window = 10000';
 
 /** A table of per-site figures per time bucket (`bucket` names its column), summed or sketch-merged. */
 const rollupTable = (db: string, table: string, bucket: string, sketch: VisitorSketch): string => `CREATE TABLE IF NOT EXISTS ${db}.${table} (

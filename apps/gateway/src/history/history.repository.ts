@@ -7,7 +7,7 @@ import type { Interval, SessionDimension, TimeRange } from './history-params.js'
 import { FILTERED_READ_SETTINGS, filterSql, type Filter } from './filters.js';
 import { stepConditions, type FunnelStep } from './funnel-steps.js';
 import type { RevenueSum } from './revenue.repository.js';
-import { FROM, STEP, TO, instant } from './sql-fragments.js';
+import { edges, FROM, STEP, TO, WHOLE_FROM, WHOLE_TO } from './sql-fragments.js';
 import { DAY_MS, HOUR_MS, SECOND_MS, wholeUnits } from './whole-units.js';
 
 export interface TimeseriesRow {
@@ -48,12 +48,6 @@ export interface SessionTotals {
   durationMs: number;
 }
 
-/** The whole hours or days of the range, read from the coarse table; the rest of the range comes from the fine one. */
-const WHOLE_FROM = instant('wholeFrom');
-const WHOLE_TO = instant('wholeTo');
-
-/** The fine table's rows of a range outside its whole units: [from, wholeFrom) and [wholeTo, to). */
-const edges = (column: string): string => `((${column} >= ${FROM} AND ${column} < ${WHOLE_FROM}) OR (${column} >= ${WHOLE_TO} AND ${column} < ${TO}))`;
 
 /**
  * True when every minute of the UTC hour starting at `hour` falls in one bucket of the time zone:

@@ -1,10 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { AppConfig } from '@clickstream/config';
-import type { ClickHouseClient } from '@clickstream/clickhouse';
+import { VISITOR_SKETCH, type ClickHouseClient } from '@clickstream/clickhouse';
 import { APP_CONFIG, CLICKHOUSE } from '@clickstream/platform';
 import { FILTERED_READ_SETTINGS, filterSql, type Filter } from './filters.js';
 import type { TimeRange } from './history-params.js';
-import { FROM, TO } from './sql-fragments.js';
+import { edges, FROM, TO, WHOLE_FROM, WHOLE_TO } from './sql-fragments.js';
+import { DAY_MS, wholeUnits } from './whole-units.js';
 
 /** How a page was read, from the engagement events sent when it was left. */
 export interface PageEngagement {
@@ -34,10 +35,11 @@ export function pageEngagement(s: EngagementSums | undefined): PageEngagement {
 }
 
 /**
- * The engagement figures of given pages, read from the raw events: no rollup keeps them, and
- * only the engagement rows of the listed paths in the range are read. Bots left out; under
- * filters, the engagement events the filters select (an engagement event carries its visit's
- * entry page and source, so a filter on them selects it as it selects the visit's page views).
+ * The engagement figures of given pages. Unfiltered: the daily summaries (engagement_1d,
+ * migration 13) for the range's whole UTC days and the raw events for the rest. Under filters: the
+ * raw events the filters select (an engagement event carries its visit's entry page and source, so
+ * a filter on them selects it as it selects the visit's page views). Bots left out; visitors by
+ * the same sketch as every visitor figure.
  */
 @Injectable()
 export class PageEngagementRepository {
@@ -50,14 +52,25 @@ export class PageEngagementRepository {
   async forPages(site: string, paths: readonly string[], range: TimeRange, filters: readonly Filter[] = []): Promise<Map<string, PageEngagement>> {
     const found = new Map<string, PageEngagement>();
     if (paths.length === 0) return found;
-    const f = filterSql(filters, this.db);
-    const result = await this.clickhouse.query({
-      query: `SELECT path, count() AS events, sum(scroll_depth) AS depth, sum(engaged_ms) AS engaged, uniqExact(visitor_id) AS visitors
+    const raw = (where: string): string => `SELECT path, count() AS events, sum(toUInt64(ifNull(scroll_depth, 0))) AS depth, sum(toUInt64(ifNull(engaged_ms, 0))) AS engaged,
+                     ${VISITOR_SKETCH.state}(visitor_id) AS visitors
               FROM ${this.db}.events_raw
-              WHERE site = {site:String} AND type = 'engagement' AND NOT is_bot AND event_time >= ${FROM} AND event_time < ${TO}
-                AND path IN {paths:Array(String)} AND ${f.rows}
+              WHERE site = {site:String} AND type = 'engagement' AND NOT is_bot AND path IN {paths:Array(String)} AND ${where}
+              GROUP BY path`;
+    const f = filterSql(filters, this.db);
+    const whole = wholeUnits(range, DAY_MS);
+    const parts =
+      filters.length > 0
+        ? raw(`event_time >= ${FROM} AND event_time < ${TO} AND ${f.rows}`)
+        : `SELECT path, events, scroll_depth AS depth, engaged_ms AS engaged, visitors FROM ${this.db}.engagement_1d
+           WHERE site = {site:String} AND day >= ${WHOLE_FROM} AND day < ${WHOLE_TO} AND path IN {paths:Array(String)}
+           UNION ALL
+           ${raw(edges('event_time'))}`;
+    const result = await this.clickhouse.query({
+      query: `SELECT path, sum(events) AS events, sum(depth) AS depth, sum(engaged) AS engaged, ${VISITOR_SKETCH.merge}(visitors) AS visitors
+              FROM (${parts})
               GROUP BY path`,
-      query_params: { site, from: range.from, to: range.to, paths, ...f.params },
+      query_params: { site, from: range.from, to: range.to, wholeFrom: whole.from, wholeTo: whole.to, paths, ...f.params },
       clickhouse_settings: FILTERED_READ_SETTINGS,
       format: 'JSONEachRow',
     });

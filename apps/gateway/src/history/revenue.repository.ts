@@ -4,7 +4,8 @@ import type { ClickHouseClient } from '@clickstream/clickhouse';
 import { APP_CONFIG, CLICKHOUSE } from '@clickstream/platform';
 import { FILTERED_READ_SETTINGS, filterSql, type Filter } from './filters.js';
 import type { TimeRange } from './history-params.js';
-import { FROM, TO } from './sql-fragments.js';
+import { edges, FROM, TO, WHOLE_FROM, WHOLE_TO } from './sql-fragments.js';
+import { DAY_MS, wholeUnits } from './whole-units.js';
 
 /**
  * Revenue in one currency: the exact decimal sum as text (amounts are stored as Decimal(18, 6)
@@ -30,18 +31,32 @@ export class RevenueRepository {
     this.db = config.clickhouse.database;
   }
 
+  /**
+   * Unfiltered: the daily summaries (revenue_1d, migration 13) for the range's whole UTC days and
+   * the raw events for the rest; under filters, the raw events the filters select.
+   */
   async byEventName(site: string, names: readonly string[], range: TimeRange, filters: readonly Filter[] = []): Promise<Map<string, RevenueSum[]>> {
     const found = new Map<string, RevenueSum[]>();
     if (names.length === 0) return found;
-    const f = filterSql(filters, this.db);
-    const result = await this.clickhouse.query({
-      query: `SELECT name, ${REVENUE_COLUMNS}
+    const raw = (where: string): string => `SELECT name, revenue_currency AS currency, sum(assumeNotNull(revenue_amount)) AS amount
               FROM ${this.db}.events_raw
-              WHERE site = {site:String} AND type = 'event' AND NOT is_bot AND ${HAS_REVENUE} AND event_time >= ${FROM} AND event_time < ${TO}
-                AND name IN {names:Array(String)} AND ${f.rows}
+              WHERE site = {site:String} AND type = 'event' AND NOT is_bot AND ${HAS_REVENUE} AND name IN {names:Array(String)} AND ${where}
+              GROUP BY name, currency`;
+    const f = filterSql(filters, this.db);
+    const whole = wholeUnits(range, DAY_MS);
+    const parts =
+      filters.length > 0
+        ? raw(`event_time >= ${FROM} AND event_time < ${TO} AND ${f.rows}`)
+        : `SELECT name, currency, amount FROM ${this.db}.revenue_1d
+           WHERE site = {site:String} AND day >= ${WHOLE_FROM} AND day < ${WHOLE_TO} AND name IN {names:Array(String)}
+           UNION ALL
+           ${raw(edges('event_time'))}`;
+    const result = await this.clickhouse.query({
+      query: `SELECT name, currency, toString(sum(amount)) AS amount
+              FROM (${parts})
               GROUP BY name, currency
               ORDER BY name, currency`,
-      query_params: { site, from: range.from, to: range.to, names, ...f.params },
+      query_params: { site, from: range.from, to: range.to, wholeFrom: whole.from, wholeTo: whole.to, names, ...f.params },
       clickhouse_settings: FILTERED_READ_SETTINGS,
       format: 'JSONEachRow',
     });

@@ -10,3 +10,10 @@ export const instant = (param: string): string => `fromUnixTimestamp64Milli({${p
 /** The range's start and end, parameters `from` and `to`. */
 export const FROM = instant('from');
 export const TO = instant('to');
+
+/** The whole hours or days of the range, read from the coarse table; the rest of the range comes from the fine one. */
+export const WHOLE_FROM = instant('wholeFrom');
+export const WHOLE_TO = instant('wholeTo');
+
+/** The fine table's rows of a range outside its whole units: [from, wholeFrom) and [wholeTo, to). */
+export const edges = (column: string): string => `((${column} >= ${FROM} AND ${column} < ${WHOLE_FROM}) OR (${column} >= ${WHOLE_TO} AND ${column} < ${TO}))`;
