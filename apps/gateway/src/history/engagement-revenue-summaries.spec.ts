@@ -149,8 +149,10 @@ describe('engagement per page and revenue per event from the daily summaries (mi
     expect(await revenue.byEventName(SITE, NAMES, range, everything)).toEqual(expected);
   });
 
-  it('reads only the pages and names asked for', async () => {
-    const range = ranges['all four days']!;
+  it('reads only the pages and names asked for, or every one', async () => {
+    const range = ranges['whole days and two part days']!;
+    expect(await engagement.forPages(SITE, undefined, range)).toEqual(expectedEngagement(rows, range));
+    expect(await revenue.byEventName(SITE, undefined, range)).toEqual(expectedRevenue(rows, range));
     expect([...(await engagement.forPages(SITE, ['/pricing'], range)).keys()]).toEqual(['/pricing']);
     expect([...(await revenue.byEventName(SITE, ['Upgrade'], range)).keys()]).toEqual(['Upgrade']);
   });

@@ -49,8 +49,14 @@ describe('HistoryService', () => {
   it('gives pages their engagement figures and custom events their revenue, null and empty where none', async () => {
     const rows = [{ value: '/a', count: 3, visitors: 2 }, { value: '/b', count: 1, visitors: 1 }];
     const repo = { breakdown: async () => rows } as unknown as HistoryRepository;
-    const engagement = { forPages: async (_s: string, paths: string[]) => new Map([[paths[0]!, { scrollDepth: 40, timeOnPage: 1500 }]]) } as unknown as PageEngagementRepository;
-    const revenue = { byEventName: async (_s: string, names: string[]) => new Map([[names[1]!, [{ currency: 'EUR', amount: '3.5' }]]]) } as unknown as RevenueRepository;
+    // unfiltered, the figures of every value are read beside the counts: a value outside the top ones is left out
+    const asked: (string[] | undefined)[] = [];
+    const engagement = {
+      forPages: async (_s: string, paths: string[] | undefined) => (asked.push(paths), new Map([['/a', { scrollDepth: 40, timeOnPage: 1500 }], ['/z', { scrollDepth: 1, timeOnPage: 1 }]])),
+    } as unknown as PageEngagementRepository;
+    const revenue = {
+      byEventName: async (_s: string, names: string[] | undefined) => (asked.push(names), new Map([['/b', [{ currency: 'EUR', amount: '3.5' }]], ['/z', [{ currency: 'USD', amount: '1' }]]])),
+    } as unknown as RevenueRepository;
     const service = new HistoryService(repo, fakeFiltered().filtered, engagement, revenue);
     expect(await service.breakdown('s', 'page', RANGE, 10)).toEqual([
       { value: '/a', count: 3, visitors: 2, scrollDepth: 40, timeOnPage: 1500 },
@@ -61,6 +67,7 @@ describe('HistoryService', () => {
       { value: '/b', count: 1, visitors: 1, revenue: [{ currency: 'EUR', amount: '3.5' }] },
     ]);
     expect(await service.breakdown('s', 'referrer', RANGE, 10)).toEqual(rows);
+    expect(asked).toEqual([undefined, undefined]);
   });
 
   it('rounds the scroll depth per event and the engaged time per visitor', () => {

@@ -96,20 +96,38 @@ export class HistoryService {
 
   /**
    * The top values of a dimension. Pages also get their engagement figures (scroll depth, time on
-   * page) and custom events their revenue per currency, read for the listed values alone.
+   * page) and custom events their revenue per currency.
    */
   async breakdown(site: string, dimension: BreakdownDimension, range: TimeRange, limit: number, filters: readonly Filter[] = []): Promise<BreakdownRow[]> {
-    const rows = await this.counts(site, dimension, range, limit, filters);
-    const values = rows.map((r) => r.value);
     if (dimension === 'page') {
-      const engagement = await this.engagement.forPages(site, values, range, filters);
-      return rows.map((r) => ({ ...r, ...(engagement.get(r.value) ?? NO_ENGAGEMENT) }));
+      const read = (paths: readonly string[] | undefined) => this.engagement.forPages(site, paths, range, filters);
+      return this.withFigures(this.counts(site, dimension, range, limit, filters), filters, read, (r, figures) => ({ ...r, ...(figures.get(r.value) ?? NO_ENGAGEMENT) }));
     }
     if (dimension === 'event') {
-      const revenue = await this.revenue.byEventName(site, values, range, filters);
-      return rows.map((r) => ({ ...r, revenue: revenue.get(r.value) ?? [] }));
+      const read = (names: readonly string[] | undefined) => this.revenue.byEventName(site, names, range, filters);
+      return this.withFigures(this.counts(site, dimension, range, limit, filters), filters, read, (r, figures) => ({ ...r, revenue: figures.get(r.value) ?? [] }));
     }
-    return rows;
+    return this.counts(site, dimension, range, limit, filters);
+  }
+
+  /**
+   * Breakdown rows with figures read per value. Unfiltered, those of every value (a few summary
+   * rows a day) are read beside the counts rather than after them; a filtered read, from the raw
+   * events, asks for the listed values only.
+   */
+  private async withFigures<T>(
+    counting: Promise<BreakdownRow[]>,
+    filters: readonly Filter[],
+    read: (values: readonly string[] | undefined) => Promise<Map<string, T>>,
+    add: (row: BreakdownRow, figures: Map<string, T>) => BreakdownRow,
+  ): Promise<BreakdownRow[]> {
+    if (filters.length > 0) {
+      const rows = await counting;
+      const figures = await read(rows.map((r) => r.value));
+      return rows.map((r) => add(r, figures));
+    }
+    const [rows, figures] = await Promise.all([counting, read(undefined)]);
+    return rows.map((r) => add(r, figures));
   }
 
   private counts(site: string, dimension: BreakdownDimension, range: TimeRange, limit: number, filters: readonly Filter[]): Promise<BreakdownRow[]> {

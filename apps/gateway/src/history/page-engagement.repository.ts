@@ -49,13 +49,15 @@ export class PageEngagementRepository {
     this.db = config.clickhouse.database;
   }
 
-  async forPages(site: string, paths: readonly string[], range: TimeRange, filters: readonly Filter[] = []): Promise<Map<string, PageEngagement>> {
+  /** `paths` undefined: every page of the range that has engagement events. */
+  async forPages(site: string, paths: readonly string[] | undefined, range: TimeRange, filters: readonly Filter[] = []): Promise<Map<string, PageEngagement>> {
     const found = new Map<string, PageEngagement>();
-    if (paths.length === 0) return found;
+    if (paths?.length === 0) return found;
+    const listed = paths ? 'path IN {paths:Array(String)}' : '1';
     const raw = (where: string): string => `SELECT path, count() AS events, sum(toUInt64(ifNull(scroll_depth, 0))) AS depth, sum(toUInt64(ifNull(engaged_ms, 0))) AS engaged,
                      ${VISITOR_SKETCH.state}(visitor_id) AS visitors
               FROM ${this.db}.events_raw
-              WHERE site = {site:String} AND type = 'engagement' AND NOT is_bot AND path IN {paths:Array(String)} AND ${where}
+              WHERE site = {site:String} AND type = 'engagement' AND NOT is_bot AND ${listed} AND ${where}
               GROUP BY path`;
     const f = filterSql(filters, this.db);
     const whole = wholeUnits(range, DAY_MS);
@@ -63,14 +65,14 @@ export class PageEngagementRepository {
       filters.length > 0
         ? raw(`event_time >= ${FROM} AND event_time < ${TO} AND ${f.rows}`)
         : `SELECT path, events, scroll_depth AS depth, engaged_ms AS engaged, visitors FROM ${this.db}.engagement_1d
-           WHERE site = {site:String} AND day >= ${WHOLE_FROM} AND day < ${WHOLE_TO} AND path IN {paths:Array(String)}
+           WHERE site = {site:String} AND day >= ${WHOLE_FROM} AND day < ${WHOLE_TO} AND ${listed}
            UNION ALL
            ${raw(edges('event_time'))}`;
     const result = await this.clickhouse.query({
       query: `SELECT path, sum(events) AS events, sum(depth) AS depth, sum(engaged) AS engaged, ${VISITOR_SKETCH.merge}(visitors) AS visitors
               FROM (${parts})
               GROUP BY path`,
-      query_params: { site, from: range.from, to: range.to, wholeFrom: whole.from, wholeTo: whole.to, paths, ...f.params },
+      query_params: { site, from: range.from, to: range.to, wholeFrom: whole.from, wholeTo: whole.to, ...(paths ? { paths } : {}), ...f.params },
       clickhouse_settings: FILTERED_READ_SETTINGS,
       format: 'JSONEachRow',
     });

@@ -32,15 +32,16 @@ export class RevenueRepository {
   }
 
   /**
-   * Unfiltered: the daily summaries (revenue_1d, migration 13) for the range's whole UTC days and
+   * `names` undefined: every custom event of the range that carried revenue. Unfiltered: the daily summaries (revenue_1d, migration 13) for the range's whole UTC days and
    * the raw events for the rest; under filters, the raw events the filters select.
    */
-  async byEventName(site: string, names: readonly string[], range: TimeRange, filters: readonly Filter[] = []): Promise<Map<string, RevenueSum[]>> {
+  async byEventName(site: string, names: readonly string[] | undefined, range: TimeRange, filters: readonly Filter[] = []): Promise<Map<string, RevenueSum[]>> {
     const found = new Map<string, RevenueSum[]>();
-    if (names.length === 0) return found;
+    if (names?.length === 0) return found;
+    const listed = names ? 'name IN {names:Array(String)}' : '1';
     const raw = (where: string): string => `SELECT name, revenue_currency AS currency, sum(assumeNotNull(revenue_amount)) AS amount
               FROM ${this.db}.events_raw
-              WHERE site = {site:String} AND type = 'event' AND NOT is_bot AND ${HAS_REVENUE} AND name IN {names:Array(String)} AND ${where}
+              WHERE site = {site:String} AND type = 'event' AND NOT is_bot AND ${HAS_REVENUE} AND ${listed} AND ${where}
               GROUP BY name, currency`;
     const f = filterSql(filters, this.db);
     const whole = wholeUnits(range, DAY_MS);
@@ -48,7 +49,7 @@ export class RevenueRepository {
       filters.length > 0
         ? raw(`event_time >= ${FROM} AND event_time < ${TO} AND ${f.rows}`)
         : `SELECT name, currency, amount FROM ${this.db}.revenue_1d
-           WHERE site = {site:String} AND day >= ${WHOLE_FROM} AND day < ${WHOLE_TO} AND name IN {names:Array(String)}
+           WHERE site = {site:String} AND day >= ${WHOLE_FROM} AND day < ${WHOLE_TO} AND ${listed}
            UNION ALL
            ${raw(edges('event_time'))}`;
     const result = await this.clickhouse.query({
@@ -56,7 +57,7 @@ export class RevenueRepository {
               FROM (${parts})
               GROUP BY name, currency
               ORDER BY name, currency`,
-      query_params: { site, from: range.from, to: range.to, wholeFrom: whole.from, wholeTo: whole.to, names, ...f.params },
+      query_params: { site, from: range.from, to: range.to, wholeFrom: whole.from, wholeTo: whole.to, ...(names ? { names } : {}), ...f.params },
       clickhouse_settings: FILTERED_READ_SETTINGS,
       format: 'JSONEachRow',
     });
