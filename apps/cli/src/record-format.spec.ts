@@ -62,6 +62,13 @@ describe('renderRecord', () => {
     expect(renderRecord('events', record('x.events', encodeEvent(custom))).text).toContain('demo  event signup {"plan":"pro"}  https://example.com/pricing');
   });
 
+  it("shows an engagement report with its scroll depth and engaged time, and a custom event's revenue", () => {
+    const engagement = { ...event, type: 'engagement' as const, scrollDepth: 73, engagedMs: 5400 };
+    expect(renderRecord('events', record('x.events', encodeEvent(engagement))).text).toContain('demo  engagement scrolled 73% engaged 5400 ms  https://example.com/pricing');
+    const paid = { ...event, type: 'event' as const, name: 'purchase', revenue: { amount: '19.9', currency: 'EUR' } };
+    expect(renderRecord('events', record('x.events', encodeEvent(paid))).text).toContain('demo  event purchase revenue 19.9 EUR  https://example.com/pricing');
+  });
+
   it('keeps an undecodable record visible with the reason', () => {
     const r = renderRecord('events', record('x.events', '{"v":2}', 'demo:abc'));
     expect(r.text).toMatch(/^p2@17 {2}undecodable \(.+\): \{"v":2\}$/);

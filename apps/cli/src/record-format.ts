@@ -71,7 +71,13 @@ function parseObject(text: string): Record<string, unknown> | undefined {
 }
 
 function eventText(e: TrackedEvent): string {
-  const what = e.type === 'event' ? `event ${e.name ?? ''}${Object.keys(e.props).length > 0 ? ` ${JSON.stringify(e.props)}` : ''}` : 'pageview';
+  const props = Object.keys(e.props).length > 0 ? ` ${JSON.stringify(e.props)}` : '';
+  const what =
+    e.type === 'event'
+      ? `event ${e.name ?? ''}${props}${e.revenue ? ` revenue ${e.revenue.amount} ${e.revenue.currency}` : ''}`
+      : e.type === 'engagement'
+        ? `engagement scrolled ${e.scrollDepth ?? 0}% engaged ${e.engagedMs ?? 0} ms`
+        : `pageview${props}`;
   const parts = [iso(e.eventTime), e.site, what, e.url];
   if (e.referrerDomain) parts.push(`from ${e.referrerDomain}`);
   if (e.utm.source) parts.push(`utm_source ${e.utm.source}`);
