@@ -23,4 +23,4 @@ export {
   type WindowUpdate,
   type PresenceUpdate,
 } from './window-update.js';
-export { toTrackedEvent, eventIdOf, eventTimeOf, type RequestFacts } from './to-tracked-event.js';
+export { toTrackedEvent, eventIdOf, eventTimeOf, uuidOf, type RequestFacts } from './to-tracked-event.js';

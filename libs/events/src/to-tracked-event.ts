@@ -18,9 +18,13 @@ export interface RequestFacts {
  * retried event keeps its id and is recognised downstream; random otherwise.
  */
 export function eventIdOf(site: string, clientEventId: string | undefined): string {
-  if (!clientEventId) return randomUUID();
-  const h = createHash('sha256').update(`${site}\u0000${clientEventId}`).digest();
-  h[6] = (h[6]! & 0x0f) | 0x80; // RFC 9562 version 8 (custom)
+  return clientEventId ? uuidOf(`${site}\u0000${clientEventId}`) : randomUUID();
+}
+
+/** A UUID (RFC 9562 version 8, custom) named by a text: the same text gives the same one. */
+export function uuidOf(text: string): string {
+  const h = createHash('sha256').update(text).digest();
+  h[6] = (h[6]! & 0x0f) | 0x80;
   h[8] = (h[8]! & 0x3f) | 0x80;
   const hex = h.subarray(0, 16).toString('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;

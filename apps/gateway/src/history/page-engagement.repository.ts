@@ -4,7 +4,7 @@ import { VISITOR_SKETCH, type ClickHouseClient } from '@clickstream/clickhouse';
 import { APP_CONFIG, CLICKHOUSE } from '@clickstream/platform';
 import { FILTERED_READ_SETTINGS, filterSql, type Filter } from './filters.js';
 import type { TimeRange } from './history-params.js';
-import { edges, FROM, TO, WHOLE_FROM, WHOLE_TO } from './sql-fragments.js';
+import { daysThenRaw } from './sql-fragments.js';
 import { DAY_MS, wholeUnits } from './whole-units.js';
 
 /** How a page was read, from the engagement events sent when it was left. */
@@ -61,13 +61,8 @@ export class PageEngagementRepository {
               GROUP BY path`;
     const f = filterSql(filters, this.db);
     const whole = wholeUnits(range, DAY_MS);
-    const parts =
-      filters.length > 0
-        ? raw(`event_time >= ${FROM} AND event_time < ${TO} AND ${f.rows}`)
-        : `SELECT path, events, scroll_depth AS depth, engaged_ms AS engaged, visitors FROM ${this.db}.engagement_1d
-           WHERE site = {site:String} AND day >= ${WHOLE_FROM} AND day < ${WHOLE_TO} AND ${listed}
-           UNION ALL
-           ${raw(edges('event_time'))}`;
+    const daily = `SELECT path, events, scroll_depth AS depth, engaged_ms AS engaged, visitors FROM ${this.db}.engagement_1d WHERE site = {site:String} AND ${listed}`;
+    const parts = daysThenRaw(daily, raw, filters.length > 0 ? f.rows : undefined);
     const result = await this.clickhouse.query({
       query: `SELECT path, sum(events) AS events, sum(depth) AS depth, sum(engaged) AS engaged, ${VISITOR_SKETCH.merge}(visitors) AS visitors
               FROM (${parts})

@@ -4,7 +4,7 @@ import type { ClickHouseClient } from '@clickstream/clickhouse';
 import { APP_CONFIG, CLICKHOUSE } from '@clickstream/platform';
 import { FILTERED_READ_SETTINGS, filterSql, type Filter } from './filters.js';
 import type { TimeRange } from './history-params.js';
-import { edges, FROM, TO, WHOLE_FROM, WHOLE_TO } from './sql-fragments.js';
+import { daysThenRaw } from './sql-fragments.js';
 import { DAY_MS, wholeUnits } from './whole-units.js';
 
 /**
@@ -32,8 +32,9 @@ export class RevenueRepository {
   }
 
   /**
-   * `names` undefined: every custom event of the range that carried revenue. Unfiltered: the daily summaries (revenue_1d, migration 13) for the range's whole UTC days and
-   * the raw events for the rest; under filters, the raw events the filters select.
+   * `names` undefined: every custom event of the range that carried revenue. Unfiltered: the daily
+   * summaries (revenue_1d, migration 13) for the range's whole UTC days and the raw events for the
+   * rest; under filters, the raw events the filters select.
    */
   async byEventName(site: string, names: readonly string[] | undefined, range: TimeRange, filters: readonly Filter[] = []): Promise<Map<string, RevenueSum[]>> {
     const found = new Map<string, RevenueSum[]>();
@@ -45,13 +46,8 @@ export class RevenueRepository {
               GROUP BY name, currency`;
     const f = filterSql(filters, this.db);
     const whole = wholeUnits(range, DAY_MS);
-    const parts =
-      filters.length > 0
-        ? raw(`event_time >= ${FROM} AND event_time < ${TO} AND ${f.rows}`)
-        : `SELECT name, currency, amount FROM ${this.db}.revenue_1d
-           WHERE site = {site:String} AND day >= ${WHOLE_FROM} AND day < ${WHOLE_TO} AND ${listed}
-           UNION ALL
-           ${raw(edges('event_time'))}`;
+    const daily = `SELECT name, currency, amount FROM ${this.db}.revenue_1d WHERE site = {site:String} AND ${listed}`;
+    const parts = daysThenRaw(daily, raw, filters.length > 0 ? f.rows : undefined);
     const result = await this.clickhouse.query({
       query: `SELECT name, currency, toString(sum(amount)) AS amount
               FROM (${parts})

@@ -17,3 +17,15 @@ export const WHOLE_TO = instant('wholeTo');
 
 /** The fine table's rows of a range outside its whole units: [from, wholeFrom) and [wholeTo, to). */
 export const edges = (column: string): string => `((${column} >= ${FROM} AND ${column} < ${WHOLE_FROM}) OR (${column} >= ${WHOLE_TO} AND ${column} < ${TO}))`;
+
+/**
+ * Rows of a daily summary (`daily`, a SELECT ending in its WHERE) for the range's whole UTC days,
+ * and of the raw events (`raw(where)`) for the part days at either end; under filters (`filtered`,
+ * their condition on raw rows), which no summary answers, the raw events of the whole range.
+ */
+export function daysThenRaw(daily: string, raw: (where: string) => string, filtered: string | undefined): string {
+  if (filtered !== undefined) return raw(`event_time >= ${FROM} AND event_time < ${TO} AND ${filtered}`);
+  return `${daily} AND day >= ${WHOLE_FROM} AND day < ${WHOLE_TO}
+          UNION ALL
+          ${raw(edges('event_time'))}`;
+}

@@ -10,6 +10,7 @@ import { AccessService } from '../auth/access.service.js';
 import { AdminGuard } from '../auth/site-access.guard.js';
 import type { SiteAliasTable } from './site-alias-table.js';
 import { SiteAliasesService } from './site-aliases.service.js';
+import { jsonBody } from './json-body.js';
 import { SitePublisher } from './site-publisher.js';
 
 export interface SiteView {
@@ -60,7 +61,7 @@ export class SitesController {
   @Post()
   @HttpCode(201)
   async create(@Body() body: unknown, @Req() req: FastifyRequest): Promise<CreatedSite> {
-    const parsed = createSite.safeParse(typeof body === 'string' ? safeJson(body) : body);
+    const parsed = createSite.safeParse(jsonBody(body));
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       throw ApiError.badRequest('invalid_parameter', issue?.message ?? 'invalid', String(issue?.path[0] ?? 'body'));
@@ -98,13 +99,5 @@ export class SitesController {
   private view(site: Site, req: FastifyRequest): SiteView {
     const base = this.config.http.publicGatewayUrl ?? `${req.protocol}://${req.host}`;
     return { id: site.id, name: site.name, createdAt: site.createdAt, dashboardUrl: this.access.dashboardUrl(base, site) };
-  }
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw ApiError.badRequest('invalid_json', 'the body is not JSON', 'body');
   }
 }

@@ -68,6 +68,19 @@ export class CollectService {
   }
 
   /**
+   * Counts and dead-letters the events of a request that named sites neither known nor aliased
+   * (another product's tracker names its site in `field`), one letter per name.
+   */
+  refuseUnknownSites(names: readonly string[], field: string, rawBody: unknown, receivedAt: number): void {
+    if (names.length === 0) return;
+    this.metrics.rejected.inc({ reason: 'unknown_site' }, names.length);
+    void this.deadLetters.publish(
+      names.map((name) => ({ reason: 'unknown_site', field, detail: `${name} is not a site nor an alias of one`, index: undefined, payload: rawBody, site: name.slice(0, 64) })),
+      receivedAt,
+    );
+  }
+
+  /**
    * Events in the collect API's format, split out of one request (by collect itself, or by the
    * translation of another product's tracker): each validated, enriched and produced, refused ones
    * reported by index and dead-lettered. Resolves once Kafka acknowledged every accepted event;

@@ -2,7 +2,6 @@ import { Body, Controller, Post, Req, Res, UseGuards } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError } from '@clickstream/platform';
 import { CollectService, type RejectedEvent } from '../collect/collect.service.js';
-import { DeadLetterPublisher } from '../collect/dead-letter.publisher.js';
 import { contextOf, inFlight } from '../collect/request-context.js';
 import { IngestMetrics } from '../metrics/ingest-metrics.js';
 import { RateLimitGuard } from '../rate-limit/rate-limit.guard.js';
@@ -31,7 +30,6 @@ export class PlausibleController {
   constructor(
     private readonly collect: CollectService,
     private readonly sites: SiteCache,
-    private readonly deadLetters: DeadLetterPublisher,
     private readonly metrics: IngestMetrics,
   ) {}
 
@@ -56,11 +54,7 @@ export class PlausibleController {
       else if (!sites.includes(site)) sites.push(site);
     }
     if (unknown.length > 0) {
-      this.metrics.rejected.inc({ reason: 'unknown_site' }, unknown.length);
-      void this.deadLetters.publish(
-        unknown.map((domain) => ({ reason: 'unknown_site', field: 'domain', detail: `${domain} is not a site nor an alias of one`, index: undefined, payload: body, site: domain.slice(0, 64) })),
-        context.receivedAt,
-      );
+      this.collect.refuseUnknownSites(unknown, 'domain', body, context.receivedAt);
       void reply.header('x-clickstream-dropped', `unknown_site: ${unknown.map(headerText).join(',')}`);
     }
     let dropped = unknown.length;

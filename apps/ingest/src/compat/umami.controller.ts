@@ -1,9 +1,8 @@
-import { createHash } from 'node:crypto';
 import { Body, Controller, HttpCode, Post, Req, Res, UseGuards } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { uuidOf } from '@clickstream/events';
 import { ApiError } from '@clickstream/platform';
 import { CollectService } from '../collect/collect.service.js';
-import { DeadLetterPublisher } from '../collect/dead-letter.publisher.js';
 import { contextOf, inFlight } from '../collect/request-context.js';
 import { IngestMetrics } from '../metrics/ingest-metrics.js';
 import { RateLimitGuard } from '../rate-limit/rate-limit.guard.js';
@@ -29,11 +28,8 @@ export interface UmamiError {
 /** The opaque value the tracker hands back; nothing is read from it (no state is kept per visitor). */
 const cacheOf = (website: string): string => Buffer.from(JSON.stringify({ website })).toString('base64url');
 
-/** A stable UUID-shaped name for a visitor's day on a site (the visitor id itself is not handed out). */
-function visitorUuid(site: string, visitorId: string): string {
-  const hex = createHash('sha256').update(`umami\u0000${site}\u0000${visitorId}`).digest('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
-}
+/** A stable UUID naming a visitor's day on a site (the visitor id itself is not handed out). */
+const visitorUuid = (site: string, visitorId: string): string => uuidOf(`umami\u0000${site}\u0000${visitorId}`);
 
 /**
  * Umami's collect endpoint (UMAMI_SEND_PATH, default /api/send; see ingest.app.ts), for sites that
@@ -49,7 +45,6 @@ export class UmamiController {
   constructor(
     private readonly collect: CollectService,
     private readonly sites: SiteCache,
-    private readonly deadLetters: DeadLetterPublisher,
     private readonly metrics: IngestMetrics,
   ) {}
 
@@ -69,8 +64,7 @@ export class UmamiController {
     const { website } = read.value;
     const site = await this.sites.resolve(website);
     if (site === undefined) {
-      this.metrics.rejected.inc({ reason: 'unknown_site' });
-      void this.deadLetters.publish([{ reason: 'unknown_site', field: 'payload.website', detail: `${website} is not a site nor an alias of one`, index: undefined, payload: body, site: website.slice(0, 64) }], context.receivedAt);
+      this.collect.refuseUnknownSites([website], 'payload.website', body, context.receivedAt);
       return refused(reply, 'unknown_site', 'payload.website', 'Website not found.');
     }
     if (read.value.type === 'identify') {
