@@ -12,6 +12,12 @@ export interface StoredSummary {
   distinctEventIds: number;
   rawCounts: Record<string, string>;
   rollupCounts: Record<string, string>;
+  /**
+   * Where duplicate rows came from, for a failing run: per insert token holding a second copy of
+   * an event, how many such rows, and whether the copies share their Kafka offset (the same record
+   * stored twice) or not (a record produced twice and not recognised by its id).
+   */
+  duplicateSources: { token: string; rows: number; sameOffset: number; partitions: string; offsets: string }[];
 }
 
 /** Reads the raw rows and every rollup family of a database, and compares them with the acknowledged ids. */
@@ -35,6 +41,17 @@ export async function storedSummary(clickhouse: ClickHouseClient, db: string, ac
             (SELECT sum(sessions) FROM ${db}.sessions_1m WHERE dimension = 'exitPage') AS exits,
             (SELECT sum(events) FROM ${db}.breakdown_1m WHERE dimension = 'page') AS pagePageviews`,
   );
+  const duplicateSources = await query<{ token: string; rows: string; sameOffset: string; partitions: string; offsets: string }>(
+    `SELECT insert_token AS token, count() AS rows, countIf(copies_at_offset > 1) AS sameOffset,
+            toString(groupUniqArray(kafka_partition)) AS partitions, concat(toString(min(kafka_offset)), '-', toString(max(kafka_offset))) AS offsets
+     FROM (SELECT insert_token, kafka_partition, kafka_offset, client_event_id,
+                  count() OVER (PARTITION BY kafka_topic, kafka_partition, kafka_offset) AS copies_at_offset,
+                  row_number() OVER (PARTITION BY client_event_id ORDER BY received_at, insert_token) AS copy
+           FROM ${db}.events_raw
+           WHERE client_event_id IN (SELECT client_event_id FROM ${db}.events_raw GROUP BY client_event_id HAVING count() > 1))
+     WHERE copy > 1
+     GROUP BY insert_token ORDER BY min(kafka_offset) LIMIT 20`,
+  );
   const rows = Number(raw!['rows']);
   return {
     acknowledged: acked.size,
@@ -46,6 +63,7 @@ export async function storedSummary(clickhouse: ClickHouseClient, db: string, ac
     distinctEventIds: Number(raw!['eventIds']),
     rawCounts: raw!,
     rollupCounts: rollups!,
+    duplicateSources: duplicateSources.map((d) => ({ ...d, rows: Number(d.rows), sameOffset: Number(d.sameOffset) })),
   };
 }
 

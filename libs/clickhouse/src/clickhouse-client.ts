@@ -22,6 +22,8 @@ export interface EncodedInsert {
   /** One row per line. */
   body: Buffer;
   settings?: Record<string, string | number>;
+  /** The id the server lists the insert under in system.processes while it runs. */
+  queryId?: string;
 }
 
 /** A ClickHouse server over HTTP, the one the project started or CLICKHOUSE_URL's: the same client in every mode. */
@@ -41,6 +43,7 @@ export async function insertEncoded(client: ClickHouseClient, insert: EncodedIns
     query: `INSERT INTO ${insert.table} (${insert.columns.join(', ')}) FORMAT ${insert.format}`,
     values: Readable.from([insert.body]),
     clickhouse_settings: insert.settings,
+    ...(insert.queryId === undefined ? {} : { query_id: insert.queryId }),
   });
   // the answer to an INSERT is empty; reading it to the end releases the connection
   await finished(result.stream.resume());

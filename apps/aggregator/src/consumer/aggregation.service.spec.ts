@@ -159,6 +159,32 @@ describe('AggregationService on the real ClickHouse engine', () => {
     expect(await count(`SELECT sum(events) AS n FROM spec_aggregation.breakdown_1m WHERE site = 'cut' AND dimension = 'page'`)).toBe(8);
   });
 
+  it('a restarted aggregator waits for the insert a killed one left running on the server, and stores each row once', async () => {
+    const events = Array.from({ length: 10 }, (_, i) => event(i, 'inflight'));
+    // a slow insert: a view that sleeps on every row holds the killed process's insert on the server
+    await clickhouse.command({ query: 'CREATE TABLE spec_aggregation.a_slow (o UInt64) ENGINE = MergeTree ORDER BY o' });
+    await clickhouse.command({
+      query: 'CREATE MATERIALIZED VIEW spec_aggregation.a_slow_mv TO spec_aggregation.a_slow AS SELECT kafka_offset AS o FROM spec_aggregation.events_raw WHERE sleepEachRow(0.2) = 0',
+    });
+    try {
+      const killed = newService();
+      const lost = await killed.service.process(batch(9, events.slice(0, 8), 0));
+      killed.service.flush(); // its insert goes out; the process "dies" without waiting for the answer
+      const running = async () => count(`SELECT count() AS n FROM system.processes WHERE query LIKE 'INSERT INTO spec_aggregation.events_raw%'`);
+      while ((await running()) === 0) await new Promise((r) => setTimeout(r, 20));
+
+      const restarted = newService();
+      await handle(restarted.service, batch(9, events, 0)); // Kafka redelivers from the last commit
+      await lost.durable;
+      expect(await count(`SELECT count() AS n FROM spec_aggregation.events_raw WHERE site = 'inflight'`)).toBe(events.length);
+      expect(await count(`SELECT uniqExact(event_id) AS n FROM spec_aggregation.events_raw WHERE site = 'inflight'`)).toBe(events.length);
+      expect(await count(`SELECT sum(pageviews) AS n FROM spec_aggregation.rollup_1m WHERE site = 'inflight'`)).toBe(events.length);
+    } finally {
+      await clickhouse.command({ query: 'DROP TABLE spec_aggregation.a_slow_mv SYNC' });
+      await clickhouse.command({ query: 'DROP TABLE spec_aggregation.a_slow SYNC' });
+    }
+  });
+
   it('stores an event retried by the tracker (same id, new offset) once', async () => {
     const { service } = newService();
     const original = event(1, 'retry');

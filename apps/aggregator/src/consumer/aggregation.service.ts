@@ -27,6 +27,9 @@ const REPAIR_ROWS_BACK = 2000;
  * storing it at the rebalance when it is idle; this covers that last insert.
  */
 const TAKEOVER_GRACE_MS = 3000;
+/** How often a partition being loaded asks the server whether an insert of its rows still runs, and how often it says it waits. */
+const RUNNING_INSERT_POLL_MS = 100;
+const RUNNING_INSERT_WARN_MS = 10_000;
 /** Rows handled but not stored yet, at most (the consumer waits beyond): at least this many, or 4 full inserts' worth. */
 const MIN_UNSTORED_ROWS = 20_000;
 
@@ -271,6 +274,24 @@ export class AggregationService {
     await loading;
   }
 
+  /**
+   * Waits while the ClickHouse server still runs an insert with rows of the partition: one sent by
+   * an aggregator killed before the answer, or by a previous owner whose insert outlasted its
+   * drain. The partition's stored progress is read only after it landed (see RELIABILITY.md).
+   */
+  private async awaitRunningInserts(topic: string, partition: number): Promise<void> {
+    const since = Date.now();
+    let warnedAt = since;
+    while ((await this.sink.runningInserts(topic, partition)) > 0) {
+      if (Date.now() - warnedAt >= RUNNING_INSERT_WARN_MS) {
+        warnedAt = Date.now();
+        this.logger.warn({ topic, partition, waitedMs: warnedAt - since }, 'partition still waits for an insert another process started');
+      }
+      await new Promise((r) => setTimeout(r, RUNNING_INSERT_POLL_MS));
+    }
+    if (Date.now() - since >= RUNNING_INSERT_POLL_MS) this.logger.info({ topic, partition, waitedMs: Date.now() - since }, 'waited for an insert another process started before loading the partition');
+  }
+
   private async loadFromStorage(topic: string, partition: number): Promise<void> {
     const takeoverAt = this.takeovers.get(partition);
     if (takeoverAt !== undefined) {
@@ -281,7 +302,8 @@ export class AggregationService {
         await new Promise((r) => setTimeout(r, wait));
       }
     }
-    // first mend an insert a crash may have cut between the raw table and its views
+    await this.awaitRunningInserts(topic, partition);
+    // then mend an insert a crash may have cut between the raw table and its views
     this.epoch ??= await this.sink.epoch();
     const completed = await this.sink.completeRecentInserts(topic, partition, REPAIR_ROWS_BACK, this.epoch);
     const storedOffset = await this.sink.storedOffset(topic, partition);

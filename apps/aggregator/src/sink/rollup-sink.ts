@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { AppConfig } from '@clickstream/config';
 import { insertEncoded, toDateTime64, type ClickHouseClient } from '@clickstream/clickhouse';
@@ -148,6 +149,9 @@ export function storedEvent(event: TrackedEvent, facts: EventFacts, topic: strin
  * The settings of every insert into the raw table: ClickHouse skips a block whose token it has
  * seen, in the table and in every view it feeds, and stores it before answering.
  */
+/** The start of every raw-event insert's query id (see RollupSink.runningInserts). */
+const INSERT_QUERY_ID = 'clickstream-insert';
+
 export function insertSettings(token: string) {
   return { insert_deduplication_token: token, deduplicate_blocks_in_dependent_materialized_views: 1, async_insert: 0 } as const;
 }
@@ -213,7 +217,33 @@ export class RollupSink {
       format: 'JSONCompactEachRow',
       body: Buffer.from(lines.join('\n')),
       settings: insertSettings(token),
+      queryId: this.insertQueryId(token),
     });
+  }
+
+  /**
+   * How many inserts holding rows of `partition` the server is running now, from any process.
+   * Each insert is listed in system.processes under an id naming its database and its token,
+   * and the token names the offset ranges: so an aggregator killed with its insert on the way,
+   * or a previous owner still storing, can be waited for before the partition's stored progress
+   * is read (that insert would otherwise land after the read, and the same offsets be stored
+   * again under another token).
+   */
+  async runningInserts(topic: string, partition: number): Promise<number> {
+    const escaped = `${topic}:${partition}:`.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const [row] = await (
+      await this.clickhouse.query({
+        query: `SELECT count() AS n FROM system.processes WHERE startsWith(query_id, {prefix:String}) AND match(query_id, {pattern:String})`,
+        query_params: { prefix: `${INSERT_QUERY_ID}|${this.db}|`, pattern: `[|,]${escaped}[0-9]` },
+        format: 'JSONEachRow',
+      })
+    ).json<{ n: number | string }>();
+    return Number(row?.n ?? 0);
+  }
+
+  /** The id of one attempt of an insert: database and token, then a random part (a retry may overlap the attempt before it). */
+  private insertQueryId(token: string): string {
+    return `${INSERT_QUERY_ID}|${this.db}|${token}|${randomUUID()}`;
   }
 
   /**
@@ -258,6 +288,7 @@ export class RollupSink {
         format: 'JSONEachRow',
         body: Buffer.from(rows.map((r) => JSON.stringify({ ...r, insert_token: token })).join('\n')),
         settings: insertSettings(token),
+        queryId: this.insertQueryId(token),
       });
       this.completed.add(token);
     }
