@@ -9,12 +9,13 @@ interface Queue {
   maybeThrottle(ms: number): void;
   destroy(): void;
   checkPendingRequests(): void;
+  scheduleRequestTimeoutCheck(): void;
   pending: unknown[];
 }
 interface Entry {
   correlationId: number;
   resolve: () => void;
-  reject: () => void;
+  reject: (err: Error) => void;
 }
 const entry = (correlationId: number): Entry => ({ correlationId, resolve: () => undefined, reject: () => undefined });
 type QueueClass = { new (options: Record<string, unknown>): Queue; prototype: Queue };
@@ -64,6 +65,32 @@ describe("kafkajs's request queue, with its idle timer loop stopped", () => {
         RequestQueue.prototype.checkPendingRequests = original;
       }
     });
+  });
+
+  it('times out an unanswered request on every connection from one interval per process, and stops it once no connection is open', async () => {
+    const timers: unknown[] = [];
+    const realSetInterval = globalThis.setInterval;
+    globalThis.setInterval = ((...args: Parameters<typeof setInterval>) => {
+      const timer = realSetInterval(...args);
+      timers.push(timer);
+      return timer;
+    }) as typeof setInterval;
+    const queues = Array.from({ length: 5 }, () => new RequestQueue({ maxInFlightRequests: null, requestTimeout: 100, enforceRequestTimeout: true, clientId: 'spec', broker: 'spec:9092', logger: silent }));
+    const timedOut: string[] = [];
+    try {
+      for (const [i, queue] of queues.entries()) {
+        queue.scheduleRequestTimeoutCheck();
+        queue.push({ entry: { ...entry(i), reject: (err) => timedOut.push(err.name) }, expectResponse: true, sendRequest: () => undefined });
+      }
+      await until(() => timedOut.length === queues.length);
+    } finally {
+      globalThis.setInterval = realSetInterval;
+      for (const queue of queues) queue.destroy();
+    }
+    expect(timedOut).toEqual(queues.map(() => 'KafkaJSRequestTimeoutError'));
+    // kafkajs 2.2.4 as released: one interval per connection (5 here)
+    expect(timers).toHaveLength(1);
+    expect((timers[0] as { _destroyed?: boolean })._destroyed).toBe(true);
   });
 
   it('still sends a request queued behind the in-flight limit once an answer frees a slot', async () => {
