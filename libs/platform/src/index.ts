@@ -7,3 +7,4 @@ export { ApiError, ApiErrorFilter } from './api-error.js';
 export { loadConfigOrExit, stopOnSignals } from './process-lifecycle.js';
 export { sharedStateTables, seedSharedState, siteRecord } from './shared-state.js';
 export { parseSiteAlias, siteAliasKey, isSiteAliasKey, siteAliasOfKey, siteAliasRecord, siteOfAliasRecord, SITE_ALIAS_RULE, type SiteAlias, type SiteAliasKind } from './site-alias.js';
+export { collectProcessMetrics } from './process-metrics.js';

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectProcessMetrics } from '@clickstream/platform';
 
 /** The aggregator's Prometheus metrics, in a registry of its own. */
 @Injectable()
@@ -24,6 +25,6 @@ export class AggregatorMetrics {
 
   constructor() {
     this.storageUp.set(1);
-    collectDefaultMetrics({ register: this.registry, prefix: 'clickstream_aggregator_' });
+    collectProcessMetrics(this.registry, 'clickstream_aggregator_');
   }
 }

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectProcessMetrics } from '@clickstream/platform';
 
 /** The collect endpoint's Prometheus metrics, in a registry of its own (one per ingest app). */
 @Injectable()
@@ -19,6 +20,6 @@ export class IngestMetrics {
   readonly inFlight = new Gauge({ name: 'clickstream_ingest_requests_in_flight', help: 'Collect requests being handled', registers: [this.registry] });
 
   constructor() {
-    collectDefaultMetrics({ register: this.registry, prefix: 'clickstream_ingest_' });
+    collectProcessMetrics(this.registry, 'clickstream_ingest_');
   }
 }
