@@ -31,6 +31,7 @@ export class LiveGateway implements OnGatewayInit, OnGatewayConnection, OnApplic
   private readonly lastSent = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
   private flushing = false;
+  private stopped = false;
 
   constructor(
     private readonly live: LiveService,
@@ -73,9 +74,23 @@ export class LiveGateway implements OnGatewayInit, OnGatewayConnection, OnApplic
       this.changed.add(site);
       // a room not sent anything for an interval gets the change now, not at the next tick
       if (Date.now() - (this.lastSent.get(site) ?? 0) >= this.config.http.liveEmitIntervalMs) void this.flush();
+      else this.schedule();
     });
-    // ticks several times per interval, so a room is sent its update soon after it is due
-    this.timer = setInterval(() => void this.flush(), Math.max(10, Math.floor(this.config.http.liveEmitIntervalMs / 10)));
+  }
+
+  /**
+   * Ticks several times per interval while a room is owed an update, so it is sent soon after
+   * it is due; with nothing owed there is no timer (an idle gateway does not wake).
+   */
+  private schedule(): void {
+    if (this.timer || this.stopped || (this.changed.size === 0 && this.unsettled.size === 0)) return;
+    this.timer = setTimeout(
+      () => {
+        this.timer = undefined;
+        void this.flush();
+      },
+      Math.max(10, Math.floor(this.config.http.liveEmitIntervalMs / 10)),
+    );
   }
 
   async handleConnection(socket: LiveSocket): Promise<void> {
@@ -90,7 +105,8 @@ export class LiveGateway implements OnGatewayInit, OnGatewayConnection, OnApplic
   }
 
   onModuleDestroy(): void {
-    clearInterval(this.timer);
+    this.stopped = true;
+    clearTimeout(this.timer);
   }
 
   private async flush(): Promise<void> {
@@ -122,6 +138,7 @@ export class LiveGateway implements OnGatewayInit, OnGatewayConnection, OnApplic
       this.logger.warn({ err: (err as Error).message }, 'live update failed; retrying on the next tick');
     } finally {
       this.flushing = false;
+      this.schedule();
     }
   }
 }
