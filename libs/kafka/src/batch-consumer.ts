@@ -48,6 +48,12 @@ export interface BatchConsumerOptions {
   onDrain?: () => void;
   /** The drain is over (the member rejoined or gave up waiting). */
   onDrained?: () => void;
+  /**
+   * For a member alone in a group of its own (nothing to hand over, nobody waiting for it to
+   * leave): a stop waits at most this long for the fetch in flight, which with a long maxWaitMs
+   * would hold the stop for that long. Unset: the stop waits for it, and leaves the group cleanly.
+   */
+  soloStopWithinMs?: number;
 }
 
 /**
@@ -157,8 +163,13 @@ export class BatchConsumer {
     }
     this.running = false;
     await this.rebuilding;
-    if (wasRunning) await this.consumer.stop();
-    await this.consumer.disconnect();
+    const within = this.options.soloStopWithinMs;
+    const leave = async (): Promise<void> => {
+      if (wasRunning) await this.consumer.stop();
+      await this.consumer.disconnect();
+    };
+    // the process ends its connections when it exits; the group of one expires with its session
+    await (within === undefined ? leave() : Promise.race([leave(), new Promise((r) => setTimeout(r, within).unref())]));
     // batches handled while the stop waited for the one in progress
     await this.settled();
   }
@@ -181,8 +192,9 @@ export class BatchConsumer {
   private build(): Consumer {
     const consumer = this.kafka.consumer({
       groupId: this.options.groupId,
-      sessionTimeout: 10_000,
-      heartbeatInterval: 1000,
+      // heartbeats go out between fetches: a long poll needs a session several times as long
+      sessionTimeout: Math.max(10_000, 4 * (this.options.fetch?.maxWaitMs ?? 500)),
+      heartbeatInterval: 3000,
       rebalanceTimeout: 20_000,
       // a fetch returns once minBytes are there, or after this long; a stop waits for the fetch in flight
       maxWaitTimeInMs: this.options.fetch?.maxWaitMs ?? 500,

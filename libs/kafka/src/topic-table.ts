@@ -33,6 +33,14 @@ function before<T>(deadline: number, work: Promise<T>, message: () => string): P
 }
 
 /**
+ * How long the reader's fetch waits on the broker for a new record: it returns at once with one,
+ * so this sets only how often an idle reader asks (each empty fetch costs the broker CPU).
+ */
+const READ_WAIT_MS = 5000;
+/** Longest wait for the reader to leave on close. */
+const CLOSE_WITHIN_MS = 1000;
+
+/**
  * Topics read as tables: every record from the first one, then each new one as it is written,
  * kept in memory by key. A compacted topic is a table: Kafka keeps the latest record of each key,
  * so reading it from the start rebuilds the table on every instance, with no database involved.
@@ -56,7 +64,7 @@ export class TopicTables {
 
   /** Starts reading every table from its first record; resolves once subscribed, rejects when Kafka cannot be reached. */
   async open(): Promise<void> {
-    const consumer = this.kafka.consumer({ groupId: `${this.options.groupPrefix}-${randomUUID()}`, allowAutoTopicCreation: false, maxWaitTimeInMs: 1000 });
+    const consumer = this.kafka.consumer({ groupId: `${this.options.groupPrefix}-${randomUUID()}`, allowAutoTopicCreation: false, maxWaitTimeInMs: READ_WAIT_MS });
     this.consumer = consumer;
     try {
       await consumer.connect();
@@ -153,7 +161,8 @@ export class TopicTables {
     const consumer = this.consumer;
     this.consumer = undefined;
     await Promise.allSettled([
-      consumer?.disconnect(),
+      // the reader's group is its own: nothing to hand over, so its long poll is not waited out
+      consumer && Promise.race([consumer.disconnect(), new Promise((r) => setTimeout(r, CLOSE_WITHIN_MS).unref())]),
       this.producer?.then((p) => p.disconnect()),
       this.admin?.then((a) => a.disconnect()),
     ]);

@@ -37,9 +37,11 @@ export class EventsConsumer implements OnApplicationBootstrap, OnModuleDestroy {
         concurrency: config.kafka.partitions.events,
         // at most a fetch per 25 ms: under load, one fetch per event or two cost the broker more CPU than
         // the whole ingest path (measured: single events 3.3k -> 4.6k req/s in npm run bench -- --only ingest);
-        // idle, a fetch waits up to 500 ms on the broker and returns with the first event (a fixed 25 ms
-        // wait made 40 empty fetches a second, most of an idle broker's CPU)
-        fetch: { minBytes: 1, maxWaitMs: 500, minIntervalMs: 25 },
+        // idle, a fetch waits up to 1.5 s on the broker and returns with the first event (a fixed 25 ms
+        // wait made 40 empty fetches a second, most of an idle broker's CPU; each empty fetch of the
+        // 12 partitions costs the broker about 5 ms of CPU: one consumer at 2 fetches/s 3.2% of a core,
+        // at one per 5 s 1.9%, the broker with no client 1.6%); a stop waits for the fetch in flight
+        fetch: { minBytes: 1, maxWaitMs: 1500, minIntervalMs: 25 },
         // before a rebalance or a stop, what was handled is stored and committed first
         onDrain: () => this.aggregation.flush(),
         onDrained: () => this.aggregation.gather(),
