@@ -102,6 +102,7 @@ function idle(s: ReportSections): string[] {
     `on the freshly started system, before any other section: CPU over ${r.windowSeconds} s and resident memory (VmRSS) at its end.`,
     '',
     `- CPU: ${cpuParts(r.cpu).map((p) => `${p.label} ${p.share}%`).join(', ')}; **the system together ${r.systemCpu}% of a core** (goal ≤ ${r.goals[0]?.goal ?? 5}%, ${r.goals[0] ? verdict(r.goals[0]) : 'n/a'}); the whole machine ${r.cpu.machine}%.`,
+    ...(r.wakeups ? [`- Wake-ups of each app's main thread per second (its busiest process): ${Object.entries(r.wakeups).map(([app, n]) => `${app} ${n}`).join(', ')}.`] : []),
     ...(r.memory ? [`- Memory: ${memoryLine(r.memory)} (goal ≤ ${n(r.goals[1]?.goal ?? 1500)} MB, ${r.goals[1] ? verdict(r.goals[1]) : 'n/a'}).`] : []),
     '',
   ];

@@ -4,6 +4,7 @@ import { ClientProcess } from '../support/client-process.js';
 import { goal, type Goal } from '../support/goals.js';
 import { appsTotal, cpuShares, cpuSnapshot, type CpuShares } from '../support/proc-cpu.js';
 import { memorySnapshot, type MemoryShares } from '../support/proc-memory.js';
+import { wakeupSnapshot, wakeupsPerSecond, type WakeupsPerSecond } from '../support/proc-wakeups.js';
 import { round1, sleep } from '../support/stats.js';
 
 /**
@@ -20,6 +21,8 @@ export interface IdleResult {
   /** The app processes, the broker and the ClickHouse server together, % of one core. */
   systemCpu: number;
   memory: MemoryShares | undefined;
+  /** Wake-ups per second of each app's main thread (absent in reports of earlier versions). */
+  wakeups?: WakeupsPerSecond;
   goals: Goal[];
 }
 
@@ -42,8 +45,10 @@ export async function runIdle(ctx: BenchContext): Promise<IdleResult> {
     await sleep(ctx.quick ? 1000 : 10_000);
     const windowMs = ctx.quick ? 2000 : 60_000;
     const from = cpuSnapshot(ctx.pids);
+    const wokenFrom = wakeupSnapshot(ctx.pids);
     await sleep(windowMs);
     const cpu = cpuShares(from, cpuSnapshot(ctx.pids));
+    const wakeups = wakeupsPerSecond(ctx.pids, wokenFrom, wakeupSnapshot(ctx.pids));
     const memory = memorySnapshot(ctx.pids);
     dashboard.client.stop();
     const stats = await dashboard.client.result();
@@ -55,6 +60,7 @@ export async function runIdle(ctx: BenchContext): Promise<IdleResult> {
       cpu,
       systemCpu,
       memory,
+      ...(wakeups ? { wakeups } : {}),
       goals: [
         goal('idle system CPU, one dashboard open', cpu.apps ? systemCpu : null, '<=', IDLE_CPU_GOAL, '% of a core'),
         goal('idle system resident memory', memory?.total ?? null, '<=', IDLE_MEMORY_GOAL_MB, 'MB'),
