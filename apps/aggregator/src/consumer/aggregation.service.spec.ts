@@ -185,6 +185,20 @@ describe('AggregationService on the real ClickHouse engine', () => {
     }
   });
 
+  it('loads a partition when the ClickHouse user may not read system.processes, and fails the batch on any other error there', async () => {
+    const { service } = newService();
+    const sink = (service as unknown as { sink: RollupSink }).sink;
+    const refusal = "Code: 497. DB::Exception: limited: Not enough privileges. To execute this query, it's necessary to have the grant SELECT ON system.processes. (ACCESS_DENIED)";
+    let error = new Error('Code: 210. DB::NetException: Connection refused');
+    sink.runningInserts = async () => {
+      throw error;
+    };
+    await expect(service.process(batch(10, [event(1, 'noprocesses')], 0))).rejects.toThrow('Connection refused');
+    error = new Error(refusal);
+    await handle(service, batch(10, [event(1, 'noprocesses'), event(2, 'noprocesses')], 0));
+    expect(await count(`SELECT count() AS n FROM spec_aggregation.events_raw WHERE site = 'noprocesses'`)).toBe(2);
+  });
+
   it('stores an event retried by the tracker (same id, new offset) once', async () => {
     const { service } = newService();
     const original = event(1, 'retry');
