@@ -105,6 +105,18 @@ function idle(s: ReportSections): string[] {
     ...(r.wakeups ? [`- Wake-ups of each app's main thread per second (its busiest process): ${Object.entries(r.wakeups).map(([app, n]) => `${app} ${n}`).join(', ')}.`] : []),
     ...(r.memory ? [`- Memory: ${memoryLine(r.memory)} (goal ≤ ${n(r.goals[1]?.goal ?? 1500)} MB, ${r.goals[1] ? verdict(r.goals[1]) : 'n/a'}).`] : []),
     '',
+    'Where the rest went (issue #20, 2026-12-06, the same machine, `npm run bench -- --only idle,cost` at commit 0ec637c and then at the',
+    "commit that measured this section): the system at rest used 14.1% of a core before (broker 6.5%, apps 6.9%, ClickHouse 0.7%) and",
+    '9.1% after (broker 4.9%, apps 3.3%, ClickHouse 0.9%). Found with strace and counted timers on an idle ingest (about 275 wake-ups',
+    "per second): prom-client sampled the event-loop delay every 10 ms (200 of them; now 100 ms), kafkajs kept a 100 ms timeout",
+    'check per connection (now one per process), the live gateway ticked every 20 ms with nothing to send (now only while a room is',
+    'owed an update). The broker: each empty fetch of the 12 event partitions costs it about 5 ms of CPU (one consumer alone: 3.2% of',
+    'a core at 2 fetches/s, 1.9% at one per 5 s, 1.6% with no client), so the readers long-poll longer (aggregator 1.5 s, the',
+    "gateway's and the shared-state readers 5 s) and heartbeat every 3 s; its controller's idle no-op record every 10 s instead of",
+    '500 ms (alone: 3.4% -> 2.1%). **Still missed**: the broker alone with no client is 1.6-2.1% of a core and the ClickHouse server',
+    '0.7-0.9%, so the four app processes would need to stay under about 2% together; the broker also counts the cold start here',
+    '(this section runs first, before the warm-up).',
+    '',
   ];
 }
 
