@@ -48,12 +48,6 @@ export interface BatchConsumerOptions {
   onDrain?: () => void;
   /** The drain is over (the member rejoined or gave up waiting). */
   onDrained?: () => void;
-  /**
-   * For a member alone in a group of its own (nothing to hand over, nobody waiting for it to
-   * leave): a stop waits at most this long for the fetch in flight, which with a long maxWaitMs
-   * would hold the stop for that long. Unset: the stop waits for it, and leaves the group cleanly.
-   */
-  soloStopWithinMs?: number;
 }
 
 /**
@@ -163,13 +157,8 @@ export class BatchConsumer {
     }
     this.running = false;
     await this.rebuilding;
-    const within = this.options.soloStopWithinMs;
-    const leave = async (): Promise<void> => {
-      if (wasRunning) await this.consumer.stop();
-      await this.consumer.disconnect();
-    };
-    // the process ends its connections when it exits; the group of one expires with its session
-    await (within === undefined ? leave() : Promise.race([leave(), new Promise((r) => setTimeout(r, within).unref())]));
+    if (wasRunning) await this.consumer.stop();
+    await this.consumer.disconnect();
     // batches handled while the stop waited for the one in progress
     await this.settled();
   }

@@ -34,11 +34,11 @@ function before<T>(deadline: number, work: Promise<T>, message: () => string): P
 
 /**
  * How long the reader's fetch waits on the broker for a new record: it returns at once with one,
- * so this sets only how often an idle reader asks (each empty fetch costs the broker CPU).
+ * so this sets only how often an idle reader asks (each empty fetch costs the broker CPU), and
+ * how long a close may wait for the poll in flight (the reader leaves its group cleanly, so the
+ * gateway can delete it).
  */
-const READ_WAIT_MS = 5000;
-/** Longest wait for the reader to leave on close. */
-const CLOSE_WITHIN_MS = 1000;
+const READ_WAIT_MS = 2000;
 
 /**
  * Topics read as tables: every record from the first one, then each new one as it is written,
@@ -161,8 +161,7 @@ export class TopicTables {
     const consumer = this.consumer;
     this.consumer = undefined;
     await Promise.allSettled([
-      // the reader's group is its own: nothing to hand over, so its long poll is not waited out
-      consumer && Promise.race([consumer.disconnect(), new Promise((r) => setTimeout(r, CLOSE_WITHIN_MS).unref())]),
+      consumer?.disconnect(),
       this.producer?.then((p) => p.disconnect()),
       this.admin?.then((a) => a.disconnect()),
     ]);
