@@ -37,6 +37,7 @@ export class AppProcess {
     child.stderr!.on('data', keep);
     this.child = child;
     this.starts += 1;
+    this.printed += `--- ${this.name} start ${this.starts}, pid ${child.pid}, at ${new Date().toISOString()}\n`;
     this.exit = new Promise((resolve) =>
       child.once('exit', (code, signal) => {
         if (this.child === child) this.child = undefined;
@@ -63,6 +64,11 @@ export class AppProcess {
 
   output(): string {
     return this.tail.join('\n');
+  }
+
+  /** Everything it printed, every start marked (up to 1 MB), for a test to keep beside its results. */
+  log(): string {
+    return this.printed;
   }
 
   /** Waits until it has printed a line matching the pattern, and returns the match. */

@@ -73,7 +73,8 @@ describe(`${EVENTS} events through kill -9 of the aggregator (3x) and ingest (1x
       RATE_LIMIT_BURST: '1000000',
       RATE_LIMIT_PER_SECOND: '1000000',
     });
-    aggregator = new AppProcess('aggregator', { ...env, AGGREGATOR_PORT: String(aggregatorPort) });
+    // info: its partition loads and hand-overs are what a failing run is read from (test-results/faults-aggregator.log)
+    aggregator = new AppProcess('aggregator', { ...env, LOG_LEVEL: 'info', AGGREGATOR_PORT: String(aggregatorPort) });
   });
 
   afterAll(async () => {
@@ -204,6 +205,7 @@ describe(`${EVENTS} events through kill -9 of the aggregator (3x) and ingest (1x
       };
       mkdirSync(join(projectRoot(), 'test-results'), { recursive: true });
       writeFileSync(join(projectRoot(), 'test-results', 'faults.json'), `${JSON.stringify(summary, null, 2)}\n`);
+      for (const app of [ingest, aggregator]) writeFileSync(join(projectRoot(), 'test-results', `faults-${app.name}.log`), app.log());
       console.log(`faults: ${JSON.stringify(summary)}`);
       expectExact(stored);
     } finally {
