@@ -159,6 +159,20 @@ describe('AggregationService on the real ClickHouse engine', () => {
     expect(await count(`SELECT sum(events) AS n FROM spec_aggregation.breakdown_1m WHERE site = 'cut' AND dimension = 'page'`)).toBe(8);
   });
 
+  it('sends a large insert again (the repair after a crash) without storing it twice, whatever size its other format has', async () => {
+    const sink = new RollupSink(clickhouse, config);
+    // an insert of the size a catch-up after an outage makes: the repair sends its rows as JSONEachRow,
+    // twice the bytes, which ClickHouse's parallel parsing would cut into other blocks than the first insert's
+    const rows: StoredEvent[] = Array.from({ length: 20_000 }, (_, i) =>
+      storedEvent(event(i, 'large', { url: `https://shop.example/${i}?q=${'x'.repeat(60)}`, referrer: 'https://www.example.org/search?q=a', referrerDomain: 'example.org' }), { sessionId: `s${i % 500}`, sessionStart: i < 500, sessionStarted: T0, sessionPageviews: 1, previousExit: '', durationAddedMs: 0, entry: null, late: false }, TOPIC, 11, BigInt(i)),
+    );
+    await sink.insert(rows, deduplicationToken(0, rows));
+    expect(await count(`SELECT count() AS n FROM spec_aggregation.events_raw WHERE site = 'large'`)).toBe(rows.length);
+    expect(await sink.completeRecentInserts(TOPIC, 11, 2000, 0)).toBe(1);
+    expect(await count(`SELECT count() AS n FROM spec_aggregation.events_raw WHERE site = 'large'`)).toBe(rows.length);
+    expect(await count(`SELECT sum(pageviews) AS n FROM spec_aggregation.rollup_1m WHERE site = 'large'`)).toBe(rows.length);
+  });
+
   it('a restarted aggregator waits for the insert a killed one left running on the server, and stores each row once', async () => {
     const events = Array.from({ length: 10 }, (_, i) => event(i, 'inflight'));
     // a slow insert: a view that sleeps on every row holds the killed process's insert on the server
