@@ -237,11 +237,12 @@ export class RollupSink {
    * again under another token).
    */
   async runningInserts(topic: string, partition: number): Promise<number> {
-    const escaped = `${topic}:${partition}:`.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    // a token lists `topic:partition:first-last` ranges after `|` or `,`
+    const range = `${topic}:${partition}:`;
     const [row] = await (
       await this.clickhouse.query({
-        query: `SELECT count() AS n FROM system.processes WHERE startsWith(query_id, {prefix:String}) AND match(query_id, {pattern:String})`,
-        query_params: { prefix: `${INSERT_QUERY_ID}|${this.db}|`, pattern: `[|,]${escaped}[0-9]` },
+        query: `SELECT count() AS n FROM system.processes WHERE startsWith(query_id, {prefix:String}) AND multiSearchAny(query_id, {ranges:Array(String)})`,
+        query_params: { prefix: `${INSERT_QUERY_ID}|${this.db}|`, ranges: [`|${range}`, `,${range}`] },
         format: 'JSONEachRow',
       })
     ).json<{ n: number | string }>();
