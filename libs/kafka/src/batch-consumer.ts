@@ -181,8 +181,8 @@ export class BatchConsumer {
   private build(): Consumer {
     const consumer = this.kafka.consumer({
       groupId: this.options.groupId,
-      // heartbeats go out between fetches: a long poll needs a session several times as long
-      sessionTimeout: Math.max(10_000, 4 * (this.options.fetch?.maxWaitMs ?? 500)),
+      // heartbeats go out between fetches: a member's maxWaitMs stays well below this
+      sessionTimeout: 10_000,
       heartbeatInterval: 3000,
       rebalanceTimeout: 20_000,
       // a fetch returns once minBytes are there, or after this long; a stop waits for the fetch in flight
