@@ -173,7 +173,10 @@ describe('AggregationService on the real ClickHouse engine', () => {
     expect(await count(`SELECT sum(pageviews) AS n FROM spec_aggregation.rollup_1m WHERE site = 'large'`)).toBe(rows.length);
   });
 
-  it('a restarted aggregator waits for the insert a killed one left running on the server, and stores each row once', async () => {
+  // Without the wait for running inserts this stored 18 rows for 10 when the engine parsed inserts in parallel; since
+  // inserts go as one block, the repair of the partition's latest insert (its raw rows are visible while the views
+  // still run) also keeps it exact, so this covers the two together, not the wait alone.
+  it('stores each row once when a killed aggregator left its insert running on the server', async () => {
     const events = Array.from({ length: 10 }, (_, i) => event(i, 'inflight'));
     // a slow insert: a view that sleeps on every row holds the killed process's insert on the server
     await clickhouse.command({ query: 'CREATE TABLE spec_aggregation.a_slow (o UInt64) ENGINE = MergeTree ORDER BY o' });
