@@ -55,3 +55,34 @@ export function stepConditions(steps: readonly FunnelStep[]): { conditions: stri
   });
   return { conditions, params };
 }
+
+/** No step reached: larger than any event's instant. */
+const NEVER = '18446744073709551615';
+
+/**
+ * The SQL of how far one session got, over the session's events given as `events`: an
+ * Array(UInt64) of `(epoch ms << 8) | mask`, the mask's bit i set when the event matches step i
+ * (see `stepMask`). Step 1 is reached at the session's earliest event of step 1, and each next
+ * step at the earliest event of that step strictly later than the step before: taking the
+ * earliest each time leaves the most room for the steps after, so no other choice reaches
+ * further, and one event never fills two steps. Events of no step in between are allowed.
+ *
+ * Not ClickHouse's windowFunnel: in 'strict_increase' mode it lets an event matching two steps
+ * overwrite the earlier step it matched (ClickHouse issue 52844), so '/' then '/pricing' under
+ * the steps '/*', '/pricing' reached 1 step instead of 2.
+ */
+export function furthestStepSql(stepCount: number, events: string): string {
+  const at = Array.from({ length: stepCount }, (_s, i) => {
+    const after = i === 0 ? '' : ` AND bitShiftRight(x, 8) > ${atStep(i - 1)}`;
+    return `arrayMin(x -> if(bitTest(x, ${i})${after}, bitShiftRight(x, 8), ${NEVER}), ${events}) AS ${atStep(i)}`;
+  });
+  const reached = Array.from({ length: stepCount }, (_s, i) => `(${atStep(i)} != ${NEVER})`).join(' + ');
+  return `${at.join(',\n')},\n${reached}`;
+}
+
+const atStep = (i: number): string => `step_at_${i}`;
+
+/** An event row's steps as a bit mask (bit i: it matches step i), from the conditions of `stepConditions`. */
+export function stepMask(conditions: readonly string[]): string {
+  return conditions.map((c, i) => `bitShiftLeft(toUInt8(${c}), ${i})`).join(' + ');
+}

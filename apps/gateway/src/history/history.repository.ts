@@ -5,7 +5,7 @@ import { APP_CONFIG, CLICKHOUSE } from '@clickstream/platform';
 import type { Dimension } from '@clickstream/stream';
 import type { Interval, SessionDimension, TimeRange } from './history-params.js';
 import { FILTERED_READ_SETTINGS, filterSql, type Filter } from './filters.js';
-import { stepConditions, type FunnelStep } from './funnel-steps.js';
+import { furthestStepSql, stepConditions, stepMask, type FunnelStep } from './funnel-steps.js';
 import type { RevenueSum } from './revenue.repository.js';
 import { edges, FROM, STEP, TO, WHOLE_FROM, WHOLE_TO } from './sql-fragments.js';
 import { DAY_MS, HOUR_MS, SECOND_MS, wholeUnits } from './whole-units.js';
@@ -265,11 +265,11 @@ export class HistoryRepository {
 
   /**
    * Visitors who reached each step of a funnel in the range: in one session, the steps in their
-   * order, each at a later instant than the one before (ClickHouse's windowFunnel in its
-   * 'strict_increase' mode, so one event never fills two steps), other events between them
-   * allowed. A visitor counts at the furthest step any of their sessions reached, and at every
-   * step before it. Read from the raw events (exact visitor counts); bots left out. Under filters,
-   * the sessions holding a selected event alone.
+   * order, each at a later instant than the one before, so one event never fills two steps, and
+   * other events between them allowed (furthestStepSql says how). A visitor counts at the
+   * furthest step any of their sessions reached, and at every step before it. Read from the raw
+   * events (exact visitor counts); bots left out. Under filters, the sessions holding a selected
+   * event alone.
    */
   async funnel(site: string, steps: readonly FunnelStep[], range: TimeRange, filters: readonly Filter[] = []): Promise<number[]> {
     const { conditions, params } = stepConditions(steps);
@@ -280,19 +280,24 @@ export class HistoryRepository {
               FROM (
                 SELECT visitor_id, max(level) AS level
                 FROM (
-                  SELECT visitor_id, session_id,
-                         windowFunnel({window:UInt64}, 'strict_increase')(toUInt64(toUnixTimestamp64Milli(event_time)), ${conditions.join(', ')}) AS level
-                  FROM ${this.db}.events_raw
-                  WHERE site = {site:String} AND NOT is_bot AND session_id != ''
-                    AND event_time >= ${FROM} AND event_time < ${TO}
-                    -- an event of no step changes no session's level: left out before the grouping
-                    AND (${conditions.join(' OR ')})
-                    AND ${f.inSelectedSessions}
-                  GROUP BY visitor_id, session_id
+                  -- a session is one visitor's: its id alone is the key, a narrower one than both
+                  SELECT any(visitor_id) AS visitor_id, groupArray(event) AS events,
+                         ${furthestStepSql(steps.length, 'events')} AS level
+                  FROM (
+                    SELECT visitor_id, session_id, ${stepMask(conditions)} AS mask,
+                           bitShiftLeft(toUInt64(toUnixTimestamp64Milli(event_time)), 8) + mask AS event
+                    FROM ${this.db}.events_raw
+                    WHERE site = {site:String} AND NOT is_bot AND session_id != ''
+                      AND event_time >= ${FROM} AND event_time < ${TO}
+                      -- an event of no step changes no session's level: left out before the grouping
+                      AND mask != 0
+                      AND ${f.inSelectedSessions}
+                  )
+                  GROUP BY session_id
                 )
                 GROUP BY visitor_id
               )`,
-      query_params: { site, from: range.from, to: range.to, window: range.to - range.from, ...params, ...f.params },
+      query_params: { site, from: range.from, to: range.to, ...params, ...f.params },
       clickhouse_settings: FILTERED_READ_SETTINGS,
       format: 'JSONEachRow',
     });
