@@ -65,13 +65,15 @@ export async function loadRows(clickhouse: Pick<ClickHouseClient, 'command'>, db
     const n = Math.min(CHUNK, rows - offset);
     const token = `bench-history-${site}-${offset}`;
     await clickhouse.command({
-      query: `INSERT INTO ${db}.events_raw (event_id, site, type, name, url, hostname, path, referrer_domain, browser, os, device, is_bot, country,
+      query: `INSERT INTO ${db}.events_raw (event_id, site, type, name, props, url, hostname, path, referrer_domain, browser, os, device, is_bot, country,
                 visitor_id, event_time, received_at, session_id, session_start, session_started, session_pageviews, previous_exit, duration_added_ms,
                 entry_page, entry_referrer, kafka_topic, kafka_partition, kafka_offset)
               SETTINGS insert_deduplication_token = '${token}'
               SELECT generateUUIDv4(number) AS event_id, {site:String} AS site,
                 if(number % 10 = 9, 'event', 'pageview') AS type,
-                if(number % 10 = 9, ['signup', 'download', 'play-video', 'add-to-cart'][number % 4 + 1], '') AS name,
+                -- every tenth number is a custom event, so its number is odd: the name goes by the tens, or two of the four never came
+                if(number % 10 = 9, ['signup', 'download', 'play-video', 'add-to-cart'][intDiv(number, 10) % 4 + 1], '') AS name,
+                if(number % 10 = 9, map('plan', ['free', 'pro', 'team'][h % 3 + 1]), map()) AS props,
                 concat('https://', {site:String}, '.example', path) AS url, concat({site:String}, '.example') AS hostname,
                 ${pathOf('number')} AS path,
                 ${referrerOf('h')} AS referrer_domain,
