@@ -82,7 +82,7 @@ export class GoalsController {
     const range = parseRange(query['from'], query['to'], Date.now());
     const filters = parseFilters(query['filter']);
     const [goals, totals] = await Promise.all([this.goals.list(parsed), this.history.rollupTotals(parsed, range, filters)]);
-    const figures = await Promise.all(goals.map(async (goal) => ({ goal, ...(await this.goals.conversions(parsed, goal, range, filters)) })));
+    const figures = (await this.goals.conversions(parsed, goals, range, filters)).map((figures, i) => ({ goal: goals[i]!, ...figures }));
     return {
       site: parsed,
       from: iso(range.from),

@@ -73,49 +73,65 @@ export class GoalsRepository {
   }
 
   /**
-   * Conversions of one goal in the range, the distinct visitors who converted (exact), and an
-   * event goal's revenue per currency; under filters, those in the sessions that hold a selected event.
+   * Each goal's conversions in the range, the distinct visitors who converted (exact), and an
+   * event goal's revenue per currency; under filters, those in the sessions that hold a selected
+   * event. Every goal is counted in one pass over the range (a pass each took as long apiece),
+   * and the revenue of each event goal beside it.
    */
-  async conversions(site: string, goal: GoalTarget, range: TimeRange, filters: readonly Filter[] = []): Promise<{ conversions: number; converters: number; revenue: RevenueSum[] }> {
+  async conversions(site: string, goals: readonly GoalTarget[], range: TimeRange, filters: readonly Filter[] = []): Promise<GoalFigures[]> {
+    if (goals.length === 0) return [];
     const f = filterSql(filters, this.db);
-    const condition =
-      'page' in goal
-        ? `type = 'pageview' AND path LIKE {target:String}`
-        : `type = 'event' AND name = {target:String}${goal.property ? ' AND props[{key:String}] = {value:String} AND mapContains(props, {key:String})' : ''}`;
-    const params = {
-      ...f.params,
-      site,
-      from: range.from,
-      to: range.to,
-      target: 'page' in goal ? likePattern(goal.page) : goal.event,
-      ...('event' in goal && goal.property ? { key: goal.property.key, value: goal.property.value } : {}),
-    };
-    const result = await this.clickhouse.query({
-      query: `SELECT count() AS conversions, uniqExact(visitor_id) AS converters FROM ${this.db}.events_raw
-              WHERE site = {site:String} AND NOT is_bot AND ${condition}
+    const conditions = goals.map(goalCondition);
+    const params = { ...f.params, site, from: range.from, to: range.to, ...Object.assign({}, ...conditions.map((c) => c.params)) };
+    const inRange = `site = {site:String} AND NOT is_bot
                 AND event_time >= fromUnixTimestamp64Milli({from:Int64}, 'UTC') AND event_time < fromUnixTimestamp64Milli({to:Int64}, 'UTC')
-                AND ${f.inSelectedSessions}`,
-      query_params: params,
-      format: 'JSONEachRow',
-      clickhouse_settings: FILTERED_READ_SETTINGS,
-    });
-    const [row] = await result.json<{ conversions: number | string; converters: number | string }>();
+                AND ${f.inSelectedSessions}`;
+    const counting = this.clickhouse
+      .query({
+        query: `SELECT ${conditions.map((_c, i) => `countIf(goal_${i}) AS conversions_${i}, uniqExactIf(visitor_id, goal_${i}) AS converters_${i}`).join(', ')}
+                FROM (
+                  SELECT visitor_id, ${conditions.map((c, i) => `${c.sql} AS goal_${i}`).join(', ')}
+                  FROM ${this.db}.events_raw
+                  WHERE ${inRange} AND (${conditions.map((c) => `(${c.sql})`).join(' OR ')})
+                )`,
+        query_params: params,
+        format: 'JSONEachRow',
+        clickhouse_settings: FILTERED_READ_SETTINGS,
+      })
+      .then((result) => result.json<Record<string, number | string>>());
     // a page view carries no revenue: only an event goal's conversions are summed, per currency
-    const revenue =
-      'page' in goal
-        ? []
-        : await (
-            await this.clickhouse.query({
-              query: `SELECT ${REVENUE_COLUMNS} FROM ${this.db}.events_raw
-                      WHERE site = {site:String} AND NOT is_bot AND ${condition} AND ${HAS_REVENUE}
-                        AND event_time >= fromUnixTimestamp64Milli({from:Int64}, 'UTC') AND event_time < fromUnixTimestamp64Milli({to:Int64}, 'UTC')
-                        AND ${f.inSelectedSessions}
-                      GROUP BY currency ORDER BY currency`,
-              query_params: params,
-              format: 'JSONEachRow',
-              clickhouse_settings: FILTERED_READ_SETTINGS,
-            })
-          ).json<RevenueSum>();
-    return { conversions: Number(row?.conversions ?? 0), converters: Number(row?.converters ?? 0), revenue: revenue.map((r) => ({ currency: r.currency, amount: r.amount })) };
+    const revenues = conditions.map(async (c, i): Promise<RevenueSum[]> => {
+      if ('page' in goals[i]!) return [];
+      const result = await this.clickhouse.query({
+        query: `SELECT ${REVENUE_COLUMNS} FROM ${this.db}.events_raw
+                WHERE ${inRange} AND ${c.sql} AND ${HAS_REVENUE}
+                GROUP BY currency ORDER BY currency`,
+        query_params: params,
+        format: 'JSONEachRow',
+        clickhouse_settings: FILTERED_READ_SETTINGS,
+      });
+      return (await result.json<RevenueSum>()).map((r) => ({ currency: r.currency, amount: r.amount }));
+    });
+    const [[row], revenue] = await Promise.all([counting, Promise.all(revenues)]);
+    return goals.map((_g, i) => ({ conversions: Number(row?.[`conversions_${i}`] ?? 0), converters: Number(row?.[`converters_${i}`] ?? 0), revenue: revenue[i] ?? [] }));
   }
+}
+
+/** A goal's figures over a range. */
+export interface GoalFigures {
+  conversions: number;
+  converters: number;
+  revenue: RevenueSum[];
+}
+
+/** The condition a raw event meets when it converts goal number `i`, with its parameters (g<i>t, g<i>k, g<i>v). */
+function goalCondition(goal: GoalTarget, i: number): { sql: string; params: Record<string, string> } {
+  const target = `g${i}t`;
+  if ('page' in goal) return { sql: `(type = 'pageview' AND path LIKE {${target}:String})`, params: { [target]: likePattern(goal.page) } };
+  if (!goal.property) return { sql: `(type = 'event' AND name = {${target}:String})`, params: { [target]: goal.event } };
+  const [key, value] = [`g${i}k`, `g${i}v`];
+  return {
+    sql: `(type = 'event' AND name = {${target}:String} AND props[{${key}:String}] = {${value}:String} AND mapContains(props, {${key}:String}))`,
+    params: { [target]: goal.event, [key]: goal.property.key, [value]: goal.property.value },
+  };
 }
