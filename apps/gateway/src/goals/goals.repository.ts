@@ -7,6 +7,7 @@ import type { TimeRange } from '../history/history-params.js';
 import { FILTERED_READ_SETTINGS, filterSql, type Filter } from '../history/filters.js';
 import { likePattern } from '../history/funnel-steps.js';
 import { HAS_REVENUE, REVENUE_COLUMNS, type RevenueSum } from '../history/revenue.repository.js';
+import { FROM, TO } from '../history/sql-fragments.js';
 import type { Goal, GoalTarget } from './goal.js';
 
 type GoalRow = { id: string; kind: string; target: string; prop_key: string; prop_value: string; created_at: string };
@@ -84,7 +85,7 @@ export class GoalsRepository {
     const conditions = goals.map(goalCondition);
     const params = { ...f.params, site, from: range.from, to: range.to, ...Object.assign({}, ...conditions.map((c) => c.params)) };
     const inRange = `site = {site:String} AND NOT is_bot
-                AND event_time >= fromUnixTimestamp64Milli({from:Int64}, 'UTC') AND event_time < fromUnixTimestamp64Milli({to:Int64}, 'UTC')
+                AND event_time >= ${FROM} AND event_time < ${TO}
                 AND ${f.inSelectedSessions}`;
     const counting = this.clickhouse
       .query({

@@ -60,7 +60,7 @@ const inOneBucket = (hour: string, step: string): string =>
    AND timeZoneOffset(toTimeZone(${hour}, {timezone:String})) = timeZoneOffset(toTimeZone(${hour} + INTERVAL 59 MINUTE, {timezone:String}))`;
 
 /** The raw rows of the custom events named {event:String} of a site in [from, to), bots left out. */
-const RAW_EVENTS_OF_NAME = `site = {site:String} AND type = 'event' AND name = {event:String} AND NOT is_bot AND event_time >= fromUnixTimestamp64Milli({from:Int64}, 'UTC') AND event_time < fromUnixTimestamp64Milli({to:Int64}, 'UTC')`;
+const RAW_EVENTS_OF_NAME = `site = {site:String} AND type = 'event' AND name = {event:String} AND NOT is_bot AND event_time >= ${FROM} AND event_time < ${TO}`;
 
 /** A pair of per-dimension tables (day rows and minute rows) and the summed column that ranks their values. */
 interface DimensionTables {
