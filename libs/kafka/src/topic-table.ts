@@ -39,6 +39,7 @@ function before<T>(deadline: number, work: Promise<T>, message: () => string): P
  * gateway can delete it).
  */
 const READ_WAIT_MS = 2000;
+const HEARTBEAT_MS = 10_000;
 
 /**
  * Topics read as tables: every record from the first one, then each new one as it is written,
@@ -64,7 +65,14 @@ export class TopicTables {
 
   /** Starts reading every table from its first record; resolves once subscribed, rejects when Kafka cannot be reached. */
   async open(): Promise<void> {
-    const consumer = this.kafka.consumer({ groupId: `${this.options.groupPrefix}-${randomUUID()}`, allowAutoTopicCreation: false, maxWaitTimeInMs: READ_WAIT_MS });
+    const consumer = this.kafka.consumer({
+      groupId: `${this.options.groupPrefix}-${randomUUID()}`,
+      allowAutoTopicCreation: false,
+      maxWaitTimeInMs: READ_WAIT_MS,
+      // the group has this one member and never rebalances: a heartbeat only keeps it alive
+      // (a third of kafkajs' 30 s session timeout, instead of its default 3 s)
+      heartbeatInterval: HEARTBEAT_MS,
+    });
     this.consumer = consumer;
     try {
       await consumer.connect();
