@@ -38,7 +38,7 @@ function costPerEvent(s: ReportSections, batch: number): string | undefined {
 }
 
 const ROWS: Row[] = [
-  { what: 'at rest: the system\'s CPU, % of a core (one dashboard open)', pick: (s) => (s.idle ? `${s.idle.systemCpu}% (Kafka ${s.idle.cpu.kafka ?? 'n/a'}%)` : undefined) },
+  { what: 'at rest, first minute: the system\'s CPU, % of a core (one dashboard open)', pick: (s) => (s.idle ? `${s.idle.systemCpu}% (Kafka ${s.idle.cpu.kafka ?? 'n/a'}%)` : undefined) },
   { what: 'at rest: resident memory, all processes', pick: (s) => (s.idle?.memory ? `${n(s.idle.memory.total)} MB` : undefined) },
   ...[1, 20].map((batch) => ({
     what: `collect endpoint vs bare server, ${batchName(batch)}`,
