@@ -73,12 +73,6 @@ function serverProperties(node: KafkaNodeSpec, logDir: string): string {
     // else changes (default 500 ms, each a write the quorum acknowledges): measured on an idle
     // broker alone, 3.4% of a core at the default against 2.1% at 10 s
     'metadata.max.idle.interval.ms=10000',
-    // request handlers (8 by default, a pool for the broker and one for the controller) and
-    // network threads (3) each wake every 300 ms when idle: sized for the small machines this
-    // broker runs on, an idle broker alone used 1.10-1.43% of a core against 1.30-1.90% with the
-    // defaults, side by side over 6 minutes
-    'num.io.threads=2',
-    'num.network.threads=1',
     '',
   ].join('\n');
 }
