@@ -5,7 +5,7 @@ import type { ClickHouseClient } from '@clickstream/clickhouse';
 import { APP_CONFIG, CLICKHOUSE } from '@clickstream/platform';
 import type { TimeRange } from '../history/history-params.js';
 import { FILTERED_READ_SETTINGS, filterSql, type Filter } from '../history/filters.js';
-import { likePattern } from '../history/funnel-steps.js';
+import { customEventOf, likePattern, pageViewOf } from '../history/funnel-steps.js';
 import { HAS_REVENUE, REVENUE_COLUMNS, type RevenueSum } from '../history/revenue.repository.js';
 import { FROM, TO } from '../history/sql-fragments.js';
 import type { Goal, GoalTarget } from './goal.js';
@@ -128,11 +128,11 @@ export interface GoalFigures {
 /** The condition a raw event meets when it converts goal number `i`, with its parameters (g<i>t, g<i>k, g<i>v). */
 function goalCondition(goal: GoalTarget, i: number): { sql: string; params: Record<string, string> } {
   const target = `g${i}t`;
-  if ('page' in goal) return { sql: `(type = 'pageview' AND path LIKE {${target}:String})`, params: { [target]: likePattern(goal.page) } };
-  if (!goal.property) return { sql: `(type = 'event' AND name = {${target}:String})`, params: { [target]: goal.event } };
+  if ('page' in goal) return { sql: pageViewOf(target), params: { [target]: likePattern(goal.page) } };
+  if (!goal.property) return { sql: customEventOf(target), params: { [target]: goal.event } };
   const [key, value] = [`g${i}k`, `g${i}v`];
   return {
-    sql: `(type = 'event' AND name = {${target}:String} AND props[{${key}:String}] = {${value}:String} AND mapContains(props, {${key}:String}))`,
+    sql: `(${customEventOf(target)} AND props[{${key}:String}] = {${value}:String} AND mapContains(props, {${key}:String}))`,
     params: { [target]: goal.event, [key]: goal.property.key, [value]: goal.property.value },
   };
 }

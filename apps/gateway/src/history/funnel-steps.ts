@@ -38,6 +38,12 @@ export function likePattern(path: string): string {
   return path.replace(/[\\%_]/g, (c) => `\\${c}`).replace(/\*/g, '%');
 }
 
+/** A raw event row that is a page view whose path matches the LIKE pattern in parameter `param`. */
+export const pageViewOf = (param: string): string => `(type = 'pageview' AND path LIKE {${param}:String})`;
+
+/** A raw event row that is a custom event named by parameter `param`. */
+export const customEventOf = (param: string): string => `(type = 'event' AND name = {${param}:String})`;
+
 /**
  * The condition of each step over a raw event row, and its parameters: the SQL is fixed text
  * naming parameters (step0, step1...), the user's paths and names travel only as their values.
@@ -48,10 +54,10 @@ export function stepConditions(steps: readonly FunnelStep[]): { conditions: stri
     const param = `step${i}`;
     if (step.kind === 'event') {
       params[param] = step.name;
-      return `(type = 'event' AND name = {${param}:String})`;
+      return customEventOf(param);
     }
     params[param] = likePattern(step.path);
-    return `(type = 'pageview' AND path LIKE {${param}:String})`;
+    return pageViewOf(param);
   });
   return { conditions, params };
 }
