@@ -20,7 +20,7 @@ describe('migrations on a real ClickHouse server', () => {
   };
 
   beforeAll(async () => {
-    clickhouse = await clickhouseWithFreshDatabases('spec_migrations', 'spec_upgraded');
+    clickhouse = await clickhouseWithFreshDatabases('spec_migrations', 'spec_upgraded', 'spec_keys');
   });
 
   afterAll(async () => {
@@ -207,6 +207,26 @@ describe('migrations on a real ClickHouse server', () => {
     }
     const [revenue] = await (await clickhouse.query({ query: `SELECT toString(sum(revenue_amount)) AS r FROM ${db}.events_raw WHERE site = 'm12'`, format: 'JSONEachRow' })).json<{ r: string }>();
     expect(revenue?.r).toBe('12.345678');
+  });
+
+  it("keys each raw event by its session's id as a UUID (version 14), the events stored before it and after", async () => {
+    const db = 'spec_keys';
+    await migrate(clickhouse, db, logger, MIGRATIONS.filter((m) => m.version < 14));
+    const sessions = ['7f256e2e-3d22-4fc1-a61f-2d3c56919644', '0193a8a2-43bc-8d0f-9c55-c1e1e24e8b7a', ''];
+    const insert = (from: number): Promise<unknown> =>
+      clickhouse.command({
+        query: `INSERT INTO ${db}.events_raw (event_id, site, type, path, visitor_id, event_time, received_at, session_id, kafka_topic, kafka_partition, kafka_offset)
+                VALUES ${sessions.map((id, i) => `(generateUUIDv4(${from + i}), 'm14', 'pageview', '/', 'v', now64(3), now64(3), '${id}', 'events', 0, ${from + i})`).join(', ')}`,
+      });
+    await insert(0);
+    expect(await migrate(clickhouse, db, logger)).toEqual([14]);
+    await insert(10);
+    const rows = await (
+      await clickhouse.query({ query: `SELECT session_id, toString(session_key) AS key FROM ${db}.events_raw ORDER BY kafka_offset`, format: 'JSONEachRow' })
+    ).json<{ session_id: string; key: string }>();
+    const nil = '00000000-0000-0000-0000-000000000000';
+    const expected = [...sessions, ...sessions].map((id) => ({ session_id: id, key: id === '' ? nil : id }));
+    expect(rows).toEqual(expected);
   });
 
   it('sets, changes and removes the raw events TTL from the configured days', async () => {

@@ -126,7 +126,7 @@ export class FilteredHistoryRepository {
                 countIf(selected AND type = 'pageview') AS pageviews, countIf(selected AND type = 'event') AS custom_events,
                 ${VISITOR_SKETCH.countIf}(visitor_id, selected) AS visitors,
                 countIf(${sessionStart(f)} AND ${f.inSelectedSessions}) AS sessions
-         FROM (SELECT event_time, type, visitor_id, session_start, session_pageviews, session_id, ${f.rows} AS selected FROM ${this.db}.events_raw WHERE ${IN_RANGE} AND (${sessionStart(f)} OR ${f.rows}))
+         FROM (SELECT event_time, type, visitor_id, session_start, session_pageviews, session_key, ${f.rows} AS selected FROM ${this.db}.events_raw WHERE ${IN_RANGE} AND (${sessionStart(f)} OR ${f.rows}))
          GROUP BY bucket
          ORDER BY bucket WITH FILL
            FROM toStartOfInterval(toDateTime(${FROM}), ${step}, {timezone:String})
@@ -177,7 +177,7 @@ export class FilteredHistoryRepository {
            AND session_started >= ${FROM} AND session_started < ${TO}
            AND event_time >= ${FROM} AND event_time < ${TO} + ${SESSION_TAIL}
            AND ${f.inSelectedSessions}
-         GROUP BY session_id
+         GROUP BY session_key
        )
        GROUP BY value ORDER BY count DESC, value ASC LIMIT {limit:UInt32}`,
       params,

@@ -1,5 +1,5 @@
 import { ApiError } from '@clickstream/platform';
-import { FROM, TO } from './sql-fragments.js';
+import { FROM, HAS_SESSION, TO } from './sql-fragments.js';
 import { MAX_FILTERS, PROPERTY_PREFIX, readFilter, type Filter, type FilterOperator } from './filter-syntax.js';
 
 /**
@@ -21,7 +21,8 @@ import { MAX_FILTERS, PROPERTY_PREFIX, readFilter, type Filter, type FilterOpera
  * User-Agent they come from). Under such filters alone, a selected session's events are all
  * selected (from its first page view on, for a visit's source), so the session figures are sums
  * over the selected rows. Filters on an event's own page, name or property, or on the exit page,
- * select sessions by their ids: a second pass over the range, slower.
+ * select sessions by their keys (a session's id as a 16-byte UUID, migration 14): a second pass
+ * over the range, slower.
  */
 
 export type { Filter } from './filter-syntax.js';
@@ -78,7 +79,7 @@ const invalid = (detail: string): ApiError => ApiError.badRequest('invalid_param
 export interface FilterSql {
   /** A condition on an events_raw row: true when it is selected ('1' without filters). */
   rows: string;
-  /** A SELECT of the session ids holding a selected (non-bot) event in the range. */
+  /** A SELECT of the keys (session_key) of the sessions holding a selected (non-bot) event in the range. */
   sessions: string;
   /** A condition on a row: it belongs to a session holding a selected event ('1' without filters). */
   inSelectedSessions: string;
@@ -122,11 +123,11 @@ export function filterSql(filters: readonly Filter[], db: string): FilterSql {
     if (entry !== undefined) return `NOT is_bot AND entry_page != '' AND ${compare(entry, filter.operator, param)}`;
     if (filter.dimension === 'exitPage') {
       // the exit page is the session's last page view, among its events up to a day after the range
-      return `session_id IN (SELECT session_id FROM ${db}.events_raw
-                WHERE site = {site:String} AND NOT is_bot AND session_id != '' AND type = 'pageview'
+      return `session_key IN (SELECT session_key FROM ${db}.events_raw
+                WHERE site = {site:String} AND NOT is_bot AND ${HAS_SESSION} AND type = 'pageview'
                   AND session_started >= ${FROM} AND session_started < ${TO}
                   AND event_time >= ${FROM} AND event_time < ${TO} + ${SESSION_TAIL}
-                GROUP BY session_id
+                GROUP BY session_key
                 HAVING ${compare('argMax(path, (event_time, session_pageviews))', filter.operator, param)})`;
     }
     const expr = ROW_VALUE[filter.dimension];
@@ -135,9 +136,9 @@ export function filterSql(filters: readonly Filter[], db: string): FilterSql {
   });
   const rows = conditions.length === 0 ? '1' : conditions.map((c) => `(${c})`).join(' AND ');
   // an engagement report is no activity of its visit: it never selects a session
-  const sessions = `SELECT session_id FROM ${db}.events_raw
-                    WHERE site = {site:String} AND NOT is_bot AND session_id != '' AND type != 'engagement' AND event_time >= ${FROM} AND event_time < ${TO} AND ${rows}`;
+  const sessions = `SELECT session_key FROM ${db}.events_raw
+                    WHERE site = {site:String} AND NOT is_bot AND ${HAS_SESSION} AND type != 'engagement' AND event_time >= ${FROM} AND event_time < ${TO} AND ${rows}`;
   const wholeSessions = filters.every((f) => SESSION_CONSTANT.has(f.dimension));
-  const inSelectedSessions = filters.length === 0 ? '1' : wholeSessions ? rows : `session_id IN (${sessions})`;
+  const inSelectedSessions = filters.length === 0 ? '1' : wholeSessions ? rows : `session_key IN (${sessions})`;
   return { rows, sessions, inSelectedSessions, wholeSessions, visit: filters.some((f) => f.dimension in ENTRY_VALUE), params };
 }

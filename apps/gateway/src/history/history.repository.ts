@@ -7,7 +7,7 @@ import type { Interval, SessionDimension, TimeRange } from './history-params.js'
 import { FILTERED_READ_SETTINGS, filterSql, type Filter } from './filters.js';
 import { furthestStepSql, stepConditions, stepMask, type FunnelStep } from './funnel-steps.js';
 import type { RevenueSum } from './revenue.repository.js';
-import { edges, FROM, STEP, TO, WHOLE_FROM, WHOLE_TO } from './sql-fragments.js';
+import { edges, FROM, HAS_SESSION, STEP, TO, WHOLE_FROM, WHOLE_TO } from './sql-fragments.js';
 import { DAY_MS, HOUR_MS, SECOND_MS, wholeUnits } from './whole-units.js';
 
 export interface TimeseriesRow {
@@ -280,20 +280,20 @@ export class HistoryRepository {
               FROM (
                 SELECT visitor_id, max(level) AS level
                 FROM (
-                  -- a session is one visitor's: its id alone is the key, a narrower one than both
+                  -- a session is one visitor's: its key alone (its id as a UUID) is narrower than both
                   SELECT any(visitor_id) AS visitor_id, groupArray(event) AS events,
                          ${furthestStepSql(steps.length, 'events')} AS level
                   FROM (
-                    SELECT visitor_id, session_id, ${stepMask(conditions)} AS mask,
+                    SELECT visitor_id, session_key, ${stepMask(conditions)} AS mask,
                            bitShiftLeft(toUInt64(toUnixTimestamp64Milli(event_time)), 8) + mask AS event
                     FROM ${this.db}.events_raw
-                    WHERE site = {site:String} AND NOT is_bot AND session_id != ''
+                    WHERE site = {site:String} AND NOT is_bot AND ${HAS_SESSION}
                       AND event_time >= ${FROM} AND event_time < ${TO}
                       -- an event of no step changes no session's level: left out before the grouping
                       AND mask != 0
                       AND ${f.inSelectedSessions}
                   )
-                  GROUP BY session_id
+                  GROUP BY session_key
                 )
                 GROUP BY visitor_id
               )`,

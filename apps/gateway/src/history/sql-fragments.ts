@@ -11,6 +11,12 @@ export const instant = (param: string): string => `fromUnixTimestamp64Milli({${p
 export const FROM = instant('from');
 export const TO = instant('to');
 
+/**
+ * A raw event row that belongs to a session, keyed by `session_key` (migration 14): the session's
+ * id as a UUID, the nil UUID on rows stored before events had sessions (an id ingest never makes).
+ */
+export const HAS_SESSION = "session_key != toUUID('00000000-0000-0000-0000-000000000000')";
+
 /** The whole hours or days of the range, read from the coarse table; the rest of the range comes from the fine one. */
 export const WHOLE_FROM = instant('wholeFrom');
 export const WHOLE_TO = instant('wholeTo');

@@ -55,9 +55,10 @@ const timeOf = (k: string): string => `fromUnixTimestamp64Milli(toInt64({end:Int
  * N synthetic events of `site` over the 30 days before `end`, in chunks (each INSERT stays well
  * inside the client's timeout). Each chunk names its own deduplication token in the statement,
  * as the aggregator's inserts do.
- * A session is four consecutive numbers of one visitor; each row carries what it changed in its
- * session as the aggregator's Sessionizer would store it (start, page views so far, the exit
- * page it replaced, the time it added), so the session tables fill as from live inserts.
+ * A session is four consecutive numbers of one visitor, its id a UUID's 36 characters as the
+ * aggregator's are (its first event's id); each row carries what it changed in its session as the
+ * aggregator's Sessionizer would store it (start, page views so far, the exit page it replaced,
+ * the time it added), so the session tables fill as from live inserts.
  */
 export async function loadRows(clickhouse: Pick<ClickHouseClient, 'command'>, db: string, site: string, rows: number, end: number, log: (line: string) => void): Promise<number> {
   const started = performance.now();
@@ -85,7 +86,7 @@ export async function loadRows(clickhouse: Pick<ClickHouseClient, 'command'>, db
                 toString(intDiv(number, 4) % 500000) AS visitor_id,
                 ${timeOf('number')} AS event_time,
                 event_time AS received_at,
-                concat('s', toString(intDiv(number, 4))) AS session_id, j = 0 AS session_start,
+                toString(reinterpretAsUUID(sipHash128(intDiv(number, 4)))) AS session_id, j = 0 AS session_start,
                 ${timeOf('number - j')} AS session_started,
                 -- number - (number + 1) % 10 is the nearest custom event at or before number
                 j + 1 - toUInt32((number + 1) % 10 <= j) AS session_pageviews,
