@@ -209,14 +209,15 @@ describe('migrations on a real ClickHouse server', () => {
     expect(revenue?.r).toBe('12.345678');
   });
 
-  it("keys each raw event by its session's id as a UUID (version 14), the events stored before it and after", async () => {
+  it("keys each raw event by its session's id as a UUID and its visitor's 128-bit hash (version 14), the events stored before it and after", async () => {
     const db = 'spec_keys';
     await migrate(clickhouse, db, logger, MIGRATIONS.filter((m) => m.version < 14));
     const sessions = ['7f256e2e-3d22-4fc1-a61f-2d3c56919644', '0193a8a2-43bc-8d0f-9c55-c1e1e24e8b7a', ''];
+    const visitors = ['5f1c0e1b9a7d4e2c8b3a6d0f4e2c1b9a', 'a visitor id from another producer', '5f1c0e1b9a7d4e2c8b3a6d0f4e2c1b9a'];
     const insert = (from: number): Promise<unknown> =>
       clickhouse.command({
         query: `INSERT INTO ${db}.events_raw (event_id, site, type, path, visitor_id, event_time, received_at, session_id, kafka_topic, kafka_partition, kafka_offset)
-                VALUES ${sessions.map((id, i) => `(generateUUIDv4(${from + i}), 'm14', 'pageview', '/', 'v', now64(3), now64(3), '${id}', 'events', 0, ${from + i})`).join(', ')}`,
+                VALUES ${sessions.map((id, i) => `(generateUUIDv4(${from + i}), 'm14', 'pageview', '/', '${visitors[i]}', now64(3), now64(3), '${id}', 'events', 0, ${from + i})`).join(', ')}`,
       });
     await insert(0);
     expect(await migrate(clickhouse, db, logger)).toEqual([14]);
@@ -227,6 +228,11 @@ describe('migrations on a real ClickHouse server', () => {
     const nil = '00000000-0000-0000-0000-000000000000';
     const expected = [...sessions, ...sessions].map((id) => ({ session_id: id, key: id === '' ? nil : id }));
     expect(rows).toEqual(expected);
+    // one key per visitor id, on the rows stored before and after
+    const [keys] = await (
+      await clickhouse.query({ query: `SELECT uniqExact(visitor_key) AS n, countIf(visitor_key = 0) AS unkeyed FROM ${db}.events_raw`, format: 'JSONEachRow' })
+    ).json<Record<'n' | 'unkeyed', string | number>>();
+    expect({ n: Number(keys?.n), unkeyed: Number(keys?.unkeyed) }).toEqual({ n: new Set(visitors).size, unkeyed: 0 });
   });
 
   it('sets, changes and removes the raw events TTL from the configured days', async () => {

@@ -12,7 +12,7 @@ import { GOALS_MIGRATION } from './migrations/0010-goals.js';
 import { FILTERED_READS_MIGRATION } from './migrations/0011-raw-events-for-filters.js';
 import { REVENUE_ENGAGEMENT_TAGS_MIGRATION } from './migrations/0012-revenue-engagement-tags.js';
 import { ENGAGEMENT_REVENUE_SUMMARIES_MIGRATION } from './migrations/0013-engagement-revenue-summaries.js';
-import { SESSION_KEYS_MIGRATION } from './migrations/0014-session-keys.js';
+import { GROUPING_KEYS_MIGRATION } from './migrations/0014-grouping-keys.js';
 
 /** Every ClickHouse migration, in version order: one per file under migrations/, applied by migrate(). */
 export const MIGRATIONS: readonly Migration[] = [
@@ -29,5 +29,5 @@ export const MIGRATIONS: readonly Migration[] = [
   FILTERED_READS_MIGRATION,
   REVENUE_ENGAGEMENT_TAGS_MIGRATION,
   ENGAGEMENT_REVENUE_SUMMARIES_MIGRATION,
-  SESSION_KEYS_MIGRATION,
+  GROUPING_KEYS_MIGRATION,
 ];

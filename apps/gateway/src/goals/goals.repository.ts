@@ -74,7 +74,8 @@ export class GoalsRepository {
   }
 
   /**
-   * Each goal's conversions in the range, the distinct visitors who converted (exact), and an
+   * Each goal's conversions in the range, the distinct visitors who converted (exact, by their
+   * visitor_key: the 128-bit hash uniqExact itself keeps of a text; migration 14), and an
    * event goal's revenue per currency; under filters, those in the sessions that hold a selected
    * event. Every goal is counted in one pass over the range (a pass each took as long apiece),
    * and the revenue of each event goal beside it.
@@ -89,9 +90,9 @@ export class GoalsRepository {
                 AND ${f.inSelectedSessions}`;
     const counting = this.clickhouse
       .query({
-        query: `SELECT ${conditions.map((_c, i) => `countIf(goal_${i}) AS conversions_${i}, uniqExactIf(visitor_id, goal_${i}) AS converters_${i}`).join(', ')}
+        query: `SELECT ${conditions.map((_c, i) => `countIf(goal_${i}) AS conversions_${i}, uniqExactIf(visitor_key, goal_${i}) AS converters_${i}`).join(', ')}
                 FROM (
-                  SELECT visitor_id, ${conditions.map((c, i) => `${c.sql} AS goal_${i}`).join(', ')}
+                  SELECT visitor_key, ${conditions.map((c, i) => `${c.sql} AS goal_${i}`).join(', ')}
                   FROM ${this.db}.events_raw
                   WHERE ${inRange} AND (${conditions.map((c) => `(${c.sql})`).join(' OR ')})
                 )`,

@@ -268,7 +268,7 @@ export class HistoryRepository {
    * order, each at a later instant than the one before, so one event never fills two steps, and
    * other events between them allowed (furthestStepSql says how). A visitor counts at the
    * furthest step any of their sessions reached, and at every step before it. Read from the raw
-   * events (exact visitor counts); bots left out. Under filters, the sessions holding a selected
+   * events (exact visitor counts, sessions and visitors grouped by their keys of migration 14); bots left out. Under filters, the sessions holding a selected
    * event alone.
    */
   async funnel(site: string, steps: readonly FunnelStep[], range: TimeRange, filters: readonly Filter[] = []): Promise<number[]> {
@@ -278,13 +278,13 @@ export class HistoryRepository {
     const result = await this.clickhouse.query({
       query: `SELECT ${reached}
               FROM (
-                SELECT visitor_id, max(level) AS level
+                SELECT visitor_key, max(level) AS level
                 FROM (
                   -- a session is one visitor's: its key alone (its id as a UUID) is narrower than both
-                  SELECT any(visitor_id) AS visitor_id, groupArray(event) AS events,
+                  SELECT any(visitor_key) AS visitor_key, groupArray(event) AS events,
                          ${furthestStepSql(steps.length, 'events')} AS level
                   FROM (
-                    SELECT visitor_id, session_key, ${stepMask(conditions)} AS mask,
+                    SELECT visitor_key, session_key, ${stepMask(conditions)} AS mask,
                            bitShiftLeft(toUInt64(toUnixTimestamp64Milli(event_time)), 8) + mask AS event
                     FROM ${this.db}.events_raw
                     WHERE site = {site:String} AND NOT is_bot AND ${HAS_SESSION}
@@ -295,7 +295,7 @@ export class HistoryRepository {
                   )
                   GROUP BY session_key
                 )
-                GROUP BY visitor_id
+                GROUP BY visitor_key
               )`,
       query_params: { site, from: range.from, to: range.to, ...params, ...f.params },
       clickhouse_settings: FILTERED_READ_SETTINGS,

@@ -56,7 +56,7 @@ const timeOf = (k: string): string => `fromUnixTimestamp64Milli(toInt64({end:Int
  * inside the client's timeout). Each chunk names its own deduplication token in the statement,
  * as the aggregator's inserts do.
  * A session is four consecutive numbers of one visitor, its id a UUID's 36 characters as the
- * aggregator's are (its first event's id); each row carries what it changed in its session as the
+ * aggregator's are (its first event's id), the visitor's 32 hexadecimal digits as ingest's are; each row carries what it changed in its session as the
  * aggregator's Sessionizer would store it (start, page views so far, the exit page it replaced,
  * the time it added), so the session tables fill as from live inserts.
  */
@@ -83,7 +83,8 @@ export async function loadRows(clickhouse: Pick<ClickHouseClient, 'command'>, db
                 ['desktop', 'mobile', 'tablet'][intDiv(h, 11) % 3 + 1] AS device,
                 cityHash64(intDiv(number, 4)) % 20 = 0 AS is_bot,
                 ['US', 'DE', 'FR', 'GB', 'IN', NULL][intDiv(h, 13) % 6 + 1] AS country,
-                toString(intDiv(number, 4) % 500000) AS visitor_id,
+                -- 32 hexadecimal digits, as ingest's visitor ids (the first half of a SHA-256)
+                lower(hex(sipHash128(intDiv(number, 4) % 500000))) AS visitor_id,
                 ${timeOf('number')} AS event_time,
                 event_time AS received_at,
                 toString(reinterpretAsUUID(sipHash128(intDiv(number, 4)))) AS session_id, j = 0 AS session_start,
