@@ -82,7 +82,7 @@ export class FilteredHistoryRepository {
    * each of their events changed (as the session rollups sum it). A session selected by its
    * source counts at its first page view, and its time before that is not added. Under filters
    * that select whole sessions the pass reads the selected rows alone; under the others, every row
-   * of the range and the selected sessions' ids (the set is built once, and the range read once
+   * of the range and the selected sessions' keys (the set is built once, and the range read once
    * rather than once per kind: 600 ms against 760 ms for two queries side by side, measured here).
    */
   async totals(site: string, range: TimeRange, filters: readonly Filter[]): Promise<{ rollup: RollupTotals; sessions: SessionTotals }> {

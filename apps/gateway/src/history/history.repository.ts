@@ -268,8 +268,8 @@ export class HistoryRepository {
    * order, each at a later instant than the one before, so one event never fills two steps, and
    * other events between them allowed (furthestStepSql says how). A visitor counts at the
    * furthest step any of their sessions reached, and at every step before it. Read from the raw
-   * events (exact visitor counts, sessions and visitors grouped by their keys of migration 14); bots left out. Under filters, the sessions holding a selected
-   * event alone.
+   * events (exact visitor counts), sessions and visitors grouped by their 16-byte keys (migration
+   * 14); bots left out. Under filters, the sessions holding a selected event alone.
    */
   async funnel(site: string, steps: readonly FunnelStep[], range: TimeRange, filters: readonly Filter[] = []): Promise<number[]> {
     const { conditions, params } = stepConditions(steps);
