@@ -75,7 +75,7 @@ export class GoalsRepository {
 
   /**
    * Each goal's conversions in the range, the distinct visitors who converted (exact, by their
-   * visitor_key: the 128-bit hash uniqExact itself keeps of a text; migration 14), and an
+   * visitor_key: a 128-bit hash, as uniqExact itself keeps of a text; migration 14), and an
    * event goal's revenue per currency; under filters, those in the sessions that hold a selected
    * event. Every goal is counted in one pass over the range (a pass each took as long apiece),
    * and the revenue of each event goal beside it.

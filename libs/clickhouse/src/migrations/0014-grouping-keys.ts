@@ -9,8 +9,8 @@ import type { Migration } from '../migration.js';
  *   UUID: ingest makes it random or named, version 4 or 8, and the aggregator refuses a record
  *   whose id is not one), so the key is the id itself, not a digest. The nil UUID on rows stored
  *   before events had sessions (migration 3), an id ingest never makes.
- * - `visitor_key`: the visitor id's 128-bit SipHash, the value ClickHouse's own uniqExact keeps of
- *   each text it counts: a count of distinct keys is the count uniqExact(visitor_id) gives.
+ * - `visitor_key`: the visitor id's 128-bit SipHash, the kind of value ClickHouse's own uniqExact
+ *   keeps of each text it counts: a count of distinct keys is as exact as uniqExact(visitor_id).
  *
  * Measured on 10 million rows here (ids as ingest and the aggregator make them: 36 characters a
  * session, 32 a visitor): the pass that finds the sessions of a page filter 540 ms against 790 ms,
