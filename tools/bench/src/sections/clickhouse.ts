@@ -56,9 +56,10 @@ const timeOf = (k: string): string => `fromUnixTimestamp64Milli(toInt64({end:Int
  * inside the client's timeout). Each chunk names its own deduplication token in the statement,
  * as the aggregator's inserts do.
  * A session is four consecutive numbers of one visitor, its id a UUID's 36 characters as the
- * aggregator's are (its first event's id), the visitor's 32 hexadecimal digits as ingest's are; each row carries what it changed in its session as the
- * aggregator's Sessionizer would store it (start, page views so far, the exit page it replaced,
- * the time it added), so the session tables fill as from live inserts.
+ * aggregator's are (its first event's id), the visitor's 32 hexadecimal digits as ingest's are;
+ * each row carries what it changed in its session as the aggregator's Sessionizer would store it
+ * (start, page views so far, the exit page it replaced, the time it added), so the session tables
+ * fill as from live inserts.
  */
 export async function loadRows(clickhouse: Pick<ClickHouseClient, 'command'>, db: string, site: string, rows: number, end: number, log: (line: string) => void): Promise<number> {
   const started = performance.now();
