@@ -81,6 +81,11 @@ describe('dashboard filters in Chromium: a click filters every history figure, t
       dialogs.push(d.message());
       void d.dismiss();
     });
+    // every read the page makes is answered: a failed one leaves its card or chart empty without a word
+    const failed: string[] = [];
+    page.on('response', (r) => {
+      if (r.url().includes('/api/') && r.status() >= 400) failed.push(`${r.status()} ${new URL(r.url()).pathname}${new URL(r.url()).search}`);
+    });
     await page.goto(await system.dashboardUrl(SITE));
     const all = cardsOf(VISITORS);
     await expect.poll(() => cards(page), { timeout: 15_000 }).toEqual(all);
@@ -117,6 +122,7 @@ describe('dashboard filters in Chromium: a click filters every history figure, t
     await expect.poll(() => shownValues(page, 'top-pages'), { timeout: 10_000 }).toEqual(pagesOf(VISITORS));
     expect(await page.isHidden('#filters')).toBe(true);
     expect(await page.isHidden('#live-unfiltered')).toBe(true);
+    expect(failed).toEqual([]);
     await page.close();
   });
 

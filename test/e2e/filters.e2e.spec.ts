@@ -175,6 +175,21 @@ describe('filters on every history route, counted against what the test sent', (
     expect(leftSomethingOut).toBeGreaterThan(cases.length * 0.7);
   });
 
+  it('draws the time series of the selected events for every operator on every dimension', async () => {
+    for (const f of filterCases()) {
+      const expected = expectedTotals([f]);
+      const { status, body } = await get('timeseries', [f], { interval: 'minute' });
+      expect(status, `${text(f)}: ${JSON.stringify(body).slice(0, 200)}`).toBe(200);
+      const points = body['points'] as { t: number; pageviews: number; customEvents: number; sessions: number }[];
+      // per minute, the selected page views sent in it
+      const perMinute = new Map<number, number>();
+      for (const v of VISITORS) for (const h of selectedHits([f], v)) if (h.name === undefined) perMinute.set(Math.floor(timeOf(h) / MIN) * MIN, (perMinute.get(Math.floor(timeOf(h) / MIN) * MIN) ?? 0) + 1);
+      expect(points.filter((p) => p.pageviews > 0).map((p) => [p.t, p.pageviews]), text(f)).toEqual([...perMinute].sort((a, b) => a[0] - b[0]));
+      expect(points.reduce((n, p) => n + p.customEvents, 0), text(f)).toBe(expected.customEvents);
+      expect(points.reduce((n, p) => n + p.sessions, 0), text(f)).toBe(expected.sessions);
+    }
+  });
+
   it('breaks the selected events down by page, entry page and referrer for every operator on every dimension', async () => {
     for (const f of filterCases()) {
       const hitsOf = (v: Visitor): Hit[] => selectedHits([f], v);

@@ -125,8 +125,10 @@ export class FilteredHistoryRepository {
          SELECT toStartOfInterval(toDateTime(event_time, 'UTC'), ${step}, {timezone:String}) AS bucket,
                 countIf(selected AND type = 'pageview') AS pageviews, countIf(selected AND type = 'event') AS custom_events,
                 ${VISITOR_SKETCH.countIf}(visitor_id, selected) AS visitors,
-                countIf(${sessionStart(f)} AND ${f.inSelectedSessions}) AS sessions
-         FROM (SELECT event_time, type, visitor_id, session_start, session_pageviews, session_key, ${f.rows} AS selected FROM ${this.db}.events_raw WHERE ${IN_RANGE} AND (${sessionStart(f)} OR ${f.rows}))
+                countIf(starts_selected_session) AS sessions
+         -- both flags are computed here, where the filters' columns are in scope
+         FROM (SELECT event_time, type, visitor_id, ${f.rows} AS selected, ${sessionStart(f)} AND ${f.inSelectedSessions} AS starts_selected_session
+               FROM ${this.db}.events_raw WHERE ${IN_RANGE} AND (${sessionStart(f)} OR ${f.rows}))
          GROUP BY bucket
          ORDER BY bucket WITH FILL
            FROM toStartOfInterval(toDateTime(${FROM}), ${step}, {timezone:String})
