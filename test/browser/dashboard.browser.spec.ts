@@ -129,6 +129,46 @@ describe('the dashboard in a real browser, fed by a page carrying the snippet', 
     expect(overflow).toBe(0);
   });
 
+  it('lays the totals out side by side without overlap, however long their figures, at desktop and phone width', async () => {
+    for (const width of [1280, 390]) {
+      const dashboard = await browser.newPage({ viewport: { width, height: 800 } });
+      await dashboard.goto(await system.dashboardUrl(SITE));
+      await dashboard.waitForSelector('#status[data-state="live"]');
+      // figures as long as a large site's month gives (tens of millions, with separators)
+      const boxes = await dashboard.evaluate(() => {
+        const ids = ['total-pageviews', 'total-visitors', 'total-sessions', 'total-bounce', 'total-duration'];
+        const texts = ['88,888,888', '12,345,678', '23,456,789', '100%', '59m 59s'];
+        ids.forEach((id, i) => {
+          const dd = document.getElementById(id)!;
+          dd.textContent = texts[i]!;
+          // a later answer must not rewrite the text while the boxes are measured
+          dd.id = `${id}-measured`;
+        });
+        const panel = document.querySelector('.totals')!.closest('section')!.getBoundingClientRect();
+        return {
+          panel: { left: panel.left, right: panel.right },
+          figures: ids.map((id) => {
+            const dd = document.getElementById(`${id}-measured`)!;
+            const range = document.createRange();
+            range.selectNodeContents(dd);
+            const r = range.getBoundingClientRect();
+            return { id, left: r.left, right: r.right, top: r.top, bottom: r.bottom };
+          }),
+        };
+      });
+      const { panel, figures } = boxes;
+      for (const [i, a] of figures.entries()) {
+        expect(a.left, `${a.id} at ${width} px`).toBeGreaterThanOrEqual(panel.left);
+        expect(a.right, `${a.id} at ${width} px`).toBeLessThanOrEqual(panel.right);
+        for (const b of figures.slice(i + 1)) {
+          const apart = a.right <= b.left || b.right <= a.left || a.bottom <= b.top || b.bottom <= a.top;
+          expect(apart, `${a.id} and ${b.id} overlap at ${width} px: ${JSON.stringify([a, b])}`).toBe(true);
+        }
+      }
+      await dashboard.close();
+    }
+  });
+
   it('compares the totals and the chart with an earlier period, keeps the choice in the URL, and drops it on request', async () => {
     // the visits above came minutes ago, in this system's first half hour: the half hour before
     // and the same half hour a year ago hold no page view, so every count is new
