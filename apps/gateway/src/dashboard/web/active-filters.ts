@@ -23,8 +23,8 @@ export class ActiveFilters {
     this.listeners.push(listener);
   }
 
-  add(filter: Filter): void {
-    this.set(withFilter(this.filters, filter));
+  add(...filters: Filter[]): void {
+    this.set(filters.reduce((next, filter) => withFilter(next, filter), this.filters));
   }
 
   /** Removes the filter written `text` (a chip's data-filter). */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_FILTERS, writeFilter, type Filter } from '../../history/filter-syntax.js';
-import { filterLabel, pageQuery, readFilters, rowFilter, withFilter, withFilterParams, withoutFilter } from './filters.js';
+import { filterLabel, goalFilters, pageQuery, readFilters, rowFilter, withFilter, withFilterParams, withoutFilter } from './filters.js';
 
 const is = (dimension: Filter['dimension'], ...values: string[]): Filter => ({ dimension, operator: '==', values });
 const texts = (filters: readonly Filter[]): string[] => filters.map(writeFilter);
@@ -59,6 +59,19 @@ describe('withFilter and withoutFilter', () => {
     const filters = [is('referrer', 'google.com'), is('prop.plan', 'pro|team')];
     expect(texts(withoutFilter(filters, 'prop.plan==pro\\|team'))).toEqual(['referrer==google.com']);
     expect(withoutFilter(filters, 'prop.plan==pro')).toEqual(filters);
+  });
+});
+
+describe('goalFilters', () => {
+  it("selects an event goal's conversions by its name, and its property's value when it has one", () => {
+    expect(goalFilters({ event: 'signup' })).toEqual([is('event', 'signup')]);
+    expect(goalFilters({ event: 'buy', property: { key: 'plan', value: 'pro|team' } })).toEqual([is('event', 'buy'), is('prop.plan', 'pro|team')]);
+  });
+
+  it('selects a page goal by its path, and gives none for a pattern or a value no filter holds', () => {
+    expect(goalFilters({ page: '/thanks' })).toEqual([is('page', '/thanks')]);
+    expect(goalFilters({ page: '/blog/*' })).toBeUndefined();
+    expect(goalFilters({ event: 'buy', property: { key: 'plan', value: '' } })).toBeUndefined();
   });
 });
 

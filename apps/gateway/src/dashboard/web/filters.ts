@@ -78,6 +78,21 @@ export function rowFilter(dimension: Filter['dimension'], value: string): Filter
   return read.ok ? read.filter : undefined;
 }
 
+/**
+ * The filters a click on a goal's row adds: those that select the goal's conversions. An event
+ * goal is its event's name, and its property's value when it has one; a page goal its path. A
+ * page goal with a `*` has none: no filter operator matches a pattern (the row stays plain text).
+ */
+export function goalFilters(goal: { page?: string; event?: string; property?: { key: string; value: string } }): Filter[] | undefined {
+  const filters =
+    goal.page !== undefined
+      ? goal.page.includes('*')
+        ? [undefined]
+        : [rowFilter('page', goal.page)]
+      : [rowFilter('event', goal.event ?? ''), ...(goal.property ? [rowFilter(`${PROPERTY_PREFIX}${goal.property.key}`, goal.property.value)] : [])];
+  return filters.every((f): f is Filter => f !== undefined) ? filters : undefined;
+}
+
 export function dimensionName(dimension: Filter['dimension']): string {
   if (dimension.startsWith(PROPERTY_PREFIX)) return `Property ${dimension.slice(PROPERTY_PREFIX.length)}`;
   return DIMENSION_NAMES[dimension as FilterDimension] ?? dimension;

@@ -4,7 +4,7 @@ import { BREAKDOWN_DIMENSIONS, COMPARISONS } from './api.js';
 import type { ActiveFilters } from './active-filters.js';
 import { RangeChart } from './charts.js';
 import { byId, renderRows, setText, type TableRow } from './dom.js';
-import { filterLabel, rowFilter, type ShowValue } from './filters.js';
+import { filterLabel, goalFilters, rowFilter, type ShowValue } from './filters.js';
 import { breakdownLabel, DASH, formatChange, goalLabel, formatCount, formatDuration, formatEngagement, formatPercent, formatRevenue, regionNames, type ChangeLabel } from './format.js';
 import { isRangeKey, joinLiveTail, rangeOf, RANGE_LABELS, type ChartPoint, type Range, type RangeKey } from './model.js';
 import { replacePageQuery } from './page-url.js';
@@ -215,7 +215,15 @@ export class HistoryView {
           body,
           res.data.goals.map((g): TableRow => {
             const revenue = formatRevenue(g.revenue);
-            return { label: goalLabel(g.goal), count: `${formatCount(g.conversions)} · ${g.conversionRate}%`, share: g.converters / max, ...(revenue ? { extra: { text: revenue, title: 'Revenue of the conversions, per currency' } } : {}) };
+            const filters = goalFilters(g.goal);
+            const action = filters && { title: `Filter by ${filters.map((f) => filterLabel(f, this.show)).join(' and ')}`, run: () => this.filters.add(...filters) };
+            return {
+              label: goalLabel(g.goal),
+              count: `${formatCount(g.conversions)} · ${g.conversionRate}%`,
+              share: g.converters / max,
+              ...(action ? { action } : {}),
+              ...(revenue ? { extra: { text: revenue, title: 'Revenue of the conversions, per currency' } } : {}),
+            };
           }),
           'No goals yet',
         );
