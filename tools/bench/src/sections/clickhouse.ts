@@ -163,6 +163,7 @@ export async function runClickHouse(ctx: BenchContext): Promise<ClickHouseResult
     { name: `${FILTERED}breakdown by referrer, 30 days, country DE and device mobile`, path: `/breakdown?${q({ dimension: 'referrer', ...month })}&filter=country%3D%3DDE&filter=device%3D%3Dmobile`, reads: RAW },
     { name: `${FILTERED}breakdown by country, 30 days, browser contains fire`, path: `/breakdown?${q({ dimension: 'country', ...month, filter: 'browser~fire' })}`, reads: RAW },
     { name: `${FILTERED}timeseries by day, 30 days, page is /page/1`, path: `/timeseries?${q({ interval: 'day', ...month, filter: 'page==/page/1' })}`, reads: RAW },
+    { name: `${FILTERED}timeseries by day, 30 days, referrer is google.com`, path: `/timeseries?${q({ interval: 'day', ...month, filter: 'referrer==google.com' })}`, reads: RAW },
   ];
   for (const target of [{ page: '/page/1*' }, { event: 'signup' }]) {
     const res = await fetch(`${base}/goals`, { method: 'POST', headers: { Authorization: `Bearer ${ctx.system.admin.token}`, 'Content-Type': 'application/json' }, body: JSON.stringify(target) });
