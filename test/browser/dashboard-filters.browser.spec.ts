@@ -126,6 +126,28 @@ describe('dashboard filters in Chromium: a click filters every history figure, t
     await page.close();
   });
 
+  it('says which reads failed instead of leaving their parts blank without a word', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    // the gateway answers these two reads as it answers an internal error; every other read is the real server's
+    const failing = /\/api\/sites\/[^/]+\/(timeseries|breakdown)\?.*dimension=referrer|\/api\/sites\/[^/]+\/timeseries\?/;
+    const failure = { status: 500, contentType: 'application/json', body: JSON.stringify({ error: 'internal', detail: 'internal error (request req-test)' }) };
+    await page.route(failing, (route) => route.fulfill(failure));
+    await page.goto(await system.dashboardUrl(SITE));
+    await settled(page);
+    await expect.poll(() => page.isVisible('#history-error'), { timeout: 10_000 }).toBe(true);
+    expect(await page.textContent('#history-error')).toContain('HTTP 500: internal error (request req-test)');
+    // the figures that did arrive are shown, the failed table is blank
+    await expect.poll(() => cards(page), { timeout: 10_000 }).toEqual(cardsOf(VISITORS));
+    expect(await shownValues(page, 'top-referrers')).toEqual([]);
+
+    await page.unroute(failing);
+    await page.reload();
+    await settled(page);
+    await expect.poll(() => shownValues(page, 'top-referrers'), { timeout: 10_000 }).toEqual(['news.example', 'search.example']);
+    expect(await page.isHidden('#history-error')).toBe(true);
+    await page.close();
+  });
+
   it('shows markup in filter values and property values as text, and none of it runs', async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     page.on('dialog', (d) => {

@@ -21,7 +21,7 @@ describe('dashboardPage', () => {
 
   it('has the elements the script and the tests look for, and a table per breakdown dimension it shows', () => {
     const html = dashboardPage(assets);
-    for (const id of ['status', 'today', 'minute', 'visitors-now', 'site-picker', 'seconds-chart', 'range-chart', 'total-pageviews', 'total-visitors', 'total-sessions', 'total-bounce', 'total-duration', 'snippet', 'ops-lag', 'ops-dead-letters', 'filters', 'filter-chips', 'filters-clear', 'live-unfiltered']) {
+    for (const id of ['status', 'today', 'minute', 'visitors-now', 'site-picker', 'seconds-chart', 'range-chart', 'total-pageviews', 'total-visitors', 'total-sessions', 'total-bounce', 'total-duration', 'snippet', 'ops-lag', 'ops-dead-letters', 'filters', 'filter-chips', 'filters-clear', 'live-unfiltered', 'history-error']) {
       expect(html).toContain(`id="${id}"`);
     }
     for (const t of DASHBOARD_TABLES) {

@@ -81,6 +81,7 @@ export function dashboardPage({ ingestUrl, scriptUrl, styleUrl }: DashboardPageA
       <button type="button" id="filters-clear" class="ghost" hidden>Clear all</button>
     </section>
     <p id="live-unfiltered" class="live-unfiltered" role="note" hidden>Live figures: all traffic, filters not applied</p>
+    <p id="history-error" class="history-error" role="alert" hidden></p>
     <section class="cards" aria-label="Live figures">
       <div class="card live-figure"><div class="label">Page views today <span class="hint">(UTC)</span></div><div class="figure" id="today">–</div></div>
       <div class="card live-figure"><div class="label">Last 60 seconds</div><div class="figure" id="minute">–</div></div>

@@ -163,8 +163,11 @@ export class HistoryView {
     const compare = this.compare;
     // offline, a part keeps its figures from before, maybe under other filters: not "ready" then
     let complete = true;
+    // reads the server refused or failed: their parts are left blank, and the page says why
+    const refused = new Set<string>();
     const arrived = (res: Fetched<unknown>): boolean => {
       if (!current()) return false;
+      if (!res.ok && res.status !== 0) refused.add(`HTTP ${res.status}: ${res.detail}`);
       if (res.ok || res.status !== 0) return true;
       complete = false;
       return false;
@@ -237,7 +240,11 @@ export class HistoryView {
         if (dimension === 'event' && res.ok) this.onEventNames(res.data.rows.map((r) => r.value));
       }),
     ]);
-    if (current() && complete) document.body.dataset['history'] = 'ready';
+    if (!current()) return;
+    const notice = byId('history-error');
+    notice.hidden = refused.size === 0;
+    notice.textContent = refused.size === 0 ? '' : `Some figures of this range could not be read, and are left blank (blank is not zero): ${[...refused].join('; ')}`;
+    if (complete) document.body.dataset['history'] = 'ready';
   }
 
   private drawChart(): void {
