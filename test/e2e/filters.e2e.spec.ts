@@ -40,7 +40,7 @@ const BOT: Visitor = { ua: 'curl/8', country: 'KR', hits: [{ at: 3, page: '/pric
 
 interface TestFilter {
   dimension: string;
-  operator: '==' | '!=' | '~' | '!~';
+  operator: '==' | '!=' | '~' | '!~' | '*=' | '!*=';
   values: string[];
 }
 
@@ -61,11 +61,17 @@ function filteredValue(dimension: string, v: Visitor, hit: Hit): string | undefi
   return rowValueOf(dimension, v, hit);
 }
 
+/** A whole value against a pattern whose `*` stands for any run of characters (letter case significant). */
+const wildcard = (pattern: string, value: string): boolean =>
+  new RegExp(`^${pattern.split('*').map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`, 's').test(value);
+
 function matches(f: TestFilter, v: Visitor, hit: Hit): boolean {
   const value = filteredValue(f.dimension, v, hit);
   // a session without page views has no source, entry or exit page for any filter to select
   if (value === undefined) return false;
   const contains = f.values.some((x) => value.toLowerCase().includes(x.toLowerCase()));
+  // a value that is not there matches no pattern, not even *
+  const matched = value !== '' && f.values.some((p) => wildcard(p, value));
   switch (f.operator) {
     case '==':
       return f.values.includes(value);
@@ -75,6 +81,10 @@ function matches(f: TestFilter, v: Visitor, hit: Hit): boolean {
       return contains;
     case '!~':
       return !contains;
+    case '*=':
+      return matched;
+    case '!*=':
+      return !matched;
   }
 }
 
@@ -107,19 +117,28 @@ function valuesOf(dimension: string): string[] {
   return [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([value]) => value);
 }
 
-/** Every operator on every dimension: is, is one of, is not, contains (a part of the value in the other letter case), does not contain. */
+/**
+ * Every operator on every dimension: is, is one of, is not, contains (a part of the value in the
+ * other letter case), does not contain, matches and does not match (the value's first and last
+ * characters around a *, which other values may match too).
+ */
 function filterCases(): TestFilter[] {
   return DIMENSIONS.flatMap((dimension) => {
     const [first, second] = valuesOf(dimension);
     if (!first || !second) throw new Error(`the fixture needs two values of ${dimension}`);
     const part = first.length > 2 ? first.slice(1, -1) : first;
     const swapped = [...part].map((c) => (c === c.toLowerCase() ? c.toUpperCase() : c.toLowerCase())).join('');
+    const pattern = first.length > 2 ? `${first[0]}*${first.at(-1)}` : `${first}*`;
     return [
       { dimension, operator: '==', values: [first] },
       { dimension, operator: '==', values: [first, second] },
       { dimension, operator: '!=', values: [first] },
       { dimension, operator: '~', values: [swapped] },
       { dimension, operator: '!~', values: [swapped] },
+      { dimension, operator: '*=', values: [pattern] },
+      { dimension, operator: '!*=', values: [pattern] },
+      // * matches every value that is there: its negation keeps the events without one
+      { dimension, operator: '!*=', values: ['*'] },
     ] satisfies TestFilter[];
   });
 }

@@ -2,7 +2,8 @@
  * The history API's filters as text, pure and free of server code so the dashboard bundles the
  * same reading and writing: `filter=<dimension><operator><values>`, repeated, all of them applied
  * (AND). Operators: `==` is (one of the values), `!=` is not (none of them), `~` contains (any of
- * them, letter case ignored), `!~` contains none of them. Values are separated by `|`; a `|` or a
+ * them, letter case ignored), `!~` contains none of them, `*=` matches (any of them, `*` standing
+ * for any run of characters, letter case significant), `!*=` matches none of them. Values are separated by `|`; a `|` or a
  * `\` inside a value is written `\|` or `\\`. A custom event property is `prop.<name>`.
  */
 
@@ -23,11 +24,11 @@ export const FILTER_DIMENSIONS = [
 ] as const;
 export type FilterDimension = (typeof FILTER_DIMENSIONS)[number];
 
-export const FILTER_OPERATORS = ['==', '!=', '~', '!~'] as const;
+export const FILTER_OPERATORS = ['==', '!=', '~', '!~', '*=', '!*='] as const;
 export type FilterOperator = (typeof FILTER_OPERATORS)[number];
 
 /** What each operator reads as, for messages and the dashboard's chips. */
-export const OPERATOR_NAMES: Readonly<Record<FilterOperator, string>> = { '==': 'is', '!=': 'is not', '~': 'contains', '!~': 'does not contain' };
+export const OPERATOR_NAMES: Readonly<Record<FilterOperator, string>> = { '==': 'is', '!=': 'is not', '~': 'contains', '!~': 'does not contain', '*=': 'matches', '!*=': 'does not match' };
 
 export const PROPERTY_PREFIX = 'prop.';
 /** A property name as the collect API takes them. */
@@ -47,7 +48,7 @@ export interface Filter {
 
 export type FilterReading = { ok: true; filter: Filter } | { ok: false; reason: string };
 
-const SHAPE = /^([A-Za-z]+|prop\.[^=!~]*)(==|!=|!~|~)([\s\S]*)$/;
+const SHAPE = /^([A-Za-z]+|prop\.[^=!~*]*)(==|!=|!~|~|\*=|!\*=)([\s\S]*)$/;
 
 /** Reads one `filter` value; a reason in words when it is not one. */
 export function readFilter(text: string): FilterReading {

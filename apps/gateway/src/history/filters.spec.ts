@@ -3,11 +3,12 @@ import { describe, expect, it } from 'vitest';
 import { ApiError } from '@clickstream/platform';
 import { FILTER_DIMENSIONS, FILTER_OPERATORS, readFilter, writeFilter, type Filter } from './filter-syntax.js';
 import { filterSql, parseFilters } from './filters.js';
+import { likePattern } from './funnel-steps.js';
 
 const filters = fc.record({
   dimension: fc.oneof(fc.constantFrom(...FILTER_DIMENSIONS), fc.stringMatching(/^[A-Za-z0-9_.:-]{1,64}$/).map((k) => `prop.${k}` as const)),
   operator: fc.constantFrom(...FILTER_OPERATORS),
-  values: fc.array(fc.string({ minLength: 1, maxLength: 20, unit: fc.constantFrom('a', '|', '\\', '=', '!', '~', '<', ' ', 'é') }), { minLength: 1, maxLength: 5 }),
+  values: fc.array(fc.string({ minLength: 1, maxLength: 20, unit: fc.constantFrom('a', '|', '\\', '=', '!', '~', '*', '<', ' ', 'é') }), { minLength: 1, maxLength: 5 }),
 }) as fc.Arbitrary<Filter>;
 
 describe('filter syntax', () => {
@@ -24,6 +25,8 @@ describe('filter syntax', () => {
     expect(readFilter('page!~/blog')).toEqual({ ok: true, filter: { dimension: 'page', operator: '!~', values: ['/blog'] } });
     expect(readFilter('prop.plan~PRO')).toEqual({ ok: true, filter: { dimension: 'prop.plan', operator: '~', values: ['PRO'] } });
     expect(readFilter('page==/a\\|b')).toEqual({ ok: true, filter: { dimension: 'page', operator: '==', values: ['/a|b'] } });
+    expect(readFilter('page*=/blog/*|/docs/*')).toEqual({ ok: true, filter: { dimension: 'page', operator: '*=', values: ['/blog/*', '/docs/*'] } });
+    expect(readFilter('prop.plan!*=*pro*')).toEqual({ ok: true, filter: { dimension: 'prop.plan', operator: '!*=', values: ['*pro*'] } });
   });
 
   it('gives a reason for each kind of bad filter', () => {
@@ -74,7 +77,8 @@ describe('filterSql', () => {
       fc.property(fc.array(filters, { minLength: 1, maxLength: 4 }), (fs) => {
         const sql = filterSql(fs, 'db');
         for (const f of fs) for (const v of f.values) if (v.length > 3) expect(sql.rows).not.toContain(v);
-        fs.forEach((f, i) => expect(sql.params[`f${i}`]).toEqual(f.values));
+        // a pattern's values travel as LIKE patterns: % _ \\ of their own escaped, * as %
+        fs.forEach((f, i) => expect(sql.params[`f${i}`]).toEqual(f.operator === '*=' || f.operator === '!*=' ? f.values.map(likePattern) : f.values));
       }),
     );
   });

@@ -1,4 +1,5 @@
 import { ApiError } from '@clickstream/platform';
+import { likePattern } from './funnel-steps.js';
 import { FROM, HAS_SESSION, TO } from './sql-fragments.js';
 import { MAX_FILTERS, PROPERTY_PREFIX, readFilter, type Filter, type FilterOperator } from './filter-syntax.js';
 
@@ -93,9 +94,17 @@ export interface FilterSql {
   params: Record<string, string | string[]>;
 }
 
-/** How a value compares with the filter's values ({param:Array(String)}). */
+/** Operators whose values are patterns: `*` any run of characters (LIKE patterns in their parameter, see `likePattern`). */
+const PATTERN_OPERATORS: ReadonlySet<FilterOperator> = new Set(['*=', '!*=']);
+
+/**
+ * How a value compares with the filter's values ({param:Array(String)}). A pattern matches a
+ * value that is there: a missing one reads as '', which `*` would match, and no other operator
+ * selects it either (values are never empty), so `!*=` keeps it as `!=` does.
+ */
 function compare(expr: string, operator: FilterOperator, param: string): string {
   const values = `{${param}:Array(String)}`;
+  const matches = `(${expr} != '' AND arrayExists(pattern -> ${expr} LIKE pattern, ${values}))`;
   switch (operator) {
     case '==':
       return `${expr} IN ${values}`;
@@ -105,6 +114,10 @@ function compare(expr: string, operator: FilterOperator, param: string): string 
       return `multiSearchAnyCaseInsensitiveUTF8(${expr}, ${values})`;
     case '!~':
       return `NOT multiSearchAnyCaseInsensitiveUTF8(${expr}, ${values})`;
+    case '*=':
+      return matches;
+    case '!*=':
+      return `NOT ${matches}`;
   }
 }
 
@@ -112,7 +125,7 @@ export function filterSql(filters: readonly Filter[], db: string): FilterSql {
   const params: Record<string, string | string[]> = {};
   const conditions = filters.map((filter, i) => {
     const param = `f${i}`;
-    params[param] = filter.values;
+    params[param] = PATTERN_OPERATORS.has(filter.operator) ? filter.values.map(likePattern) : filter.values;
     if (filter.dimension.startsWith(PROPERTY_PREFIX)) {
       params[`${param}k`] = filter.dimension.slice(PROPERTY_PREFIX.length);
       // a missing property reads as '', which no value equals or contains (values are never empty)
