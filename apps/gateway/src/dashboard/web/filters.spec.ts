@@ -68,9 +68,10 @@ describe('goalFilters', () => {
     expect(goalFilters({ event: 'buy', property: { key: 'plan', value: 'pro|team' } })).toEqual([is('event', 'buy'), is('prop.plan', 'pro|team')]);
   });
 
-  it('selects a page goal by its path, and gives none for a pattern or a value no filter holds', () => {
+  it('selects a page goal by its path, or by its pattern when it has a *, and gives none for a value no filter holds', () => {
     expect(goalFilters({ page: '/thanks' })).toEqual([is('page', '/thanks')]);
-    expect(goalFilters({ page: '/blog/*' })).toBeUndefined();
+    expect(goalFilters({ page: '/blog/*' })).toEqual([{ dimension: 'page', operator: '*=', values: ['/blog/*'] }]);
+    expect(filterLabel(goalFilters({ page: '/blog/*' })![0]!)).toBe('Page matches /blog/*');
     expect(goalFilters({ event: 'buy', property: { key: 'plan', value: '' } })).toBeUndefined();
   });
 });

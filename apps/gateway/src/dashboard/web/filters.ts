@@ -74,23 +74,27 @@ export function withoutFilter(filters: readonly Filter[], text: string): Filter[
  * API takes no empty value ("Direct / none"), and a property name must be one it accepts.
  */
 export function rowFilter(dimension: Filter['dimension'], value: string): Filter | undefined {
-  const read = readFilter(writeFilter({ dimension, operator: '==', values: [value] }));
-  return read.ok ? read.filter : undefined;
+  return checked({ dimension, operator: '==', values: [value] });
 }
 
 /**
  * The filters a click on a goal's row adds: those that select the goal's conversions. An event
- * goal is its event's name, and its property's value when it has one; a page goal its path. A
- * page goal with a `*` has none: no filter operator matches a pattern (the row stays plain text).
+ * goal is its event's name, and its property's value when it has one; a page goal its path, or
+ * its pattern when it has a `*` (the "matches" operator, `*` standing for any run of characters
+ * as in goals). None when a value is one no filter holds (an empty property value).
  */
 export function goalFilters(goal: { page?: string; event?: string; property?: { key: string; value: string } }): Filter[] | undefined {
   const filters =
     goal.page !== undefined
-      ? goal.page.includes('*')
-        ? [undefined]
-        : [rowFilter('page', goal.page)]
+      ? [goal.page.includes('*') ? checked({ dimension: 'page', operator: '*=', values: [goal.page] }) : rowFilter('page', goal.page)]
       : [rowFilter('event', goal.event ?? ''), ...(goal.property ? [rowFilter(`${PROPERTY_PREFIX}${goal.property.key}`, goal.property.value)] : [])];
   return filters.every((f): f is Filter => f !== undefined) ? filters : undefined;
+}
+
+/** The filter as the API reads it back, or none when it would refuse it. */
+function checked(filter: Filter): Filter | undefined {
+  const read = readFilter(writeFilter(filter));
+  return read.ok ? read.filter : undefined;
 }
 
 export function dimensionName(dimension: Filter['dimension']): string {
