@@ -98,13 +98,18 @@ export interface FilterSql {
 const PATTERN_OPERATORS: ReadonlySet<FilterOperator> = new Set(['*=', '!*=']);
 
 /**
- * How a value compares with the filter's values ({param:Array(String)}). A pattern matches a
+ * How a value compares with the filter's values ({param:Array(String)}), or for a pattern
+ * operator with its `count` patterns ({param_0:String}...: one LIKE each, whose constant pattern
+ * the server compiles once: filtered totals under a page pattern over 10 million rows took
+ * 0.77-0.94 s here, as under `~`, against 1.7-2.1 s with the patterns as one array tried by a
+ * lambda on every row). A pattern matches a
  * value that is there: a missing one reads as '', which `*` would match, and no other operator
  * selects it either (values are never empty), so `!*=` keeps it as `!=` does.
  */
-function compare(expr: string, operator: FilterOperator, param: string): string {
+function compare(expr: string, operator: FilterOperator, param: string, count: number): string {
   const values = `{${param}:Array(String)}`;
-  const matches = `(${expr} != '' AND arrayExists(pattern -> ${expr} LIKE pattern, ${values}))`;
+  const likes = Array.from({ length: count }, (_v, j) => `${expr} LIKE {${param}_${j}:String}`);
+  const matches = `(${expr} != '' AND (${likes.join(' OR ')}))`;
   switch (operator) {
     case '==':
       return `${expr} IN ${values}`;
@@ -125,15 +130,16 @@ export function filterSql(filters: readonly Filter[], db: string): FilterSql {
   const params: Record<string, string | string[]> = {};
   const conditions = filters.map((filter, i) => {
     const param = `f${i}`;
-    params[param] = PATTERN_OPERATORS.has(filter.operator) ? filter.values.map(likePattern) : filter.values;
+    if (PATTERN_OPERATORS.has(filter.operator)) filter.values.forEach((v, j) => (params[`${param}_${j}`] = likePattern(v)));
+    else params[param] = filter.values;
     if (filter.dimension.startsWith(PROPERTY_PREFIX)) {
       params[`${param}k`] = filter.dimension.slice(PROPERTY_PREFIX.length);
       // a missing property reads as '', which no value equals or contains (values are never empty)
-      return compare(`props[{${param}k:String}]`, filter.operator, param);
+      return compare(`props[{${param}k:String}]`, filter.operator, param, filter.values.length);
     }
     const entry = ENTRY_VALUE[filter.dimension];
     // '' before the session's first page view: such an event has no entry for any filter to select
-    if (entry !== undefined) return `NOT is_bot AND entry_page != '' AND ${compare(entry, filter.operator, param)}`;
+    if (entry !== undefined) return `NOT is_bot AND entry_page != '' AND ${compare(entry, filter.operator, param, filter.values.length)}`;
     if (filter.dimension === 'exitPage') {
       // the exit page is the session's last page view, among its events up to a day after the range
       return `session_key IN (SELECT session_key FROM ${db}.events_raw
@@ -141,11 +147,11 @@ export function filterSql(filters: readonly Filter[], db: string): FilterSql {
                   AND session_started >= ${FROM} AND session_started < ${TO}
                   AND event_time >= ${FROM} AND event_time < ${TO} + ${SESSION_TAIL}
                 GROUP BY session_key
-                HAVING ${compare('argMax(path, (event_time, session_pageviews))', filter.operator, param)})`;
+                HAVING ${compare('argMax(path, (event_time, session_pageviews))', filter.operator, param, filter.values.length)})`;
     }
     const expr = ROW_VALUE[filter.dimension];
     if (expr === undefined) throw new Error(`no column for filter dimension ${filter.dimension}`);
-    return compare(expr, filter.operator, param);
+    return compare(expr, filter.operator, param, filter.values.length);
   });
   const rows = conditions.length === 0 ? '1' : conditions.map((c) => `(${c})`).join(' AND ');
   // an engagement report is no activity of its visit: it never selects a session
