@@ -258,6 +258,18 @@ describe('the dashboard in a real browser, fed by a page carrying the snippet', 
       ['page:/a', '2 · 100%'],
       ['page:/b', '1 · 50%'],
     ]);
+    // a step's row filters the page by its page; the funnel follows: the visits that saw /b (visitor 1's) alone
+    await dashboard.click('#funnel tbody tr.filterable button.row-filter:text-is("page:/b")');
+    await expect.poll(() => new URL(dashboard.url()).searchParams.getAll('filter')).toEqual(['page==/b']);
+    await expect.poll(() => tableRows(dashboard, 'funnel'), HISTORY).toEqual([
+      ['page:/a', '1 · 100%'],
+      ['page:/b', '1 · 100%'],
+    ]);
+    await dashboard.click('#filters .filter-chip button.filter-remove');
+    await expect.poll(() => tableRows(dashboard, 'funnel'), HISTORY).toEqual([
+      ['page:/a', '2 · 100%'],
+      ['page:/b', '1 · 50%'],
+    ]);
     await dashboard.fill('#funnel-steps', 'page:/a');
     await dashboard.click('#funnel-form button[type="submit"]');
     await expect.poll(() => dashboard.textContent('#funnel-message'), HISTORY).toContain('2 to 8 steps');

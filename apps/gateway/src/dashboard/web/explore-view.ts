@@ -2,7 +2,7 @@ import { PROPERTY_PREFIX } from '../../history/filter-syntax.js';
 import type { ActiveFilters } from './active-filters.js';
 import type { DashboardApi } from './api.js';
 import { byId, el, renderRows, type TableRow } from './dom.js';
-import { filterLabel, rowFilter } from './filters.js';
+import { filterLabel, goalFilters, rowFilter } from './filters.js';
 import { DASH, formatCount } from './format.js';
 
 /** The range the history half shows, read when a question is asked. */
@@ -75,7 +75,12 @@ export class ExploreView {
     }
     message.textContent = '';
     const first = Math.max(1, res.data.steps[0]?.visitors ?? 0);
-    const rows = res.data.steps.map((s): TableRow => ({ label: s.step, count: `${formatCount(s.visitors)} · ${s.conversionFromFirst}%`, share: s.visitors / first }));
+    const rows = res.data.steps.map((s): TableRow => {
+      // a step filters the page by what it counts, as a goal does: its page (or pattern), or its event
+      const filters = s.step.startsWith('page:') ? goalFilters({ page: s.step.slice(5) }) : s.step.startsWith('event:') ? goalFilters({ event: s.step.slice(6) }) : undefined;
+      const action = filters && { title: `Filter by ${filters.map((f) => filterLabel(f)).join(' and ')}`, run: () => this.filters.add(...filters) };
+      return { label: s.step, count: `${formatCount(s.visitors)} · ${s.conversionFromFirst}%`, share: s.visitors / first, ...(action ? { action } : {}) };
+    });
     renderRows(body, rows, 'No visitors');
   }
 
