@@ -174,6 +174,8 @@ describe('dashboard filters in Chromium: a click filters every history figure, t
     await expect.poll(() => page.textContent('#filters .filter-chip .filter-label'), { timeout: 10_000 }).toBe(`Property note is ${MARKUP}`);
     await settled(page);
     await expect.poll(() => cards(page), { timeout: 10_000 }).toEqual({ pageviews: '0', visitors: '1', sessions: '1' });
+    // a property of a custom event selects no page view: the pages table says the filters left none
+    await expect.poll(() => page.textContent('#top-pages tbody tr.empty'), { timeout: 10_000 }).toBe('None under these filters');
 
     const dom = await page.evaluate(() => ({
       xss: (window as unknown as { __xss?: unknown }).__xss,

@@ -269,6 +269,7 @@ export class HistoryView {
       const action = filter && { title: `Filter by ${filterLabel(filter, this.show)}`, run: () => this.filters.add(filter) };
       return { ...breakdownLabel(dimension, r.value, this.countries), count: formatCount(r.count), share: r.count / max, ...(action ? { action } : {}), ...extraOf(dimension, r) };
     });
-    renderRows(body, rows, 'No data yet');
+    // under filters an empty table says so: the site has data, none of it selected
+    renderRows(body, rows, this.filters.list().length > 0 ? 'None under these filters' : 'No data yet');
   }
 }
