@@ -49,6 +49,8 @@ export async function startLocalKafkaCluster(options: LocalKafkaClusterOptions):
   const voters = specs.map((s) => `${s.nodeId}@127.0.0.1:${s.controllerPort}`).join(',');
   const brokers = specs.map((s) => `127.0.0.1:${s.port}`);
   const processes = new Map<number, KafkaNodeProcess>();
+  /** Every node launched at the start, exited ones included: a node that died there is the one whose log tells why. */
+  const launched = new Map<number, KafkaNodeProcess>();
   const timeoutMs = options.startTimeoutMs ?? 120_000;
 
   const launch = async (spec: KafkaNodeSpec): Promise<KafkaNodeProcess> => {
@@ -70,11 +72,11 @@ export async function startLocalKafkaCluster(options: LocalKafkaClusterOptions):
   };
 
   // a controller quorum needs a majority: the nodes start together
-  await Promise.all(specs.map(launch));
+  (await Promise.all(specs.map(launch))).forEach((node, i) => launched.set(specs[i]!.nodeId, node));
   try {
     await waitForRunning();
   } catch (err) {
-    const tails = await Promise.all([...processes.entries()].map(async ([id, p]) => `--- node ${id} ---\n${await p.logTail()}`));
+    const tails = await Promise.all([...launched.entries()].map(async ([id, p]) => `--- node ${id}${processes.has(id) ? '' : ' (exited)'} ---\n${await p.logTail()}`));
     await stop();
     throw new Error(`${(err as Error).message}\n${tails.join('\n')}`);
   }
