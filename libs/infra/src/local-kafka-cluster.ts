@@ -35,12 +35,36 @@ export interface RunningKafkaCluster {
 }
 
 /**
+ * How many times the cluster is started on fresh ports and folders when a node exits during its
+ * start: a port is claimed free and released before the node binds it, so another process on the
+ * machine (a parallel test) can take it in between.
+ */
+const START_ATTEMPTS = 3;
+
+/** The start failed because a node exited (not a timeout): its ports may have been taken. */
+class NodeExitedAtStart extends Error {}
+
+/**
  * A KRaft cluster of `nodes` Apache Kafka processes on this machine (one broker and controller
  * each, its own ports and folder), from the same jars as the single local broker: what a
  * deployment runs on several machines, for tests of replication and failover.
  */
 export async function startLocalKafkaCluster(options: LocalKafkaClusterOptions): Promise<RunningKafkaCluster> {
   const libs = await ensureKafkaJars(options.projectRoot, options.cacheDir, options.logger);
+  const failures: string[] = [];
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await startOnce(options, libs, join(resolve(options.dataDir), `attempt-${attempt}`));
+    } catch (err) {
+      failures.push(`attempt ${attempt}: ${(err as Error).message}`);
+      if (!(err instanceof NodeExitedAtStart) || attempt === START_ATTEMPTS) throw new Error(failures.join('\n'));
+      options.logger.warn({ attempt, err: err.message }, 'a Kafka node exited during the cluster start: starting the cluster again on new ports');
+    }
+  }
+}
+
+/** Starts the cluster on newly claimed ports, its nodes' folders under `dataDir`. */
+async function startOnce(options: LocalKafkaClusterOptions, libs: string, dataDir: string): Promise<RunningKafkaCluster> {
   const clusterId = await newKafkaClusterId(libs);
   const specs: KafkaNodeSpec[] = [];
   for (let nodeId = 1; nodeId <= options.nodes; nodeId += 1) {
@@ -54,17 +78,20 @@ export async function startLocalKafkaCluster(options: LocalKafkaClusterOptions):
   const timeoutMs = options.startTimeoutMs ?? 120_000;
 
   const launch = async (spec: KafkaNodeSpec): Promise<KafkaNodeProcess> => {
-    const node = await launchKafkaNode({ libs, dataDir: join(resolve(options.dataDir), `node-${spec.nodeId}`), node: { ...spec, voters }, clusterId, ...(options.heapMb ? { heapMb: options.heapMb } : {}) });
+    const node = await launchKafkaNode({ libs, dataDir: join(dataDir, `node-${spec.nodeId}`), node: { ...spec, voters }, clusterId, ...(options.heapMb ? { heapMb: options.heapMb } : {}) });
     processes.set(spec.nodeId, node);
     void node.exited.then(() => {
       if (processes.get(spec.nodeId) === node) processes.delete(spec.nodeId);
     });
     return node;
   };
-  /** Until the cluster answers with every node that runs now as a broker. */
+  /** Until every node that runs now answers as a broker, each seeing them all. */
   const waitForRunning = async (): Promise<void> => {
-    const running = [...processes.values()];
-    await waitForKafka(brokers, running.map((p) => p.exited), running.length, timeoutMs);
+    const running = specs.flatMap((spec, i) => {
+      const node = processes.get(spec.nodeId);
+      return node ? [{ broker: brokers[i]!, node }] : [];
+    });
+    await waitForKafka(running.map((r) => r.broker), running.map((r) => r.node.exited), timeoutMs);
   };
   const stop = async (): Promise<void> => {
     await Promise.all([...processes.values()].map((p) => p.stop()));
@@ -76,11 +103,13 @@ export async function startLocalKafkaCluster(options: LocalKafkaClusterOptions):
   try {
     await waitForRunning();
   } catch (err) {
-    const tails = await Promise.all([...launched.entries()].map(async ([id, p]) => `--- node ${id}${processes.has(id) ? '' : ' (exited)'} ---\n${await p.logTail()}`));
+    const exited = [...launched.keys()].filter((id) => !processes.has(id));
+    const tails = await Promise.all([...launched.entries()].map(async ([id, p]) => `--- node ${id}${exited.includes(id) ? ' (exited)' : ''} ---\n${await p.logTail()}`));
     await stop();
-    throw new Error(`${(err as Error).message}\n${tails.join('\n')}`);
+    const message = `${(err as Error).message}\n${tails.join('\n')}`;
+    throw exited.length > 0 ? new NodeExitedAtStart(message) : new Error(message);
   }
-  options.logger.info({ brokers, dataDir: resolve(options.dataDir) }, 'local Kafka cluster started');
+  options.logger.info({ brokers, dataDir }, 'local Kafka cluster started');
 
   const nodes: ClusterNode[] = specs.map((spec, i) => ({
     id: spec.nodeId,

@@ -161,7 +161,7 @@ export async function startLocalKafka(options: LocalKafkaOptions): Promise<Runni
   };
 
   try {
-    await waitForKafka(brokers, [node.exited], 1, options.startTimeoutMs ?? 90_000);
+    await waitForKafka(brokers, [node.exited], options.startTimeoutMs ?? 90_000);
   } catch (err) {
     await stop();
     throw new Error(`${(err as Error).message}\n--- last lines of the broker's log (${join(resolve(options.dataDir), 'broker.log')}) ---\n${await node.logTail()}`);
@@ -196,25 +196,32 @@ function startWatchdog(broker: ChildProcess): ChildProcess {
   return dog;
 }
 
-/** Waits until the cluster answers with a controller and `count` brokers; fails early when a node exits. */
-export async function waitForKafka(brokers: string[], exits: Promise<number | null>[], count: number, timeoutMs: number): Promise<void> {
+/**
+ * Waits until each of `listeners` answers as a Kafka broker, each seeing a controller and at least
+ * that many brokers; fails early when a node exits. Every listener is asked on its own: a node
+ * whose controller registered it but whose listener failed to bind is listed by the others.
+ */
+export async function waitForKafka(listeners: string[], exits: Promise<number | null>[], timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let died: number | null | undefined;
   for (const exited of exits) void exited.then((code) => (died = code));
-  const kafka = new Kafka({ clientId: 'clickstream-infra-probe', brokers, logLevel: logLevel.NOTHING, retry: { retries: 0 }, connectionTimeout: 1000 });
-  while (Date.now() < deadline) {
-    if (died !== undefined) throw new Error(`a Kafka broker exited with code ${died} during start-up`);
+  const probes = listeners.map((listener) => new Kafka({ clientId: 'clickstream-infra-probe', brokers: [listener], logLevel: logLevel.NOTHING, retry: { retries: 0 }, connectionTimeout: 1000, requestTimeout: 2000 }));
+  const answers = async (kafka: Kafka): Promise<boolean> => {
     const admin = kafka.admin();
     try {
       await admin.connect();
       const cluster = await admin.describeCluster();
-      if (cluster.controller !== null && cluster.brokers.length >= count) return;
+      return cluster.controller !== null && cluster.brokers.length >= listeners.length;
     } catch {
-      // not up yet
+      return false; // not up yet
     } finally {
       await admin.disconnect().catch(() => undefined);
     }
+  };
+  while (Date.now() < deadline) {
+    if (died !== undefined) throw new Error(`a Kafka broker exited with code ${died} during start-up`);
+    if ((await Promise.all(probes.map(answers))).every(Boolean)) return;
     await sleep(250);
   }
-  throw new Error(`the Kafka broker did not answer on ${brokers.join(',')} within ${timeoutMs} ms`);
+  throw new Error(`the Kafka broker did not answer on ${listeners.join(',')} within ${timeoutMs} ms`);
 }
