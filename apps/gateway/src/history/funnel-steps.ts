@@ -1,12 +1,8 @@
 import { EVENT_NAME_MAX } from '@clickstream/events';
 import { ApiError } from '@clickstream/platform';
+import { readFunnelStep, type FunnelStep } from './funnel-step-syntax.js';
 
-/**
- * Funnel steps as the history API takes them: `step` given 2 to 8 times, in order, each
- * `page:<path>` (a path as stored, `*` matching any run of characters) or `event:<name>` (a
- * custom event's name). Pure, so the parsing and the SQL it yields are tested without a server.
- */
-export type FunnelStep = { kind: 'page'; path: string } | { kind: 'event'; name: string };
+export type { FunnelStep } from './funnel-step-syntax.js';
 
 export const MIN_STEPS = 2;
 export const MAX_STEPS = 8;
@@ -14,21 +10,24 @@ const MAX_PATH = 2048;
 
 const invalid = (detail: string): ApiError => ApiError.badRequest('invalid_parameter', detail, 'step');
 
+/**
+ * Funnel steps as the history API takes them: `step` given 2 to 8 times, in order, each
+ * `page:<path>` or `event:<name>` (funnel-step-syntax.ts). Pure, so the parsing and the SQL it
+ * yields are tested without a server.
+ */
 export function parseFunnelSteps(value: unknown): FunnelStep[] {
   const texts = value === undefined ? [] : Array.isArray(value) ? value : [value];
   if (texts.length < MIN_STEPS || texts.length > MAX_STEPS) throw invalid(`expected ${MIN_STEPS} to ${MAX_STEPS} steps (step=page:/path or step=event:name, in order), got ${texts.length}`);
   return texts.map((text, i) => {
     if (typeof text !== 'string') throw invalid(`step ${i + 1}: expected text`);
-    if (text.startsWith('page:')) {
-      const path = text.slice(5);
-      if (!path.startsWith('/') || path.length > MAX_PATH) throw invalid(`step ${i + 1}: a page is a path starting with "/", at most ${MAX_PATH} characters`);
-      return { kind: 'page', path };
+    const step = readFunnelStep(text);
+    if (step?.kind === 'page' && (!step.path.startsWith('/') || step.path.length > MAX_PATH)) {
+      throw invalid(`step ${i + 1}: a page is a path starting with "/", at most ${MAX_PATH} characters`);
     }
-    if (text.startsWith('event:')) {
-      const name = text.slice(6);
-      if (name.length === 0 || name.length > EVENT_NAME_MAX) throw invalid(`step ${i + 1}: an event name is 1 to ${EVENT_NAME_MAX} characters`);
-      return { kind: 'event', name };
+    if (step?.kind === 'event' && (step.name.length === 0 || step.name.length > EVENT_NAME_MAX)) {
+      throw invalid(`step ${i + 1}: an event name is 1 to ${EVENT_NAME_MAX} characters`);
     }
+    if (step) return step;
     throw invalid(`step ${i + 1}: expected page:<path> or event:<name>, got "${text.slice(0, 40)}"`);
   });
 }

@@ -1,4 +1,5 @@
 import { PROPERTY_PREFIX } from '../../history/filter-syntax.js';
+import { readFunnelStep } from '../../history/funnel-step-syntax.js';
 import type { ActiveFilters } from './active-filters.js';
 import type { DashboardApi } from './api.js';
 import { byId, el, renderRows, type TableRow } from './dom.js';
@@ -77,7 +78,8 @@ export class ExploreView {
     const first = Math.max(1, res.data.steps[0]?.visitors ?? 0);
     const rows = res.data.steps.map((s): TableRow => {
       // a step filters the page by what it counts, as a goal does: its page (or pattern), or its event
-      const filters = s.step.startsWith('page:') ? goalFilters({ page: s.step.slice(5) }) : s.step.startsWith('event:') ? goalFilters({ event: s.step.slice(6) }) : undefined;
+      const step = readFunnelStep(s.step);
+      const filters = step && goalFilters(step.kind === 'page' ? { page: step.path } : { event: step.name });
       const action = filters && { title: `Filter by ${filters.map((f) => filterLabel(f)).join(' and ')}`, run: () => this.filters.add(...filters) };
       return { label: s.step, count: `${formatCount(s.visitors)} · ${s.conversionFromFirst}%`, share: s.visitors / first, ...(action ? { action } : {}) };
     });
