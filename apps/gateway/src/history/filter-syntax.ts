@@ -2,9 +2,10 @@
  * The history API's filters as text, pure and free of server code so the dashboard bundles the
  * same reading and writing: `filter=<dimension><operator><values>`, repeated, all of them applied
  * (AND). Operators: `==` is (one of the values), `!=` is not (none of them), `~` contains (any of
- * them, letter case ignored), `!~` contains none of them, `*=` matches (any of them, `*` standing
- * for any run of characters, letter case significant), `!*=` matches none of them. Values are separated by `|`; a `|` or a
- * `\` inside a value is written `\|` or `\\`. A custom event property is `prop.<name>`.
+ * them, letter case ignored), `!~` contains none of them, `*=` matches (any of them, `*`
+ * standing for any run of characters, letter case significant), `!*=` matches none of them.
+ * Values are separated by `|`; a `|` or a `\` inside a value is written `\|` or `\\`. A custom
+ * event property is `prop.<name>`.
  */
 
 export const FILTER_DIMENSIONS = [
