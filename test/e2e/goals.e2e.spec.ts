@@ -87,4 +87,48 @@ describe('goals: managed with the admin token, converted by the events sent', ()
       expect(await res.json()).toMatchObject({ error: 'invalid_parameter', field });
     }
   });
+
+  it('filters the figures by goals: goal==<id> selects the events converting any of them, goal!=<id> every other event', async () => {
+    const idOf = async (target: unknown): Promise<string> => ((await (await addGoal(target)).json()) as { id: string }).id;
+    const thanks = await idOf({ page: '/thanks*' });
+    const pro = await idOf({ event: 'signup', property: { key: 'plan', value: 'pro' } });
+    const isThanks = (h: Hit): boolean => !h.event && h.page?.startsWith('/thanks') === true;
+    const isPro = (h: Hit): boolean => h.event === 'signup' && h.props?.['plan'] === 'pro';
+    const token = await tokenFor(system, SITE);
+    const range = `from=${Date.now() - 3_600_000}&to=${Date.now() + 60_000}`;
+    const get = (route: string, filter: string): Promise<Response> =>
+      fetch(`${system.gatewayUrl}/api/sites/${SITE}/${route}&filter=${encodeURIComponent(filter)}&${range}`, { headers: { Authorization: `Bearer ${token}` } });
+
+    const cases: [string, (h: Hit) => boolean][] = [
+      [`goal==${thanks}`, isThanks],
+      [`goal==${thanks}|${pro}`, (h) => isThanks(h) || isPro(h)],
+      [`goal!=${thanks}`, (h) => !isThanks(h)],
+    ];
+    for (const [filter, selects] of cases) {
+      const selected = HITS.filter(selects);
+      const people = selected.filter((h) => !h.bot);
+      const visitors = new Set(people.map((h) => h.visitor)).size;
+      const res = await get('totals?', filter);
+      expect(res.status, filter).toBe(200);
+      const totals = (await res.json()) as Record<string, unknown>;
+      // each visitor's hits went out one after the other: one session each
+      expect({ pageviews: totals['pageviews'], customEvents: totals['customEvents'], botEvents: totals['botEvents'], visitors: totals['visitors'], sessions: totals['sessions'] }, filter).toEqual({
+        pageviews: people.filter((h) => !h.event).length,
+        customEvents: people.filter((h) => h.event).length,
+        botEvents: selected.filter((h) => h.bot).length,
+        visitors,
+        sessions: visitors,
+      });
+      const events = new Map<string, Hit[]>();
+      for (const h of people) if (h.event) events.set(h.event, [...(events.get(h.event) ?? []), h]);
+      const breakdown = (await (await get('breakdown?dimension=event', filter)).json()) as { rows: { value: string; count: number; visitors: number }[] };
+      expect(breakdown.rows.map(({ value, count, visitors: v }) => ({ value, count, visitors: v })), filter).toEqual([...events.entries()].map(([value, hits]) => ({ value, count: hits.length, visitors: new Set(hits.map((h) => h.visitor)).size })));
+    }
+
+    for (const [filter, detail] of [['goal==nope', 'no goal "nope"'], [`goal~${thanks}`, 'goal takes == or !=']] as const) {
+      const res = await get('totals?', filter);
+      expect(res.status, filter).toBe(400);
+      expect(await res.json()).toMatchObject({ error: 'invalid_parameter', field: 'filter', detail: expect.stringContaining(detail) });
+    }
+  });
 });

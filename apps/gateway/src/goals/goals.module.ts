@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { HistoryModule } from '../history/history.module.js';
 import { GoalsController } from './goals.controller.js';
-import { GoalsRepository } from './goals.repository.js';
 
-@Module({ imports: [HistoryModule], controllers: [GoalsController], providers: [GoalsRepository] })
+/** The goals API; its repository comes from HistoryModule, whose goal filters read it too. */
+@Module({ imports: [HistoryModule], controllers: [GoalsController] })
 export class GoalsModule {}

@@ -5,9 +5,9 @@ import type { ClickHouseClient } from '@clickstream/clickhouse';
 import { APP_CONFIG, CLICKHOUSE } from '@clickstream/platform';
 import type { TimeRange } from '../history/history-params.js';
 import { FILTERED_READ_SETTINGS, filterSql, type Filter } from '../history/filters.js';
-import { customEventOf, likePattern, pageViewOf } from '../history/funnel-steps.js';
 import { HAS_REVENUE, REVENUE_COLUMNS, type RevenueSum } from '../history/revenue.repository.js';
 import { FROM, TO } from '../history/sql-fragments.js';
+import { goalCondition } from './goal-condition.js';
 import type { Goal, GoalTarget } from './goal.js';
 
 type GoalRow = { id: string; kind: string; target: string; prop_key: string; prop_value: string; created_at: string };
@@ -83,7 +83,7 @@ export class GoalsRepository {
   async conversions(site: string, goals: readonly GoalTarget[], range: TimeRange, filters: readonly Filter[] = []): Promise<GoalFigures[]> {
     if (goals.length === 0) return [];
     const f = filterSql(filters, this.db);
-    const conditions = goals.map(goalCondition);
+    const conditions = goals.map((goal, i) => goalCondition(goal, `g${i}`));
     const params = { ...f.params, site, from: range.from, to: range.to, ...Object.assign({}, ...conditions.map((c) => c.params)) };
     const inRange = `site = {site:String} AND NOT is_bot
                 AND event_time >= ${FROM} AND event_time < ${TO}
@@ -124,16 +124,4 @@ export interface GoalFigures {
   conversions: number;
   converters: number;
   revenue: RevenueSum[];
-}
-
-/** The condition a raw event meets when it converts goal number `i`, with its parameters (g<i>t, g<i>k, g<i>v). */
-function goalCondition(goal: GoalTarget, i: number): { sql: string; params: Record<string, string> } {
-  const target = `g${i}t`;
-  if ('page' in goal) return { sql: pageViewOf(target), params: { [target]: likePattern(goal.page) } };
-  if (!goal.property) return { sql: customEventOf(target), params: { [target]: goal.event } };
-  const [key, value] = [`g${i}k`, `g${i}v`];
-  return {
-    sql: `(${customEventOf(target)} AND props[{${key}:String}] = {${value}:String} AND mapContains(props, {${key}:String}))`,
-    params: { [target]: goal.event, [key]: goal.property.key, [value]: goal.property.value },
-  };
 }

@@ -1,3 +1,5 @@
+import type { GoalTarget } from '../goals/goal.js';
+
 /**
  * The history API's filters as text, pure and free of server code so the dashboard bundles the
  * same reading and writing: `filter=<dimension><operator><values>`, repeated, all of them applied
@@ -5,7 +7,7 @@
  * them, letter case ignored), `!~` contains none of them, `*=` matches (any of them, `*`
  * standing for any run of characters, letter case significant), `!*=` matches none of them.
  * Values are separated by `|`; a `|` or a `\` inside a value is written `\|` or `\\`. A custom
- * event property is `prop.<name>`.
+ * event property is `prop.<name>`. A goal is `goal==<id>` (or `!=`), by the ids the goals API gives.
  */
 
 export const FILTER_DIMENSIONS = [
@@ -22,6 +24,7 @@ export const FILTER_DIMENSIONS = [
   'device',
   'event',
   'tag',
+  'goal',
 ] as const;
 export type FilterDimension = (typeof FILTER_DIMENSIONS)[number];
 
@@ -45,7 +48,12 @@ export interface Filter {
   operator: FilterOperator;
   /** 1 to MAX_FILTER_VALUES non-empty values. */
   values: string[];
+  /** A goal filter's goals, one per value (its id), once the server has looked them up (resolveGoalFilters). */
+  goals?: readonly GoalTarget[];
 }
+
+/** The operators a goal filter takes: its values are goal ids. */
+const GOAL_OPERATORS: readonly FilterOperator[] = ['==', '!='];
 
 export type FilterReading = { ok: true; filter: Filter } | { ok: false; reason: string };
 
@@ -61,6 +69,7 @@ export function readFilter(text: string): FilterReading {
   } else if (!(FILTER_DIMENSIONS as readonly string[]).includes(dimension)) {
     return { ok: false, reason: `unknown dimension "${dimension.slice(0, 40)}": expected one of ${FILTER_DIMENSIONS.join(', ')} or prop.<name>` };
   }
+  if (dimension === 'goal' && !GOAL_OPERATORS.includes(operator)) return { ok: false, reason: `goal takes ${GOAL_OPERATORS.join(' or ')} (its values are goal ids), not ${operator}` };
   const values = splitValues(rest);
   if (values.length > MAX_FILTER_VALUES) return { ok: false, reason: `${values.length} values, at most ${MAX_FILTER_VALUES}` };
   if (values.some((v) => v === '')) return { ok: false, reason: 'a value is empty' };

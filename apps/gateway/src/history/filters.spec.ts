@@ -5,8 +5,9 @@ import { FILTER_DIMENSIONS, FILTER_OPERATORS, readFilter, writeFilter, type Filt
 import { filterSql, parseFilters } from './filters.js';
 import { likePattern } from './funnel-steps.js';
 
+// a goal filter takes == and != alone, and is compiled once its goals are looked up: its own tests below
 const filters = fc.record({
-  dimension: fc.oneof(fc.constantFrom(...FILTER_DIMENSIONS), fc.stringMatching(/^[A-Za-z0-9_.:-]{1,64}$/).map((k) => `prop.${k}` as const)),
+  dimension: fc.oneof(fc.constantFrom(...FILTER_DIMENSIONS.filter((d) => d !== 'goal')), fc.stringMatching(/^[A-Za-z0-9_.:-]{1,64}$/).map((k) => `prop.${k}` as const)),
   operator: fc.constantFrom(...FILTER_OPERATORS),
   values: fc.array(fc.string({ minLength: 1, maxLength: 20, unit: fc.constantFrom('a', '|', '\\', '=', '!', '~', '*', '<', ' ', 'é') }), { minLength: 1, maxLength: 5 }),
 }) as fc.Arbitrary<Filter>;
@@ -94,5 +95,24 @@ describe('filterSql of a tag', () => {
     expect(sql.params['f0']).toEqual(['spring', 'summer']);
     expect(sql.wholeSessions).toBe(false);
     expect(sql.sessions).toContain("type != 'engagement'");
+  });
+});
+
+describe('filterSql of a goal', () => {
+  it('reads goal==<ids> and goal!=<ids>, and refuses the other operators', () => {
+    expect(readFilter('goal==a1|b2')).toEqual({ ok: true, filter: { dimension: 'goal', operator: '==', values: ['a1', 'b2'] } });
+    expect(readFilter('goal!=a1').ok).toBe(true);
+    for (const text of ['goal~a1', 'goal*=a*', 'goal!~a1']) expect(readFilter(text), text).toEqual({ ok: false, reason: expect.stringMatching(/goal takes == or !=/) });
+  });
+
+  it('selects the rows converting any of its goals, the goals travelling as parameters; refuses a goal filter not looked up', () => {
+    const goals = [{ page: '/thanks/*' }, { event: 'signup', property: { key: 'plan', value: 'pro' } }];
+    const sql = filterSql([{ dimension: 'goal', operator: '==', values: ['a1', 'b2'], goals }], 'db');
+    expect(sql.params).toMatchObject({ f0_0t: likePattern('/thanks/*'), f0_1t: 'signup', f0_1k: 'plan', f0_1v: 'pro' });
+    expect(sql.rows).not.toContain('thanks');
+    expect(sql.rows).toContain(' OR ');
+    expect(sql.wholeSessions).toBe(false);
+    expect(filterSql([{ dimension: 'goal', operator: '!=', values: ['a1'], goals: goals.slice(0, 1) }], 'db').rows).toMatch(/^\(NOT /);
+    expect(() => filterSql(parseFilters('goal==a1'), 'db')).toThrow(/not resolved/);
   });
 });

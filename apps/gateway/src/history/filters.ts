@@ -1,4 +1,5 @@
 import { ApiError } from '@clickstream/platform';
+import { goalCondition } from '../goals/goal-condition.js';
 import { likePattern } from './funnel-steps.js';
 import { FROM, HAS_SESSION, TO } from './sql-fragments.js';
 import { MAX_FILTERS, PROPERTY_PREFIX, readFilter, type Filter, type FilterOperator } from './filter-syntax.js';
@@ -135,6 +136,14 @@ export function filterSql(filters: readonly Filter[], db: string): FilterSql {
       params[`${param}k`] = filter.dimension.slice(PROPERTY_PREFIX.length);
       // a missing property reads as '', which no value equals or contains (values are never empty)
       return compare(`props[{${param}k:String}]`, filter.operator, param, filter.values.length);
+    }
+    if (filter.dimension === 'goal') {
+      // the rows that convert any of the goals (resolveGoalFilters looked them up by id)
+      if (filter.goals?.length !== filter.values.length) throw new Error(`goal filter ${filter.values.join('|')} was not resolved`);
+      const converts = filter.goals.map((goal, j) => goalCondition(goal, `${param}_${j}`));
+      for (const c of converts) Object.assign(params, c.params);
+      const any = `(${converts.map((c) => c.sql).join(' OR ')})`;
+      return filter.operator === '!=' ? `NOT ${any}` : any;
     }
     const entry = ENTRY_VALUE[filter.dimension];
     // '' before the session's first page view: such an event has no entry for any filter to select

@@ -1,6 +1,8 @@
 import { Controller, Get, Header, Param, Query, UseGuards } from '@nestjs/common';
 import { ApiError } from '@clickstream/platform';
 import { SiteAccessGuard } from '../auth/site-access.guard.js';
+import { resolveGoalFilters } from '../goals/goal-filters.js';
+import { GoalsRepository } from '../goals/goals.repository.js';
 import { toCsv, type CsvValue } from './csv.js';
 import { writeFilter } from './filter-syntax.js';
 import { parseFilters, type Filter } from './filters.js';
@@ -115,7 +117,15 @@ const totalsOf = (t: Totals): Totals => ({
 @Controller('api/sites')
 @UseGuards(SiteAccessGuard)
 export class HistoryController {
-  constructor(private readonly history: HistoryService) {}
+  constructor(
+    private readonly history: HistoryService,
+    private readonly goals: GoalsRepository,
+  ) {}
+
+  /** The `filter` parameters, a goal filter's goals looked up. */
+  private readFilters(site: string, query: HistoryQuery): Promise<Filter[]> {
+    return resolveGoalFilters(parseFilters(query['filter']), () => this.goals.list(site));
+  }
 
   /** Pageviews of a site in [from, to); both optional, ISO 8601 or epoch milliseconds. */
   @Get(':site/pageviews')
@@ -124,7 +134,7 @@ export class HistoryController {
     const fromMs = parseInstant(query['from'], 'from', 0);
     const toMs = parseInstant(query['to'], 'to', Date.now() + 1000);
     if (fromMs >= toMs) throw ApiError.badRequest('invalid_parameter', 'must be after "from"', 'to');
-    const filters = parseFilters(query['filter']);
+    const filters = await this.readFilters(parsedSite, query);
     const pageviews = await this.history.pageviews(parsedSite, fromMs, toMs, filters);
     return { site: parsedSite, from: iso(fromMs), to: iso(toMs), ...filtersOf(filters), pageviews };
   }
@@ -140,7 +150,7 @@ export class HistoryController {
     const compare = parseCompare(query['compare']);
     const other = compare ? comparisonRange(range, compare) : undefined;
     if (other) checkTimeseries(other, interval);
-    const filters = parseFilters(query['filter']);
+    const filters = await this.readFilters(parsedSite, query);
     const [points, otherPoints] = await Promise.all([
       this.history.timeseries(parsedSite, range, interval, timezone, filters),
       other ? this.history.timeseries(parsedSite, other, interval, timezone, filters) : undefined,
@@ -164,7 +174,7 @@ export class HistoryController {
     const dimension = parseDimension(query['dimension']);
     const range = parseRange(query['from'], query['to'], Date.now());
     const limit = parseLimit(query['limit']);
-    const filters = parseFilters(query['filter']);
+    const filters = await this.readFilters(parsedSite, query);
     const rows = await this.history.breakdown(parsedSite, dimension, range, limit, filters);
     return { site: parsedSite, dimension, from: iso(range.from), to: iso(range.to), ...filtersOf(filters), rows };
   }
@@ -177,7 +187,7 @@ export class HistoryController {
     const key = parsePropertyKey(query['key']);
     const range = parseRange(query['from'], query['to'], Date.now());
     const limit = parseLimit(query['limit']);
-    const filters = parseFilters(query['filter']);
+    const filters = await this.readFilters(parsedSite, query);
     const base = { site: parsedSite, event, from: iso(range.from), to: iso(range.to), ...filtersOf(filters) };
     if (key === undefined) return { ...base, keys: await this.history.propertyKeys(parsedSite, event, range, limit, filters) };
     return { ...base, key, rows: await this.history.propertyValues(parsedSite, event, key, range, limit, filters) };
@@ -189,7 +199,7 @@ export class HistoryController {
     const parsedSite = parseSite(site);
     const steps = parseFunnelSteps(query['step']);
     const range = parseRange(query['from'], query['to'], Date.now());
-    const filters = parseFilters(query['filter']);
+    const filters = await this.readFilters(parsedSite, query);
     return { site: parsedSite, from: iso(range.from), to: iso(range.to), ...filtersOf(filters), steps: await this.history.funnel(parsedSite, steps, range, filters) };
   }
 
@@ -248,7 +258,7 @@ export class HistoryController {
     const range = parseRange(query['from'], query['to'], Date.now());
     const compare = parseCompare(query['compare']);
     const other: TimeRange | undefined = compare ? comparisonRange(range, compare) : undefined;
-    const filters = parseFilters(query['filter']);
+    const filters = await this.readFilters(parsedSite, query);
     const [t, before] = await Promise.all([this.history.totals(parsedSite, range, filters), other ? this.history.totals(parsedSite, other, filters) : undefined]);
     return {
       site: parsedSite,

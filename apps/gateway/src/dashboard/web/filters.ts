@@ -25,6 +25,7 @@ const DIMENSION_NAMES: Readonly<Record<FilterDimension, string>> = {
   device: 'Device',
   event: 'Event',
   tag: 'Tag',
+  goal: 'Goal',
 };
 
 /** How a stored value reads on the page (a country's name, a decoded path); the value itself by default. */
