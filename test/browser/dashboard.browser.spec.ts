@@ -284,9 +284,11 @@ describe('the dashboard in a real browser, fed by a page carrying the snippet', 
       { body: { event: 'buy', property: { key: 'plan', value: 'pro' } }, label: 'buy (plan = pro)', conversions: 1, converters: 1 },
       { body: { event: '<img src=x onerror="window.__xss=3">' }, label: '<img src=x onerror="window.__xss=3">', conversions: 0, converters: 0 },
     ];
+    const ids: string[] = [];
     for (const g of goals) {
       const res = await fetch(`${system.gatewayUrl}/api/sites/shop/goals`, { method: 'POST', headers: { Authorization: `Bearer ${system.admin.token}`, 'Content-Type': 'application/json' }, body: JSON.stringify(g.body) });
       expect(res.status).toBe(201);
+      ids.push(((await res.json()) as { id: string }).id);
     }
     const visitors = 3;
     const dashboard = await browser.newPage({ viewport: { width: 1280, height: 900 } });
@@ -301,6 +303,14 @@ describe('the dashboard in a real browser, fed by a page carrying the snippet', 
     expect(await dashboard.$$eval('#filters .filter-chip .filter-label', (chips) => chips.map((c) => c.textContent))).toEqual(['Event is buy', 'Property plan is pro']);
     // among the selected events' visitors (visitor 1 alone), that visitor converted once
     await expect.poll(() => tableRows(dashboard, 'goals'), HISTORY).toContainEqual(['buy (plan = pro)', '1 · 100%']);
+
+    // a goal filter in the link (the API's goal==<id>): its chip names the goals, as text
+    const url = new URL(await system.dashboardUrl('shop'));
+    url.searchParams.append('filter', `goal==${ids[1]}|${ids[2]}`);
+    await dashboard.goto(url.toString());
+    await expect.poll(() => dashboard.$$eval('#filters .filter-chip .filter-label', (chips) => chips.map((c) => c.textContent)), HISTORY).toEqual([`Goal is ${goals[1]!.label} or ${goals[2]!.label}`]);
+    await expect.poll(() => tableRows(dashboard, 'goals'), HISTORY).toContainEqual(['buy (plan = pro)', '1 · 100%']);
+    expect(await dashboard.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
     await dashboard.close();
   });
 

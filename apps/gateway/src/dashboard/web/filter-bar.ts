@@ -11,13 +11,24 @@ import { breakdownLabel, regionNames } from './format.js';
  */
 export class FilterBar {
   private readonly countries = regionNames();
-  private readonly show: ShowValue = (dimension, value) => breakdownLabel(dimension, value, this.countries).label;
+  /** The site's goals by id, as the goals table reads them: a goal filter's chip names its goals. */
+  private goals = new Map<string, string>();
+  private readonly show: ShowValue = (dimension, value) => (dimension === 'goal' ? (this.goals.get(value) ?? value) : breakdownLabel(dimension, value, this.countries).label);
 
   constructor(private readonly filters: ActiveFilters) {}
 
   start(): void {
     byId('filters-clear').addEventListener('click', () => this.filters.clear());
     this.filters.onChange(() => this.render());
+    this.render();
+  }
+
+  /** The goals' names, once the goals are read: the chips of goal filters show them instead of ids. */
+  nameGoals(goals: readonly { id: string; label: string }[]): void {
+    const next = new Map(goals.map((g) => [g.id, g.label]));
+    const same = next.size === this.goals.size && [...next].every(([id, label]) => this.goals.get(id) === label);
+    if (same) return; // each history refresh tells them again: no chip is redrawn for nothing
+    this.goals = next;
     this.render();
   }
 

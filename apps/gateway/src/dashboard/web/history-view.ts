@@ -77,6 +77,8 @@ export class HistoryView {
     private readonly now: () => number,
     /** Told the custom event names of the range on each refresh. */
     private readonly onEventNames: (names: string[]) => void = () => undefined,
+    /** Told the site's goals, by id and as the goals table reads them, on each refresh. */
+    private readonly onGoals: (goals: { id: string; label: string }[]) => void = () => undefined,
   ) {
     this.rangeKey = isRangeKey(initialRange) ? initialRange : 'today';
     this.range = rangeOf(this.rangeKey, now());
@@ -213,6 +215,7 @@ export class HistoryView {
         if (!arrived(res)) return;
         const body = byId<HTMLTableElement>('goals').tBodies[0]!;
         if (!res.ok) return renderRows(body, [], DASH);
+        this.onGoals(res.data.goals.map((g) => ({ id: g.goal.id, label: goalLabel(g.goal) })));
         const max = Math.max(1, ...res.data.goals.map((g) => g.converters));
         renderRows(
           body,

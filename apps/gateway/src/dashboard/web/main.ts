@@ -93,9 +93,10 @@ function main(): void {
     unauthorized: () => void forgetSite(store, site, token),
   });
   const explore = new ExploreView(api, filters, () => historyView!.currentRange());
-  historyView = new HistoryView(api, filters, params.get('range'), params.get('compare'), () => live.now(), (names) => explore.offerEvents(names));
+  const filterBar = new FilterBar(filters);
+  historyView = new HistoryView(api, filters, params.get('range'), params.get('compare'), () => live.now(), (names) => explore.offerEvents(names), (goals) => filterBar.nameGoals(goals));
   showSnippet(document.body.dataset['ingestUrl'] ?? location.origin, site);
-  new FilterBar(filters).start();
+  filterBar.start();
   live.start();
   historyView.start();
   explore.start();
