@@ -125,6 +125,10 @@ describe('goals: managed with the admin token, converted by the events sent', ()
       expect(breakdown.rows.map(({ value, count, visitors: v }) => ({ value, count, visitors: v })), filter).toEqual([...events.entries()].map(([value, hits]) => ({ value, count: hits.length, visitors: new Set(hits.map((h) => h.visitor)).size })));
     }
 
+    // the conversions route takes it too: under goal==<page goal>, that goal converts on each of its page views
+    const conversions = (await (await get('conversions?', `goal==${thanks}`)).json()) as { goals: { goal: { id: string }; conversions: number }[] };
+    expect(conversions.goals.find((g) => g.goal.id === thanks)?.conversions).toBe(HITS.filter((h) => !h.bot && isThanks(h)).length);
+
     for (const [filter, detail] of [['goal==nope', 'no goal "nope"'], [`goal~${thanks}`, 'goal takes == or !=']] as const) {
       const res = await get('totals?', filter);
       expect(res.status, filter).toBe(400);

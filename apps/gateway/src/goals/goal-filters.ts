@@ -15,7 +15,7 @@ export async function resolveGoalFilters(filters: readonly Filter[], goalsOf: ()
     const found = filter.values.map((id) => {
       const goal = goals.get(id);
       if (!goal) throw ApiError.badRequest('invalid_parameter', `filter "${writeFilter(filter).slice(0, 80)}": the site has no goal "${id.slice(0, 40)}" (GET /api/sites/<site>/goals lists them)`, 'filter');
-      return 'page' in goal ? { page: goal.page } : { event: goal.event, ...(goal.property ? { property: goal.property } : {}) };
+      return goal;
     });
     return { ...filter, goals: found };
   });

@@ -5,9 +5,9 @@ import { APP_CONFIG, ApiError, CLICKHOUSE } from '@clickstream/platform';
 import { AdminGuard, SiteAccessGuard } from '../auth/site-access.guard.js';
 import { parseRange, parseSite } from '../history/history-params.js';
 import { parseFilters } from '../history/filters.js';
-import { resolveGoalFilters } from './goal-filters.js';
 import { HistoryService } from '../history/history.service.js';
 import type { RevenueSum } from '../history/revenue.repository.js';
+import { resolveGoalFilters } from './goal-filters.js';
 import { parseGoal, type Goal } from './goal.js';
 import { GoalsRepository } from './goals.repository.js';
 
@@ -81,8 +81,11 @@ export class GoalsController {
   async conversions(@Param('site') site: string, @Query() query: Record<string, unknown>): Promise<ConversionsResponse> {
     const parsed = parseSite(site);
     const range = parseRange(query['from'], query['to'], Date.now());
-    const filters = await resolveGoalFilters(parseFilters(query['filter']), () => this.goals.list(parsed));
-    const [goals, totals] = await Promise.all([this.goals.list(parsed), this.history.rollupTotals(parsed, range, filters)]);
+    const parsedFilters = parseFilters(query['filter']);
+    // one read of the goals: the figures list them, and a goal filter looks its ids up in them
+    const listed = this.goals.list(parsed);
+    const filters = await resolveGoalFilters(parsedFilters, () => listed);
+    const [goals, totals] = await Promise.all([listed, this.history.rollupTotals(parsed, range, filters)]);
     const figures = (await this.goals.conversions(parsed, goals, range, filters)).map((figures, i) => ({ goal: goals[i]!, ...figures }));
     return {
       site: parsed,
