@@ -1,16 +1,23 @@
 import type { DashboardApi } from './api.js';
 import { byId, setText } from './dom.js';
 import { DASH, formatCount } from './format.js';
+import { onShown, pageHidden } from './visibility.js';
 
 const OPS_EVERY_MS = 10_000;
 
-/** The pipeline's health under the dashboard: is the aggregator keeping up, is anything refused. */
+/**
+ * The pipeline's health under the dashboard: is the aggregator keeping up, is anything refused.
+ * Read every 10 s while the page is shown, and at once when it is shown again.
+ */
 export class OpsView {
   constructor(private readonly api: DashboardApi) {}
 
   start(): void {
     void this.refresh();
-    setInterval(() => void this.refresh(), OPS_EVERY_MS);
+    setInterval(() => {
+      if (!pageHidden()) void this.refresh();
+    }, OPS_EVERY_MS);
+    onShown(() => void this.refresh());
   }
 
   private async refresh(): Promise<void> {
