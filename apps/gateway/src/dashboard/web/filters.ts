@@ -79,10 +79,11 @@ export function rowFilter(dimension: Filter['dimension'], value: string): Filter
 }
 
 /**
- * The filters a click on a goal's row adds: those that select the goal's conversions. An event
- * goal is its event's name, and its property's value when it has one; a page goal its path, or
- * its pattern when it has a `*` (the "matches" operator, `*` standing for any run of characters
- * as in goals). None when a value is one no filter holds (an empty property value).
+ * The filters that select what a goal-like target counts, as a click on a funnel step's row adds
+ * them (a goal's row adds the goal filter, `goal==<id>`). An event is its name, and its
+ * property's value when it has one; a page its path, or its pattern when it has a `*` (the
+ * "matches" operator, `*` standing for any run of characters as in goals). None when a value is
+ * one no filter holds (an empty property value).
  */
 export function goalFilters(goal: { page?: string; event?: string; property?: { key: string; value: string } }): Filter[] | undefined {
   const filters =

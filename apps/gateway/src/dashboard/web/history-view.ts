@@ -4,7 +4,7 @@ import { BREAKDOWN_DIMENSIONS, COMPARISONS } from './api.js';
 import type { ActiveFilters } from './active-filters.js';
 import { RangeChart } from './charts.js';
 import { byId, renderRows, setText, type TableRow } from './dom.js';
-import { filterLabel, goalFilters, rowFilter, type ShowValue } from './filters.js';
+import { filterLabel, rowFilter, type ShowValue } from './filters.js';
 import { breakdownLabel, DASH, formatChange, goalLabel, formatCount, formatDuration, formatEngagement, formatPercent, formatRevenue, regionNames, type ChangeLabel } from './format.js';
 import { isRangeKey, joinLiveTail, rangeOf, RANGE_LABELS, type ChartPoint, type Range, type RangeKey } from './model.js';
 import { replacePageQuery } from './page-url.js';
@@ -250,8 +250,9 @@ export class HistoryView {
           body,
           res.data.goals.map((g): TableRow => {
             const revenue = formatRevenue(g.revenue);
-            const filters = goalFilters(g.goal);
-            const action = filters && { title: `Filter by ${filters.map((f) => filterLabel(f, this.show)).join(' and ')}`, run: () => this.filters.add(...filters) };
+            // the goal filter: its chip names the goal, and it selects what the goal counts
+            const filter = rowFilter('goal', g.goal.id);
+            const action = filter && { title: `Filter by the goal ${goalLabel(g.goal)}`, run: () => this.filters.add(filter) };
             return {
               label: goalLabel(g.goal),
               count: `${formatCount(g.conversions)} · ${g.conversionRate}%`,
