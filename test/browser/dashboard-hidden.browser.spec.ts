@@ -1,9 +1,7 @@
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../support/browser.js';
-import { postJson, startTestSystem, storedPageviews } from '../support/test-system.js';
-
-type System = Awaited<ReturnType<typeof startTestSystem>>;
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { browserAndSystem, sendPageview } from '../support/browser-system.js';
+import { storedPageviews } from '../support/test-system.js';
 
 const SITE = 'demo';
 /** The history reads of the dashboard (the live socket and the ops figures are apart). */
@@ -24,25 +22,11 @@ async function setHidden(page: Page, hidden: boolean): Promise<void> {
 }
 
 describe('the dashboard in a hidden tab', () => {
-  let system: System;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    system = await startTestSystem();
-    browser = await launchChromium();
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await system?.stop();
-    system?.cleanup();
-  });
-
-  const pageview = async (path: string): Promise<void> => {
-    expect((await postJson(`${system.ingestUrl}/api/collect`, { site: SITE, url: `https://demo.example${path}` })).status).toBe(202);
-  };
+  const running = browserAndSystem();
+  const pageview = (path: string): Promise<void> => sendPageview(running.system, SITE, path);
 
   it('reads no history while hidden, keeps its live figures moving, and catches up once shown', async () => {
+    const { system, browser } = running;
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     const reads: string[] = [];
     page.on('request', (request) => {

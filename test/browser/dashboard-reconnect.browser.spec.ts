@@ -1,32 +1,15 @@
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../support/browser.js';
-import { postJson, startTestSystem, storedPageviews } from '../support/test-system.js';
-
-type System = Awaited<ReturnType<typeof startTestSystem>>;
+import { describe, expect, it } from 'vitest';
+import { browserAndSystem, sendPageview } from '../support/browser-system.js';
+import { storedPageviews } from '../support/test-system.js';
 
 const SITE = 'demo';
 
 describe('the dashboard across a network outage', () => {
-  let system: System;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    system = await startTestSystem();
-    browser = await launchChromium();
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await system?.stop();
-    system?.cleanup();
-  });
-
-  const pageview = async (path: string): Promise<void> => {
-    expect((await postJson(`${system.ingestUrl}/api/collect`, { site: SITE, url: `https://demo.example${path}` })).status).toBe(202);
-  };
+  const running = browserAndSystem();
+  const pageview = (path: string): Promise<void> => sendPageview(running.system, SITE, path);
 
   it('says it is reconnecting while offline, then shows the stored total again once back online', async () => {
+    const { system, browser } = running;
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     const dashboard = await context.newPage();
     await dashboard.goto(await system.dashboardUrl(SITE));

@@ -1,9 +1,7 @@
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../support/browser.js';
-import { postJson, startTestSystem } from '../support/test-system.js';
-
-type System = Awaited<ReturnType<typeof startTestSystem>>;
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { browserAndSystem } from '../support/browser-system.js';
+import { postJson } from '../support/test-system.js';
 
 const SITE = 'shop';
 const IMG = '<img src=x onerror="window.__xss=1">';
@@ -14,21 +12,10 @@ const shownValues = (page: Page, id: string): Promise<string[]> =>
   page.$$eval(`#${id} tbody tr:not(.empty) td.value`, (cells) => cells.map((td) => td.textContent ?? ''));
 
 describe('the dashboard shows what tracked pages send as text, never as markup', () => {
-  let system: System;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    system = await startTestSystem();
-    browser = await launchChromium();
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await system?.stop();
-    system?.cleanup();
-  });
+  const running = browserAndSystem();
 
   it('lists paths, campaign sources and event names carrying HTML as literal text, and none of it runs', async () => {
+    const { system, browser } = running;
     const dashboard = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     const dialogs: string[] = [];
     dashboard.on('dialog', (d) => {
