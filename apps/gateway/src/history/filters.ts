@@ -130,20 +130,20 @@ export function filterSql(filters: readonly Filter[], db: string): FilterSql {
   const params: Record<string, string | string[]> = {};
   const conditions = filters.map((filter, i) => {
     const param = `f${i}`;
+    if (filter.dimension === 'goal') {
+      // the rows that convert any of the goals (resolveGoalFilters looked them up by id); the goals' own values are the parameters
+      if (filter.goals?.length !== filter.values.length) throw new Error(`goal filter ${filter.values.join('|')} was not resolved`);
+      const converts = filter.goals.map((goal, j) => goalCondition(goal, `${param}_${j}`));
+      for (const c of converts) Object.assign(params, c.params);
+      const any = `(${converts.map((c) => c.sql).join(' OR ')})`;
+      return filter.operator === '!=' ? `NOT ${any}` : any;
+    }
     if (PATTERN_OPERATORS.has(filter.operator)) filter.values.forEach((v, j) => (params[`${param}_${j}`] = likePattern(v)));
     else params[param] = filter.values;
     if (filter.dimension.startsWith(PROPERTY_PREFIX)) {
       params[`${param}k`] = filter.dimension.slice(PROPERTY_PREFIX.length);
       // a missing property reads as '', which no value equals or contains (values are never empty)
       return compare(`props[{${param}k:String}]`, filter.operator, param, filter.values.length);
-    }
-    if (filter.dimension === 'goal') {
-      // the rows that convert any of the goals (resolveGoalFilters looked them up by id)
-      if (filter.goals?.length !== filter.values.length) throw new Error(`goal filter ${filter.values.join('|')} was not resolved`);
-      const converts = filter.goals.map((goal, j) => goalCondition(goal, `${param}_${j}`));
-      for (const c of converts) Object.assign(params, c.params);
-      const any = `(${converts.map((c) => c.sql).join(' OR ')})`;
-      return filter.operator === '!=' ? `NOT ${any}` : any;
     }
     const entry = ENTRY_VALUE[filter.dimension];
     // '' before the session's first page view: such an event has no entry for any filter to select
