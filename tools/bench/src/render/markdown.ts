@@ -484,8 +484,8 @@ function gateway(s: ReportSections): string[] {
     'took (2 s to 60 s; apps/gateway/src/dashboard/web/history-view.ts) and none runs while the page is hidden. In two',
     'runs, each against the mean of the windows with no page open beside it: Today added 10% and 13% (1.7-2.2',
     'requests/s), Last 30 days 10% and 14%, the filtered view 18% (one refresh a minute, one run), and a hidden page 1%',
-    '(its socket alone). The tables and totals then lag the live cards by up to four refreshes\' time',
-    'under load (about 8 s on Today here); the live cards, the per-second strip and the chart\'s newest minutes move as',
+    '(its socket alone). The tables and totals then lag the live cards by up to the wait and a refresh, five times a',
+    'refresh\'s duration under load (about 10 s on Today here); the live cards, the per-second strip and the chart\'s newest minutes move as',
     'before. The gateway itself added about 1% in every case.',
     '',
   ];
