@@ -1,9 +1,7 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { launchChromium } from './browser.js';
-import { postJson, startTestSystem } from './test-system.js';
-
-export type TestSystem = Awaited<ReturnType<typeof startTestSystem>>;
+import { postJson, startTestSystem, type TestSystem } from './test-system.js';
 
 /**
  * A test system and Debian's Chromium for the browser tests of one describe block: started before

@@ -39,7 +39,10 @@ export function testConfig(overrides: Record<string, string> = {}): { config: Ap
   return { config, cleanup: () => undefined };
 }
 
-export async function startTestSystem(overrides: Record<string, string> = {}): Promise<RunningSystem & { cleanup: () => void }> {
+/** A running test system: its apps on the shared test broker and ClickHouse, and its cleanup. */
+export type TestSystem = RunningSystem & { cleanup: () => void };
+
+export async function startTestSystem(overrides: Record<string, string> = {}): Promise<TestSystem> {
   const { config, cleanup } = testConfig(overrides);
   const system = await startSystem(config, createLogger(config.log.level, 'test'));
   return { ...system, cleanup };
