@@ -78,7 +78,7 @@ describe('renderRecord', () => {
 
   it('shows a window update with its figures and a presence update', () => {
     const win = encodeAggregateUpdate({
-      v: 2,
+      v: 3,
       kind: 'window',
       site: 'demo',
       partition: 1,
@@ -86,13 +86,30 @@ describe('renderRecord', () => {
       windowSizeMs: 60_000,
       offset: '1203',
       final: true,
-      metrics: { pageviews: 12, customEvents: 1, botEvents: 0, sessions: 3, lateEvents: 0, visitors: { kind: 'exact', hashes: ['00000000000000aa', '00000000000000bb'] }, breakdowns: {} },
+      metrics: { pageviews: 12, customEvents: 1, botEvents: 0, sessions: 3, lateEvents: 0 },
     });
     expect(renderRecord('aggregates', record('x.aggregates', win)).text).toBe(
-      'p2@17  window 1m  2026-11-25T10:00:00.000Z  demo  pageviews 12  events 1  visitors 2  sessions 3  bots 0  late 0  (events partition 1 up to offset 1203, final)',
+      'p2@17  window 1m  2026-11-25T10:00:00.000Z  demo  pageviews 12  events 1  sessions 3  bots 0  late 0  (events partition 1 up to offset 1203, final)',
     );
-    const presence = encodeAggregateUpdate({ v: 2, kind: 'presence', site: 'demo', partition: 1, at: t, visitors5m: 3, visitors30m: 7 });
+    const presence = encodeAggregateUpdate({ v: 3, kind: 'presence', site: 'demo', partition: 1, at: t, visitors5m: 3, visitors30m: 7 });
     expect(renderRecord('aggregates', record('x.aggregates', presence)).text).toBe('p2@17  presence  2026-11-25T10:00:01.234Z  demo  visitors 5m 3  30m 7  (events partition 1)');
+  });
+
+  it('shows a window update of version 2, written by an aggregator before the upgrade, by its sums', () => {
+    const v2 = JSON.stringify({
+      v: 2,
+      kind: 'window',
+      site: 'demo',
+      partition: 0,
+      windowStart: Date.UTC(2026, 10, 25, 10, 0),
+      windowSizeMs: 1000,
+      offset: '7',
+      final: false,
+      metrics: { pageviews: 2, customEvents: 0, botEvents: 1, sessions: 1, lateEvents: 0, visitors: { kind: 'exact', hashes: ['00000000000000aa'] }, breakdowns: { page: { '/': 2 } } },
+    });
+    const r = renderRecord('aggregates', record('x.aggregates', v2));
+    expect(r.text).toBe('p2@17  window 1s  2026-11-25T10:00:00.000Z  demo  pageviews 2  events 0  sessions 1  bots 1  late 0  (events partition 0 up to offset 7)');
+    expect(r.json['value']).toMatchObject({ v: 2, metrics: { pageviews: 2, customEvents: 0, botEvents: 1, sessions: 1, lateEvents: 0 } });
   });
 
   it('shows a dead letter with its source, reason and payload, and knows the site ingest keyed it by', () => {

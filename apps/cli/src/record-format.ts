@@ -1,5 +1,4 @@
 import { decodeAggregateUpdate, decodeEvent, EventDecodeError, type AggregateUpdate, type TrackedEvent } from '@clickstream/events';
-import { VisitorSketch } from '@clickstream/stream';
 import { formatDuration } from './duration.js';
 import type { TopicRole } from './topic-roles.js';
 
@@ -93,20 +92,11 @@ function eventText(e: TrackedEvent): string {
 function aggregateText(u: AggregateUpdate): string {
   if (u.kind === 'presence') return `presence  ${iso(u.at)}  ${u.site}  visitors 5m ${u.visitors5m}  30m ${u.visitors30m}  (events partition ${u.partition})`;
   const m = u.metrics;
-  const visitors = visitorCount(m.visitors);
   return [
     `window ${formatDuration(u.windowSizeMs)}  ${iso(u.windowStart)}  ${u.site}`,
-    `pageviews ${m.pageviews}  events ${m.customEvents}  visitors ${visitors}  sessions ${m.sessions}  bots ${m.botEvents}  late ${m.lateEvents}`,
+    `pageviews ${m.pageviews}  events ${m.customEvents}  sessions ${m.sessions}  bots ${m.botEvents}  late ${m.lateEvents}`,
     `(events partition ${u.partition} up to offset ${u.offset}${u.final ? ', final' : ''})`,
   ].join('  ');
-}
-
-function visitorCount(sketch: unknown): string {
-  try {
-    return String(VisitorSketch.fromJSON(sketch).count());
-  } catch {
-    return '?';
-  }
 }
 
 function deadLetterText(letter: Record<string, unknown>, timestamp: number): string {

@@ -5,6 +5,7 @@ export type { Migration } from './migration.js';
 export { applyRawRetention } from './raw-retention.js';
 export { CURRENT_ROLLUP_TABLES, type RollupTable } from './rollup-tables.js';
 export { VISITOR_SKETCH, type VisitorSketch } from './visitor-sketch.js';
+export { DIMENSIONS, type Dimension } from './breakdown-dimensions.js';
 export { toDateTime64 } from './datetime.js';
 export { SiteRepository, type Site } from './site.repository.js';
 export { SaltRepository } from './salt.repository.js';

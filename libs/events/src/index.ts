@@ -14,8 +14,8 @@ export {
 export { trackedEventV2, trackedEventV3, encodeEvent, decodeEvent, EventDecodeError, EVENT_SCHEMA_VERSION, type TrackedEvent, type EventRevenue } from './event.js';
 export {
   aggregateUpdate,
-  windowUpdateV2,
-  presenceUpdateV2,
+  windowUpdate,
+  presenceUpdate,
   windowMetricsSchema,
   encodeAggregateUpdate,
   decodeAggregateUpdate,

@@ -1,19 +1,18 @@
 import { z } from 'zod';
 
 /**
- * Records on the aggregates topic, version 2, keyed by site:
- * - `window`: the running figures of one site's event-time window (1 s or 1 min) as seen by
- *   one partition. A receiver keeps, per partition, the partial with the highest offset and
- *   merges the partitions: sums add up, visitor sketches union.
+ * Records on the aggregates topic, keyed by site:
+ * - `window`: the running sums of one site's event-time window (1 s or 1 min) as seen by one
+ *   partition. A receiver keeps, per partition, the partial with the highest offset and adds
+ *   the partitions up.
  * - `presence`: the current visitors (last 5 and 30 minutes) of one site on one partition;
  *   a visitor is on one partition only, so the partitions' counts add up.
+ * Version 3 carries sums only. Version 2 windows also carried a visitor sketch and per-value
+ * breakdowns, which no receiver read; a v2 record is still decoded, to its sums, so a gateway
+ * upgraded before the aggregators goes on showing their updates.
  */
 const count = z.number().int().nonnegative();
-
-const visitorSketch = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('exact'), hashes: z.array(z.string()) }),
-  z.object({ kind: z.literal('hll'), p: z.number().int(), registers: z.string() }),
-]);
+const version = z.union([z.literal(3), z.literal(2)]);
 
 export const windowMetricsSchema = z.object({
   pageviews: count,
@@ -21,12 +20,10 @@ export const windowMetricsSchema = z.object({
   botEvents: count,
   sessions: count,
   lateEvents: count,
-  visitors: visitorSketch,
-  breakdowns: z.record(z.string(), z.record(z.string(), count)),
 });
 
-export const windowUpdateV2 = z.object({
-  v: z.literal(2),
+export const windowUpdate = z.object({
+  v: version,
   kind: z.literal('window'),
   site: z.string(),
   partition: count,
@@ -38,8 +35,8 @@ export const windowUpdateV2 = z.object({
   metrics: windowMetricsSchema,
 });
 
-export const presenceUpdateV2 = z.object({
-  v: z.literal(2),
+export const presenceUpdate = z.object({
+  v: version,
   kind: z.literal('presence'),
   site: z.string(),
   partition: count,
@@ -49,17 +46,18 @@ export const presenceUpdateV2 = z.object({
   visitors30m: count,
 });
 
-export const aggregateUpdate = z.discriminatedUnion('kind', [windowUpdateV2, presenceUpdateV2]);
+export const aggregateUpdate = z.discriminatedUnion('kind', [windowUpdate, presenceUpdate]);
 
-export type WindowUpdate = z.output<typeof windowUpdateV2>;
-export type PresenceUpdate = z.output<typeof presenceUpdateV2>;
+export type WindowUpdate = z.output<typeof windowUpdate>;
+export type PresenceUpdate = z.output<typeof presenceUpdate>;
 export type AggregateUpdate = z.output<typeof aggregateUpdate>;
 
-export function encodeAggregateUpdate(update: AggregateUpdate): Buffer {
+/** Encodes a record of the current version. */
+export function encodeAggregateUpdate(update: AggregateUpdate & { v: 3 }): Buffer {
   return Buffer.from(JSON.stringify(update));
 }
 
-/** Decodes a record of the aggregates topic; undefined for anything else (older versions included). */
+/** Decodes a record of the aggregates topic (v3, or a v2 one to its sums); undefined for anything else. */
 export function decodeAggregateUpdate(bytes: Buffer | null): AggregateUpdate | undefined {
   if (bytes === null) return undefined;
   try {

@@ -1,8 +1,7 @@
 export { TimeWindows } from './time-windows.js';
 export { StreamProcessor, type StreamProcessorOptions, type EventFacts, type WindowUpdateOut, type PresenceOut } from './stream-processor.js';
-export { WindowMetrics, DIMENSIONS, OTHER, dimensionValues, type Dimension, type StreamEvent, type MetricsJson } from './window-metrics.js';
+export { WindowMetrics, type StreamEvent, type MetricsJson } from './window-metrics.js';
 export { Sessionizer, type PageView, type SessionEntry, type SessionFacts } from './sessionizer.js';
 export { Presence, PRESENCE_SPANS_MS, type PresenceCount } from './presence.js';
-export { VisitorSketch, type VisitorSketchJson } from './visitor-sketch.js';
 export { LiveWindowView, type LiveWindow } from './live-window-view.js';
 export { SeenIds } from './seen-ids.js';

@@ -3,27 +3,27 @@ import { LiveWindowView } from './live-window-view.js';
 import { streamEvent, T0 } from './testing/stream-driver.js';
 import { WindowMetrics } from './window-metrics.js';
 
-const metrics = (pageviews: number, visitors: string[] = []): WindowMetrics => {
+const metrics = (pageviews: number, sessions = 0): WindowMetrics => {
   const m = new WindowMetrics();
-  for (let i = 0; i < pageviews; i++) m.add(streamEvent(T0, { visitorId: visitors[i % Math.max(visitors.length, 1)] ?? 'v' }), { sessionStart: false, late: false });
+  for (let i = 0; i < pageviews; i++) m.add(streamEvent(T0), { sessionStart: i < sessions, late: false });
   return m;
 };
-const partial = (partition: number, windowStart: number, pageviews: number, offset: bigint, site = 's', visitors: string[] = []) => ({
+const partial = (partition: number, windowStart: number, pageviews: number, offset: bigint, site = 's', sessions = 0) => ({
   site,
   partition,
   windowStart,
   windowSizeMs: 1000,
   offset,
-  metrics: metrics(pageviews, visitors),
+  metrics: metrics(pageviews, sessions),
 });
 
 describe('LiveWindowView', () => {
-  it('merges the newest partial of every partition into the window total, sums and unique visitors', () => {
+  it('merges the newest partial of every partition into the window total', () => {
     const view = new LiveWindowView(60_000);
-    expect(view.apply(partial(0, T0, 3, 10n, 's', ['a', 'b']))!.metrics.pageviews).toBe(3);
-    const both = view.apply(partial(1, T0, 2, 4n, 's', ['c']))!;
-    expect([both.metrics.pageviews, both.metrics.visitors]).toEqual([5, 3]);
-    expect(view.apply(partial(0, T0, 4, 11n, 's', ['a', 'b']))!.metrics.pageviews).toBe(6);
+    expect(view.apply(partial(0, T0, 3, 10n, 's', 2))!.metrics.pageviews).toBe(3);
+    const both = view.apply(partial(1, T0, 2, 4n, 's', 1))!;
+    expect([both.metrics.pageviews, both.metrics.sessions]).toEqual([5, 3]);
+    expect(view.apply(partial(0, T0, 4, 11n, 's', 2))!.metrics.pageviews).toBe(6);
   });
 
   it('ignores a duplicate or older partial, so a replayed update cannot inflate a total', () => {

@@ -4,7 +4,7 @@ import { WindowMetrics } from './window-metrics.js';
  * Merges per-partition window partials into per-site totals for the live view. Each partial
  * is a running state tagged with the offset of its newest event, so a receiver keeps the
  * partial with the highest offset per partition: duplicates and reordered updates cannot
- * inflate a total; sums over partitions are exact and visitor sketches union.
+ * inflate a total; sums over partitions are exact.
  */
 
 export interface LivePartial {
@@ -48,7 +48,7 @@ export class LiveWindowView {
 
   /**
    * Page views per window of one site and size at or after `from`, oldest first: a sum over the
-   * partitions' partials, without merging sketches and breakdowns.
+   * partitions' partials, without building merged windows.
    */
   pageviews(site: string, windowSizeMs: number, from: number): { windowStart: number; pageviews: number }[] {
     const windows = this.sites.get(site);

@@ -109,33 +109,23 @@ describe('StreamProcessor windows', () => {
     expect(d.core.watermark(1)).toBe(T0 + 100 - 5000);
   });
 
-  it('counts bots apart: not in page views, visitors, sessions, breakdowns or current visitors', () => {
+  it('counts bots apart: not in page views, sessions or current visitors', () => {
     const d = new StreamDriver({ windowSizesMs: [SECOND] });
     d.push(streamEvent(T0, { visitorId: 'human', path: '/a' }));
     d.push(streamEvent(T0 + 10, { visitorId: 'crawler', isBot: true, path: '/b' }));
     const [w] = d.publish();
-    expect(w!.metrics).toMatchObject({ pageviews: 1, botEvents: 1, sessions: 1, visitors: 1 });
-    expect(w!.metrics.top('page')).toEqual([{ value: '/a', count: 1 }]);
+    expect(w!.metrics.toJSON()).toEqual({ pageviews: 1, customEvents: 0, botEvents: 1, sessions: 1, lateEvents: 0 });
     expect(d.core.presence(T0)).toEqual([{ site: 'shop', partition: 0, at: T0 + 10, visitors5m: 1, visitors30m: 1 }]);
   });
 
-  it('counts custom events by name and page views by page, referrer, UTM, country, browser, OS and device', () => {
+  it('counts page views and custom events apart, and leaves engagement reports out', () => {
     const d = new StreamDriver({ windowSizesMs: [MINUTE] });
-    d.push(streamEvent(T0, { path: '/pricing', referrerDomain: 'news.example', utm: { source: 'hn', medium: 'social', campaign: 'launch' }, country: 'KR', browser: 'Firefox', os: 'Windows', device: 'mobile' }));
+    d.push(streamEvent(T0, { path: '/pricing' }));
     d.push(streamEvent(T0 + 1, { path: '/pricing', visitorId: 'v2' }));
-    d.push(streamEvent(T0 + 2, { type: 'event', name: 'signup', path: '/pricing' }));
-    d.push(streamEvent(T0 + 3, { type: 'event', name: 'signup', visitorId: 'v3' }));
-    const m = d.publish()[0]!.metrics;
-    expect(m).toMatchObject({ pageviews: 2, customEvents: 2, visitors: 3 });
-    expect(m.top('page')).toEqual([{ value: '/pricing', count: 2 }]);
-    expect(m.top('event')).toEqual([{ value: 'signup', count: 2 }]);
-    expect(m.top('referrer')).toEqual([{ value: 'news.example', count: 1 }]);
-    expect(m.top('utmSource')).toEqual([{ value: 'hn', count: 1 }]);
-    expect(m.top('utmMedium')).toEqual([{ value: 'social', count: 1 }]);
-    expect(m.top('utmCampaign')).toEqual([{ value: 'launch', count: 1 }]);
-    expect(m.top('country')).toEqual([{ value: 'KR', count: 1 }]);
-    expect(m.top('browser')).toEqual([{ value: 'Chrome', count: 1 }, { value: 'Firefox', count: 1 }]);
-    expect(m.top('device')).toEqual([{ value: 'desktop', count: 1 }, { value: 'mobile', count: 1 }]);
+    d.push(streamEvent(T0 + 2, { type: 'event', path: '/pricing' }));
+    d.push(streamEvent(T0 + 3, { type: 'event', visitorId: 'v3' }));
+    d.push(streamEvent(T0 + 4, { type: 'engagement', path: '/pricing' }));
+    expect(d.publish()[0]!.metrics.toJSON()).toEqual({ pageviews: 2, customEvents: 2, botEvents: 0, sessions: 3, lateEvents: 0 });
   });
 });
 
@@ -167,11 +157,11 @@ describe('StreamProcessor sessions', () => {
   it("carries what each event changed in its session: start, page views so far, the exit page it replaced, the time it added", () => {
     const d = new StreamDriver();
     const pushed = [
-      d.push(streamEvent(T0, { type: 'event', name: 'open', path: '/ignored' })),
+      d.push(streamEvent(T0, { type: 'event', path: '/ignored' })),
       d.push(streamEvent(T0 + 1000, { path: '/a' })),
       d.push(streamEvent(T0 + 5000, { path: '/b' })),
       d.push(streamEvent(T0 + 2000, { path: '/c' })), // older than the newest: adds no time, still the latest page view
-      d.push(streamEvent(T0 + 9000, { type: 'event', name: 'buy' })),
+      d.push(streamEvent(T0 + 9000, { type: 'event' })),
     ].map((f) => [f!.sessionStart, f!.sessionStarted - T0, f!.sessionPageviews, f!.previousExit, f!.durationAddedMs]);
     expect(pushed).toEqual([
       [true, 0, 0, '', 0],
@@ -186,10 +176,10 @@ describe('StreamProcessor sessions', () => {
     const d = new StreamDriver();
     const news = { path: '/a', referrerDomain: 'news.example', utm: { source: 'nl', medium: 'email', campaign: 'launch' } };
     const entries = [
-      d.push(streamEvent(T0, { type: 'event', name: 'open', path: '/ignored', referrerDomain: 'x.example' })),
+      d.push(streamEvent(T0, { type: 'event', path: '/ignored', referrerDomain: 'x.example' })),
       d.push(streamEvent(T0 + 1000, news)),
       d.push(streamEvent(T0 + 2000, { path: '/b', referrerDomain: 'search.example' })),
-      d.push(streamEvent(T0 + 3000, { type: 'event', name: 'buy' })),
+      d.push(streamEvent(T0 + 3000, { type: 'event' })),
       // a new session after the gap has its own entry
       d.push(streamEvent(T0 + 3000 + 31 * MINUTE, { path: '/c' })),
     ].map((f) => f!.entry);
@@ -224,7 +214,7 @@ describe('StreamProcessor restore and merge', () => {
 
   it('rebuilds a session from the restored events alone when they were stored without its state (before migration 7)', () => {
     const whole = new StreamDriver();
-    const events = [streamEvent(T0, { path: '/a' }), streamEvent(T0 + 1000, { type: 'event', name: 'x' }), streamEvent(T0 + 2000, { path: '/b' })];
+    const events = [streamEvent(T0, { path: '/a' }), streamEvent(T0 + 1000, { type: 'event' }), streamEvent(T0 + 2000, { path: '/b' })];
     for (const e of events) whole.push(e);
     const restarted = new StreamDriver();
     restarted.core.open(0, 2n);
@@ -262,7 +252,7 @@ describe('StreamProcessor restore and merge', () => {
 
   it('produces partials per partition that merge into the totals of one instance seeing everything', () => {
     const events = Array.from({ length: 3000 }, (_, i) =>
-      streamEvent(T0 + (i % 50) * 100, { visitorId: `v${i % 700}`, path: `/p${i % 13}`, type: i % 10 === 0 ? 'event' : 'pageview', name: i % 10 === 0 ? `e${i % 3}` : null }),
+      streamEvent(T0 + (i % 50) * 100, { visitorId: `v${i % 700}`, path: `/p${i % 13}`, type: i % 10 === 0 ? 'event' : 'pageview' }),
     );
     const single = new StreamDriver({ windowSizesMs: [MINUTE] });
     const split = new StreamDriver({ windowSizesMs: [MINUTE] });
@@ -275,7 +265,6 @@ describe('StreamProcessor restore and merge', () => {
     expect(partials).toHaveLength(3);
     const merged = WindowMetrics.merged(partials.map((p) => WindowMetrics.fromJSON(p.metrics.toJSON())));
     expect(merged.toJSON()).toEqual(whole!.metrics.toJSON());
-    expect(merged.visitors).toBe(700);
     expect(merged.pageviews + merged.customEvents).toBe(3000);
   });
 });
@@ -309,7 +298,7 @@ describe('StreamProcessor and engagement events', () => {
     d.push(engagement(T0 + 42_000, { visitorId: 'v3', isBot: true }));
     expect(e).toMatchObject({ sessionId: view.sessionId, sessionStart: false, durationAddedMs: 0, sessionPageviews: 1, entry: { path: '/a' } });
     const minute = latest(d.publish(), MINUTE)[0]!;
-    expect([minute.metrics.pageviews, minute.metrics.customEvents, minute.metrics.sessions, minute.metrics.visitors, minute.metrics.botEvents]).toEqual([1, 0, 1, 1, 0]);
+    expect([minute.metrics.pageviews, minute.metrics.customEvents, minute.metrics.sessions, minute.metrics.botEvents]).toEqual([1, 0, 1, 0]);
     expect(d.core.presence(T0)).toEqual([{ site: 'shop', partition: 0, at: T0, visitors5m: 1, visitors30m: 1 }]);
     // the session goes on as if no engagement came: the next page view adds its time since the first
     expect(d.push(streamEvent(T0 + 50_000, { path: '/b' }))).toMatchObject({ sessionId: view.sessionId, durationAddedMs: 50_000, sessionPageviews: 2, previousExit: '/a' });

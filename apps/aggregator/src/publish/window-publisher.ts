@@ -54,7 +54,7 @@ export class WindowPublisher implements OnModuleInit, OnApplicationShutdown {
         topic: this.topic,
         key: u.site,
         value: encodeAggregateUpdate({
-          v: 2,
+          v: 3,
           kind: 'window',
           site: u.site,
           partition: u.partition,
@@ -74,7 +74,7 @@ export class WindowPublisher implements OnModuleInit, OnApplicationShutdown {
       counts.map((c) => ({
         topic: this.topic,
         key: c.site,
-        value: encodeAggregateUpdate({ v: 2, kind: 'presence', site: c.site, partition: c.partition, at: c.at, visitors5m: c.visitors5m, visitors30m: c.visitors30m }),
+        value: encodeAggregateUpdate({ v: 3, kind: 'presence', site: c.site, partition: c.partition, at: c.at, visitors5m: c.visitors5m, visitors30m: c.visitors30m }),
       })),
     );
   }

@@ -1,8 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { AppConfig } from '@clickstream/config';
-import { VISITOR_SKETCH, type ClickHouseClient } from '@clickstream/clickhouse';
+import { VISITOR_SKETCH, type ClickHouseClient, type Dimension } from '@clickstream/clickhouse';
 import { APP_CONFIG, CLICKHOUSE } from '@clickstream/platform';
-import type { Dimension } from '@clickstream/stream';
 import { FILTERED_READ_SETTINGS, SESSION_TAIL, filterSql, type Filter, type FilterSql } from './filters.js';
 import type { Interval, SessionDimension, TimeRange } from './history-params.js';
 import type { BreakdownRow, RollupTotals, SessionTotals, TimeseriesRow } from './history.repository.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError } from '@clickstream/platform';
-import { DIMENSIONS } from '@clickstream/stream';
+import { DIMENSIONS } from '@clickstream/clickhouse';
 import {
   MAX_POINTS,
   checkTimeseries,

@@ -1,6 +1,6 @@
 import { EVENT_NAME_MAX, PROPERTY_KEY, siteId } from '@clickstream/events';
 import { ApiError } from '@clickstream/platform';
-import { DIMENSIONS, type Dimension } from '@clickstream/stream';
+import { DIMENSIONS, type Dimension } from '@clickstream/clickhouse';
 
 /**
  * Parsing and validation of the history API's query parameters, pure so it is tested without

@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrate, MIGRATIONS, toDateTime64, VISITOR_SKETCH, type ClickHouseClient } from '@clickstream/clickhouse';
+import { migrate, MIGRATIONS, toDateTime64, VISITOR_SKETCH, type ClickHouseClient, type Dimension } from '@clickstream/clickhouse';
 import type { AppConfig } from '@clickstream/config';
 import { createLogger } from '@clickstream/logger';
-import type { Dimension } from '@clickstream/stream';
 import type { Interval, SessionDimension, TimeRange } from './history-params.js';
 import { clickhouseWithFreshDatabases } from '../../../../test/support/own-clickhouse.js';
 import { HistoryRepository, type BreakdownRow, type RollupTotals, type SessionTotals, type TimeseriesRow } from './history.repository.js';

@@ -6,7 +6,7 @@ import { decodeAggregateUpdate, type PresenceUpdate } from '@clickstream/events'
 import { BatchConsumer, TopicAdmin } from '@clickstream/kafka';
 import type { Logger } from '@clickstream/logger';
 import { APP_CONFIG, KAFKA, LOGGER } from '@clickstream/platform';
-import { LiveWindowView, WindowMetrics, type MetricsJson } from '@clickstream/stream';
+import { LiveWindowView, WindowMetrics } from '@clickstream/stream';
 import type { LiveSnapshot, LiveState } from './live.events.js';
 import { LiveWindowRepository } from './live-window.repository.js';
 
@@ -74,7 +74,7 @@ export class LiveService implements OnModuleDestroy {
           if (this.applyPresence(update)) this.listener(update.site);
           continue;
         }
-        if (this.view.accept({ ...update, offset: BigInt(update.offset), metrics: WindowMetrics.fromJSON(update.metrics as MetricsJson) })) this.listener(update.site);
+        if (this.view.accept({ ...update, offset: BigInt(update.offset), metrics: WindowMetrics.fromJSON(update.metrics) })) this.listener(update.site);
       }
     });
     await this.consumer.ready();
@@ -85,7 +85,7 @@ export class LiveService implements OnModuleDestroy {
   async state(site: string, now: number): Promise<LiveState> {
     const dayStart = now - (now % DAY);
     await this.seed(site, dayStart, now);
-    // page views only: summed over partitions, no sketch or breakdown merge on this per-update path
+    // page views only, summed over partitions without building merged windows on this per-update path
     const perWindow = (sizeMs: number, shown: number) => this.view.pageviews(site, sizeMs, now - (now % sizeMs) - (shown - 1) * sizeMs).filter((w) => w.pageviews > 0);
     return {
       site,
