@@ -3,9 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../support/browser.js';
 import { FIREFOX_UA, IPHONE_UA, pageviewsOf, payloadOf, ua, type Visitor } from '../support/sent-visits.js';
 import { waitUntilStored } from '../support/stored-events.js';
-import { BROWSER_UA, startTestSystem } from '../support/test-system.js';
-
-type System = Awaited<ReturnType<typeof startTestSystem>>;
+import { BROWSER_UA, startTestSystem, type TestSystem } from '../support/test-system.js';
 
 const SITE = 'shop';
 const MARKUP = '<img src=x onerror="window.__xss=1">';
@@ -48,7 +46,7 @@ const cards = async (page: Page) => ({
 const settled = (page: Page): Promise<unknown> => page.waitForFunction(() => document.body.dataset['history'] !== 'loading');
 
 describe('dashboard filters in Chromium: a click filters every history figure, the URL keeps it, a chip removes it', () => {
-  let system: System;
+  let system: TestSystem;
   let browser: Browser;
   const dialogs: string[] = [];
 

@@ -1,9 +1,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../support/browser.js';
-import { BROWSER_UA, startTestSystem } from '../support/test-system.js';
-
-type System = Awaited<ReturnType<typeof startTestSystem>>;
+import { BROWSER_UA, startTestSystem, type TestSystem } from '../support/test-system.js';
 
 const SITE = 'shop';
 const NAME = '<img src=x onerror="window.__xss=1">';
@@ -13,7 +11,7 @@ const tableRows = (page: Page, id: string): Promise<string[][]> =>
   page.$$eval(`#${id} tbody tr:not(.empty)`, (rows) => rows.map((r) => Array.from(r.querySelectorAll('td'), (td) => td.textContent ?? '')));
 
 describe('the dashboard shows engagement beside a page and revenue beside an event and a goal', () => {
-  let system: System;
+  let system: TestSystem;
   let browser: Browser;
 
   beforeAll(async () => {

@@ -5,9 +5,7 @@ import { snippet } from '@clickstream/tracker';
 import { launchChromium } from '../support/browser.js';
 import { readCsv, unformula } from '../support/csv-reader.js';
 import { startSiteServer } from '../support/site-server.js';
-import { BROWSER_UA, startTestSystem, tokenFor } from '../support/test-system.js';
-
-type System = Awaited<ReturnType<typeof startTestSystem>>;
+import { BROWSER_UA, startTestSystem, tokenFor, type TestSystem } from '../support/test-system.js';
 
 const SITE = 'browser-site';
 
@@ -23,7 +21,7 @@ const tableRows = (page: Page, id: string): Promise<string[][]> =>
   page.$$eval(`#${id} tbody tr:not(.empty)`, (rows) => rows.map((r) => Array.from(r.querySelectorAll('td'), (td) => td.textContent ?? '')));
 
 describe('the dashboard in a real browser, fed by a page carrying the snippet', () => {
-  let system: System;
+  let system: TestSystem;
   let browser: Browser;
   let site: Awaited<ReturnType<typeof startSiteServer>>;
 

@@ -4,9 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../support/browser.js';
 import { startCompatSite, type CompatSite } from '../support/compat-site.js';
 import { waitForCommittedEnd } from '../support/stored-events.js';
-import { BROWSER_UA, eventually, startTestSystem } from '../support/test-system.js';
+import { BROWSER_UA, eventually, startTestSystem, type TestSystem } from '../support/test-system.js';
 
-type System = Awaited<ReturnType<typeof startTestSystem>>;
 type Body = Record<string, unknown>;
 
 /**
@@ -28,7 +27,7 @@ const plausibleTag = (ingest: string, file = PLAUSIBLE_FILE, attrs = '', domain 
 const umamiTag = (ingest: string, attrs = '', website = OFF_WEBSITE) => `<script defer data-website-id="${website}"${attrs} src="${ingest}/script.js"></script>`;
 
 describe('the DNS switch: Plausible and Umami snippets unchanged, our tracker served at their paths', () => {
-  let system: System;
+  let system: TestSystem;
   let site: CompatSite;
   let browser: Browser;
   const admin = () => ({ Authorization: `Bearer ${system.admin.token}`, 'Content-Type': 'application/json' });

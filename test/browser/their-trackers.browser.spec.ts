@@ -6,9 +6,7 @@ import { launchChromium } from '../support/browser.js';
 import { waitForCommittedEnd } from '../support/stored-events.js';
 import { plausibleTrackerModule, umamiTrackerScript } from '../support/their-trackers.js';
 import { tally } from '../support/tally.js';
-import { BROWSER_UA, eventually, startTestSystem } from '../support/test-system.js';
-
-type System = Awaited<ReturnType<typeof startTestSystem>>;
+import { BROWSER_UA, eventually, startTestSystem, type TestSystem } from '../support/test-system.js';
 
 const PLAUSIBLE_DOMAIN = 'plausible-site.example';
 const UMAMI_WEBSITE = randomUUID();
@@ -64,7 +62,7 @@ interface Counted {
 }
 
 describe("Plausible's and Umami's own trackers, unchanged, counted exactly by our ingest", () => {
-  let system: System;
+  let system: TestSystem;
   let browser: Browser;
   let site: { url: string; close(): Promise<void> };
   const from = Date.now() - 60_000;

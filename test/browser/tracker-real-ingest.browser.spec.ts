@@ -8,10 +8,8 @@ import { claimPort, projectRoot, startLocalKafka, type RunningKafka } from '@cli
 import { createLogger } from '@clickstream/logger';
 import { launchChromium } from '../support/browser.js';
 import { waitForCommittedEnd } from '../support/stored-events.js';
-import { BROWSER_UA, eventually, startTestSystem } from '../support/test-system.js';
+import { BROWSER_UA, eventually, startTestSystem, type TestSystem } from '../support/test-system.js';
 import { startTrackerSite, type TrackerSite } from '../support/tracker-page.js';
-
-type System = Awaited<ReturnType<typeof startTestSystem>>;
 
 /** A TCP relay in front of ingest that can drop every connection, as a flaky network does. */
 async function startRelay(target: URL): Promise<{ url: string; drop(on: boolean): void; close(): Promise<void> }> {
@@ -40,7 +38,7 @@ async function startRelay(target: URL): Promise<{ url: string; drop(on: boolean)
 }
 
 /** Stored rows of a site, and how many distinct client ids they hold, once the log is read to its end. */
-async function storedOnce(system: System, site: string, expected: number, timeoutMs = 120_000): Promise<{ rows: number; ids: number }> {
+async function storedOnce(system: TestSystem, site: string, expected: number, timeoutMs = 120_000): Promise<{ rows: number; ids: number }> {
   const { kafka, clickhouse } = system.config;
   const read = async (): Promise<{ rows: number; ids: number }> => {
     const [row] = await (
@@ -80,7 +78,7 @@ describe('the browser tracker against the real ingest: refused, unreachable and 
   });
 
   describe('with a strict rate limit', () => {
-    let system: System;
+    let system: TestSystem;
     let site: TrackerSite;
 
     beforeAll(async () => {
@@ -107,7 +105,7 @@ describe('the browser tracker against the real ingest: refused, unreachable and 
   });
 
   describe('on a broker of its own, behind a relay that can drop connections', () => {
-    let system: System;
+    let system: TestSystem;
     let site: TrackerSite;
     let kafka: RunningKafka | undefined;
     let relay: Awaited<ReturnType<typeof startRelay>>;

@@ -1,8 +1,6 @@
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BROWSER_UA, startTestSystem } from '../support/test-system.js';
-
-type System = Awaited<ReturnType<typeof startTestSystem>>;
+import { BROWSER_UA, startTestSystem, type TestSystem } from '../support/test-system.js';
 
 const REQUEST_TIMEOUT_MS = 1500;
 const MAX_BODY = 65_536;
@@ -76,7 +74,7 @@ function rawRequest(url: string, head: string, feed: AsyncIterable<Buffer> = tri
 const postHead = (extra: string): string => `POST /api/collect HTTP/1.1\r\nHost: ingest\r\nContent-Type: application/json\r\nUser-Agent: ${BROWSER_UA}\r\n${extra}\r\n`;
 
 describe('ingest against slow and abusive clients', () => {
-  let system: System;
+  let system: TestSystem;
 
   beforeAll(async () => {
     system = await startTestSystem({

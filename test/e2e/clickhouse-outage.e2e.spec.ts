@@ -1,10 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BROWSER_UA, eventually, startTestSystem, storedPageviews } from '../support/test-system.js';
-
-type System = Awaited<ReturnType<typeof startTestSystem>>;
+import { BROWSER_UA, eventually, startTestSystem, storedPageviews, type TestSystem } from '../support/test-system.js';
 
 describe('the aggregator while ClickHouse refuses inserts', () => {
-  let system: System;
+  let system: TestSystem;
   let db: string;
 
   const post = async (i: number): Promise<number> => {

@@ -2,9 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readTopic, type ReadMessage } from '../support/kafka-reader.js';
 import { waitForCommittedEnd } from '../support/stored-events.js';
-import { eventually, postJson, startTestSystem, storedPageviews } from '../support/test-system.js';
-
-type System = Awaited<ReturnType<typeof startTestSystem>>;
+import { eventually, postJson, startTestSystem, storedPageviews, type TestSystem } from '../support/test-system.js';
 
 const CHROME = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
 const IPHONE = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1';
@@ -18,7 +16,7 @@ async function post(url: string, body: unknown, headers: Record<string, string> 
 }
 
 describe('the collect API', () => {
-  let system: System;
+  let system: TestSystem;
   let collect: string;
   const page = (path = '/') => `https://shop.example${path}`;
 
@@ -209,7 +207,7 @@ describe('the collect API', () => {
 });
 
 describe('the per-IP rate limit', () => {
-  let system: System;
+  let system: TestSystem;
 
   beforeAll(async () => {
     // one token per 1000 s: however slow the machine, none comes back while the test runs

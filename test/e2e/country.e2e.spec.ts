@@ -1,7 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BROWSER_UA, eventually, startTestSystem, storedPageviews } from '../support/test-system.js';
-
-type System = Awaited<ReturnType<typeof startTestSystem>>;
+import { BROWSER_UA, eventually, startTestSystem, storedPageviews, type TestSystem } from '../support/test-system.js';
 
 /**
  * Countries with no configuration: no COUNTRY_HEADER, no GEOIP_DB_PATH. The addresses are
@@ -18,7 +16,7 @@ const VISITS = [
 ];
 
 describe('countries out of the box', () => {
-  let system: System;
+  let system: TestSystem;
 
   beforeAll(async () => {
     // the one setting: take the client address from X-Forwarded-For, as behind any proxy

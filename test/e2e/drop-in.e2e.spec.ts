@@ -5,9 +5,7 @@ import { siteAliasKey, siteAliasRecord, parseSiteAlias } from '@clickstream/plat
 import { readTopic } from '../support/kafka-reader.js';
 import { waitUntilStored } from '../support/stored-events.js';
 import { tally } from '../support/tally.js';
-import { BROWSER_UA, startTestSystem } from '../support/test-system.js';
-
-type System = Awaited<ReturnType<typeof startTestSystem>>;
+import { BROWSER_UA, startTestSystem, type TestSystem } from '../support/test-system.js';
 
 // sites named as their trackers name them: a domain and a UUID are valid site ids; `blog` is
 // reached through aliases (a Plausible domain and an Umami website id)
@@ -28,7 +26,7 @@ interface Sent {
 }
 
 describe('drop-in endpoints for Plausible and Umami trackers', () => {
-  let system: System;
+  let system: TestSystem;
   const from = Date.now() - 60_000;
   /** Every event the test expects stored, in our terms, added as each request is answered. */
   const sent: Sent[] = [];

@@ -1,9 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitUntilStored } from '../support/stored-events.js';
 import { FIREFOX_UA, IPHONE_UA, expectedBreakdown, pageviewsOf, payloadOf, rowValueOf, ua, type Hit, type Utm, type Visitor } from '../support/sent-visits.js';
-import { BROWSER_UA, startTestSystem } from '../support/test-system.js';
-
-type System = Awaited<ReturnType<typeof startTestSystem>>;
+import { BROWSER_UA, startTestSystem, type TestSystem } from '../support/test-system.js';
 
 const MIN = 60_000;
 const HOUR = 3_600_000;
@@ -144,7 +142,7 @@ function filterCases(): TestFilter[] {
 }
 
 describe('filters on every history route, counted against what the test sent', () => {
-  let system: System;
+  let system: TestSystem;
 
   const get = async (route: string, filters: readonly TestFilter[], params: Record<string, string> = {}): Promise<{ status: number; body: Record<string, unknown> }> => {
     const q = new URLSearchParams({ from: String(RANGE.from), to: String(RANGE.to), ...params });

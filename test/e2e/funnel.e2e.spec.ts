@@ -1,8 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitUntilStored } from '../support/stored-events.js';
-import { BROWSER_UA, startTestSystem } from '../support/test-system.js';
-
-type System = Awaited<ReturnType<typeof startTestSystem>>;
+import { BROWSER_UA, startTestSystem, type TestSystem } from '../support/test-system.js';
 
 const SITE = 'shop';
 const SESSION_MINUTES = 1;
@@ -57,7 +55,7 @@ function expectedVisitors(steps: ((h: Hit) => boolean)[]): number[] {
 }
 
 describe('funnels in the history API', () => {
-  let system: System;
+  let system: TestSystem;
   const start = Date.now() - 4 * 60_000;
 
   const funnel = async (steps: string[]): Promise<{ status: number; body: Record<string, unknown> }> => {

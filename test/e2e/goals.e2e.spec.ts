@@ -1,8 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitUntilStored } from '../support/stored-events.js';
-import { BROWSER_UA, startTestSystem, tokenFor } from '../support/test-system.js';
-
-type System = Awaited<ReturnType<typeof startTestSystem>>;
+import { BROWSER_UA, startTestSystem, tokenFor, type TestSystem } from '../support/test-system.js';
 
 const SITE = 'shop';
 type Hit = { visitor: number; page?: string; event?: string; props?: Record<string, string>; bot?: boolean };
@@ -22,7 +20,7 @@ const HITS: Hit[] = [
 ];
 
 describe('goals: managed with the admin token, converted by the events sent', () => {
-  let system: System;
+  let system: TestSystem;
   const admin = (): Record<string, string> => ({ Authorization: `Bearer ${system.admin.token}`, 'Content-Type': 'application/json' });
   const addGoal = (body: unknown, headers = admin()) => fetch(`${system.gatewayUrl}/api/sites/${SITE}/goals`, { method: 'POST', headers, body: JSON.stringify(body) });
 

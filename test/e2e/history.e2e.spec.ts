@@ -1,11 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DIMENSIONS } from '@clickstream/stream';
+import { DIMENSIONS } from '@clickstream/clickhouse';
 import { readCsv, unformula } from '../support/csv-reader.js';
 import { waitUntilStored } from '../support/stored-events.js';
 import { FIREFOX_UA, expectedBreakdown as breakdownOf, pageviewsOf, payloadOf, ua, type Hit, type Row, type Utm, type Visitor } from '../support/sent-visits.js';
-import { BROWSER_UA, startTestSystem, tokenFor } from '../support/test-system.js';
-
-type System = Awaited<ReturnType<typeof startTestSystem>>;
+import { BROWSER_UA, startTestSystem, tokenFor, type TestSystem } from '../support/test-system.js';
 
 const MIN = 60_000;
 const HOUR = 3_600_000;
@@ -56,7 +54,7 @@ const EXPECTED = {
 };
 
 describe('the history API: timeseries, breakdowns and totals over the stored rollups', () => {
-  let system: System;
+  let system: TestSystem;
 
   /** Headers that give access to a site's history: its dashboard token. */
   async function authHeaders(site: string): Promise<Record<string, string>> {

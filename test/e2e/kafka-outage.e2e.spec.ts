@@ -7,13 +7,11 @@ import { createLogger } from '@clickstream/logger';
 import { Kafka, logLevel } from 'kafkajs';
 import { readTopic } from '../support/kafka-reader.js';
 import { waitForCommittedEnd } from '../support/stored-events.js';
-import { eventually, postJson, startTestSystem, storedPageviews } from '../support/test-system.js';
-
-type System = Awaited<ReturnType<typeof startTestSystem>>;
+import { eventually, postJson, startTestSystem, storedPageviews, type TestSystem } from '../support/test-system.js';
 
 describe('ingest while Kafka goes away and comes back', () => {
   let kafka: RunningKafka | undefined;
-  let system: System;
+  let system: TestSystem;
   let dataDir: string;
   let port: number;
   let controllerPort: number;

@@ -1,12 +1,10 @@
 import { io } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LiveSnapshot, LiveState } from '../../apps/gateway/src/live/live.events.js';
-import { BROWSER_UA, eventually, startTestSystem, storedPageviews, tokenFor } from '../support/test-system.js';
-
-type System = Awaited<ReturnType<typeof startTestSystem>>;
+import { BROWSER_UA, eventually, startTestSystem, storedPageviews, tokenFor, type TestSystem } from '../support/test-system.js';
 
 describe('the live socket under many events, and across a reconnection', () => {
-  let system: System;
+  let system: TestSystem;
 
   const postMany = async (site: string, n: number): Promise<void> => {
     const statuses = await Promise.all(

@@ -3,9 +3,7 @@ import { io, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LiveSnapshot, LiveState } from '../../apps/gateway/src/live/live.events.js';
 import { handshake } from '../support/live-socket.js';
-import { eventually, postJson, startTestSystem, tokenFor } from '../support/test-system.js';
-
-type System = Awaited<ReturnType<typeof startTestSystem>>;
+import { eventually, postJson, startTestSystem, tokenFor, type TestSystem } from '../support/test-system.js';
 
 /** What a dashboard client sees: the newest complete state, from the snapshot and then each update. */
 class LiveClient {
@@ -50,7 +48,7 @@ class LiveClient {
 }
 
 describe('a pageview travels from the collect endpoint to the live view and the history API', () => {
-  let system: System;
+  let system: TestSystem;
 
   beforeAll(async () => {
     system = await startTestSystem();

@@ -1,9 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readCsv, unformula } from '../support/csv-reader.js';
 import { waitUntilStored } from '../support/stored-events.js';
-import { BROWSER_UA, startTestSystem } from '../support/test-system.js';
-
-type System = Awaited<ReturnType<typeof startTestSystem>>;
+import { BROWSER_UA, startTestSystem, type TestSystem } from '../support/test-system.js';
 
 const SITE = 'shop';
 const MIN = 60_000;
@@ -31,7 +29,7 @@ const SENT: Sent[] = [
 ];
 
 describe('custom event properties in the history API', () => {
-  let system: System;
+  let system: TestSystem;
   const end = Math.ceil(Date.now() / MIN) * MIN;
   const range = { from: end - 3 * MIN, to: end };
   const inRange = SENT.filter((s) => !s.bot && s.name === 'purchase' && end - s.ago * MIN >= range.from);

@@ -1,8 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitUntilStored } from '../support/stored-events.js';
-import { BROWSER_UA, startTestSystem, tokenFor } from '../support/test-system.js';
-
-type System = Awaited<ReturnType<typeof startTestSystem>>;
+import { BROWSER_UA, startTestSystem, tokenFor, type TestSystem } from '../support/test-system.js';
 
 const SITE = 'shop';
 const ORIGIN = 'https://shop.example';
@@ -95,7 +93,7 @@ function expectedPages(hits: readonly Hit[]): { value: string; count: number; sc
 }
 
 describe('revenue, engagement and tags from our collect endpoint to the history API', () => {
-  let system: System;
+  let system: TestSystem;
   let token: string;
   const range = (): string => `from=${Date.now() - 3_600_000}&to=${Date.now() + 60_000}`;
   const get = async <T>(route: string, query = ''): Promise<T> => {

@@ -9,9 +9,7 @@ import { dashboardToken } from '../../apps/gateway/src/auth/access-tokens.js';
 import { readTopic } from '../support/kafka-reader.js';
 import { handshake } from '../support/live-socket.js';
 import { ownClickHouseEnv } from '../support/own-clickhouse.js';
-import { BROWSER_UA, eventually, ownKafkaEnv, postJson, startTestSystem, tokenFor } from '../support/test-system.js';
-
-type System = Awaited<ReturnType<typeof startTestSystem>>;
+import { BROWSER_UA, eventually, ownKafkaEnv, postJson, startTestSystem, tokenFor, type TestSystem } from '../support/test-system.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -19,7 +17,7 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 const nearMisses = (token: string): string[] => [token.slice(0, -1), `${token}A`, token.toUpperCase() === token ? token.toLowerCase() : token.toUpperCase(), token.slice(0, 8), ` ${token}x`];
 
 describe('access to the dashboard data and the admin API', () => {
-  let system: System;
+  let system: TestSystem;
   const gateway = (path: string, init: RequestInit = {}): Promise<Response> => fetch(`${system.gatewayUrl}${path}`, init);
   const bearer = (token: string): RequestInit => ({ headers: { Authorization: `Bearer ${token}` } });
 

@@ -3,9 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SITE_ALIAS_RULE } from '@clickstream/platform';
 import { readTopic, type ReadMessage } from '../support/kafka-reader.js';
-import { clickstreamEnv, startTestSystem } from '../support/test-system.js';
-
-type System = Awaited<ReturnType<typeof startTestSystem>>;
+import { clickstreamEnv, startTestSystem, type TestSystem } from '../support/test-system.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const CLI = 'dist/apps/cli/src/main.js';
@@ -34,7 +32,7 @@ function latest(messages: ReadMessage[]): Map<string, string | null> {
 }
 
 describe('site aliases through the admin API and the command line', () => {
-  let system: System;
+  let system: TestSystem;
   const UUID = 'A1B2C3D4-0000-4000-8000-00000000ABCD';
   const admin = (): Record<string, string> => ({ Authorization: `Bearer ${system.admin.token}`, 'Content-Type': 'application/json' });
   const addAlias = (site: string, body: unknown): Promise<Response> =>

@@ -1,12 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handshake } from '../support/live-socket.js';
 import { waitForCommittedEnd } from '../support/stored-events.js';
-import { eventually, postJson, startTestSystem, storedPageviews } from '../support/test-system.js';
-
-type System = Awaited<ReturnType<typeof startTestSystem>>;
+import { eventually, postJson, startTestSystem, storedPageviews, type TestSystem } from '../support/test-system.js';
 
 describe('the sites admin API and dashboard tokens', () => {
-  let system: System;
+  let system: TestSystem;
   const admin = (token = system.admin.token) => ({ Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' });
 
   beforeAll(async () => {
