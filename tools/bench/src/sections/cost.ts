@@ -1,5 +1,4 @@
 import type { BenchContext } from '../support/bench-context.js';
-import { settled } from '../support/bench-context.js';
 import { runPhase, type PhaseResult } from '../support/load-phase.js';
 
 /**
@@ -20,7 +19,6 @@ export const COST_LEVELS: readonly { batch: number; rate: number }[] = [
 export async function runCost(ctx: BenchContext): Promise<CostResult> {
   const levels: PhaseResult[] = [];
   for (const { batch, rate } of COST_LEVELS) {
-    await settled(ctx);
     const level = await runPhase(ctx, {
       label: `cost at ${rate} events/s${batch > 1 ? ` in batches of ${batch}` : ''}`,
       rate: ctx.quick ? Math.round(rate / 5) : rate,

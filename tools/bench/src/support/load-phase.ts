@@ -1,5 +1,5 @@
 import type { LoadJob, LoadSummary, ProbeJob, ProbeResult } from '../clients/messages.js';
-import { aggregatorLag, blockNumbers, metricValue, storedEvents, type BenchContext } from './bench-context.js';
+import { aggregatorLag, blockNumbers, metricValue, settled, storedEvents, type BenchContext } from './bench-context.js';
 import { ClientProcess } from './client-process.js';
 import { cpuShares, cpuSnapshot, otherCpu, type CpuShares } from './proc-cpu.js';
 import { memorySnapshot, peakMemory, type MemoryShares } from './proc-memory.js';
@@ -10,6 +10,8 @@ import { percentile, round1, sleep, slope } from './stats.js';
  * process of its own offers `rate` events/s to a fresh site; optionally a freshness probe runs
  * alongside. Meanwhile CPU per component, consumer lag and ClickHouse parts are sampled; after
  * the load, the backlog drains and the stored rows are counted against the accepted events.
+ * A phase starts once the aggregator has caught up with what earlier phases left (a level that
+ * failed can leave a backlog of minutes, which would otherwise share the next level's cores).
  */
 export interface PhaseOptions {
   label: string;
@@ -81,7 +83,11 @@ export function freshnessOf(result: ProbeResult): Freshness {
   };
 }
 
+/** How long a phase waits for the backlog of earlier ones before it starts anyway (and says so). */
+const SETTLE_BEFORE_MS = 10 * 60_000;
+
 export async function runPhase(ctx: BenchContext, options: PhaseOptions): Promise<PhaseResult> {
+  await settled(ctx, ctx.quick ? 15_000 : SETTLE_BEFORE_MS);
   const site = await ctx.createSite('load');
   const probeSite = options.probe ? await ctx.createSite('probe') : undefined;
   // a new site is known to ingest within a second (a miss refreshes its cache at most once a second)
