@@ -6,6 +6,7 @@ import { columnTypes } from './column-types.js';
 import { migrate } from './migrate.js';
 import { MIGRATIONS } from './migrations.js';
 import { applyRawRetention } from './raw-retention.js';
+import { DELTA_CODED_TIMES } from './migrations/0015-time-column-codecs.js';
 import { CURRENT_ROLLUP_TABLES } from './rollup-tables.js';
 import { VISITOR_SKETCH } from './visitor-sketch.js';
 
@@ -20,7 +21,7 @@ describe('migrations on a real ClickHouse server', () => {
   };
 
   beforeAll(async () => {
-    clickhouse = await clickhouseWithFreshDatabases('spec_migrations', 'spec_upgraded', 'spec_keys');
+    clickhouse = await clickhouseWithFreshDatabases('spec_migrations', 'spec_upgraded', 'spec_keys', 'spec_codecs');
   });
 
   afterAll(async () => {
@@ -220,7 +221,7 @@ describe('migrations on a real ClickHouse server', () => {
                 VALUES ${sessions.map((id, i) => `(generateUUIDv4(${from + i}), 'm14', 'pageview', '/', '${visitors[i]}', now64(3), now64(3), '${id}', 'events', 0, ${from + i})`).join(', ')}`,
       });
     await insert(0);
-    expect(await migrate(clickhouse, db, logger)).toEqual([14]);
+    expect(await migrate(clickhouse, db, logger, MIGRATIONS.filter((m) => m.version <= 14))).toEqual([14]);
     await insert(10);
     const rows = await (
       await clickhouse.query({ query: `SELECT session_id, toString(session_key) AS key FROM ${db}.events_raw ORDER BY kafka_offset`, format: 'JSONEachRow' })
@@ -249,6 +250,40 @@ describe('migrations on a real ClickHouse server', () => {
       return Number(row?.n ?? 0);
     };
     await expect.poll(unwritten, { timeout: 30_000, interval: 200 }).toBe(0);
+  });
+
+  it('stores the raw instants as differences (version 15), keeping their types and defaults and the rows stored before', async () => {
+    const db = 'spec_codecs';
+    await migrate(clickhouse, db, logger, MIGRATIONS.filter((m) => m.version < 15));
+    const times = ['2026-12-01 10:00:00.001', '2026-12-01 10:00:00.250', '2026-12-01 10:00:07.999'];
+    // rows without session_started: its default (the epoch) fills it, before and after
+    const insert = (from: number): Promise<unknown> =>
+      clickhouse.command({
+        query: `INSERT INTO ${db}.events_raw (event_id, site, type, path, event_time, received_at, kafka_topic, kafka_partition, kafka_offset)
+                VALUES ${times.map((t, i) => `(generateUUIDv4(${from + i}), 'm15', 'pageview', '/', '${t}', '${t}', 'events', 0, ${from + i})`).join(', ')}`,
+      });
+    const columns = async () =>
+      (
+        await clickhouse.query({
+          query: `SELECT name, type, default_expression AS d, compression_codec AS codec FROM system.columns
+                  WHERE database = {db:String} AND table = 'events_raw' AND name IN {names:Array(String)} ORDER BY name`,
+          query_params: { db, names: [...DELTA_CODED_TIMES] },
+          format: 'JSONEachRow',
+        })
+      ).json<{ name: string; type: string; d: string; codec: string }>();
+    const before = await columns();
+    await insert(0);
+    expect(await migrate(clickhouse, db, logger)).toEqual([15]);
+    await insert(10);
+    const after = await columns();
+    expect(after.map(({ name, type, d }) => ({ name, type, d }))).toEqual(before.map(({ name, type, d }) => ({ name, type, d })));
+    expect(after.map((c) => c.codec)).toEqual(DELTA_CODED_TIMES.map(() => 'CODEC(Delta(8), LZ4)'));
+    // rows written under either codec, merged into one part, read back the same
+    await clickhouse.command({ query: `OPTIMIZE TABLE ${db}.events_raw FINAL` });
+    const rows = await (
+      await clickhouse.query({ query: `SELECT toString(event_time) AS t, toString(received_at) AS r, toUnixTimestamp64Milli(session_started) AS s FROM ${db}.events_raw ORDER BY kafka_offset`, format: 'JSONEachRow' })
+    ).json<{ t: string; r: string; s: string | number }>();
+    expect(rows.map((r) => ({ ...r, s: Number(r.s) }))).toEqual([...times, ...times].map((t) => ({ t, r: t, s: 0 })));
   });
 
   it('sets, changes and removes the raw events TTL from the configured days', async () => {

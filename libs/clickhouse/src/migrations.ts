@@ -13,6 +13,7 @@ import { FILTERED_READS_MIGRATION } from './migrations/0011-raw-events-for-filte
 import { REVENUE_ENGAGEMENT_TAGS_MIGRATION } from './migrations/0012-revenue-engagement-tags.js';
 import { ENGAGEMENT_REVENUE_SUMMARIES_MIGRATION } from './migrations/0013-engagement-revenue-summaries.js';
 import { GROUPING_KEYS_MIGRATION } from './migrations/0014-grouping-keys.js';
+import { TIME_COLUMN_CODECS_MIGRATION } from './migrations/0015-time-column-codecs.js';
 
 /** Every ClickHouse migration, in version order: one per file under migrations/, applied by migrate(). */
 export const MIGRATIONS: readonly Migration[] = [
@@ -30,4 +31,5 @@ export const MIGRATIONS: readonly Migration[] = [
   REVENUE_ENGAGEMENT_TAGS_MIGRATION,
   ENGAGEMENT_REVENUE_SUMMARIES_MIGRATION,
   GROUPING_KEYS_MIGRATION,
+  TIME_COLUMN_CODECS_MIGRATION,
 ];
