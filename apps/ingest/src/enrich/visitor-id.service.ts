@@ -10,8 +10,22 @@ const DAY_MS = 86_400_000;
 /** Pause between two tries of the first agreement on today's salt. */
 const RETRY_MS = 1000;
 
-/** The UTC day of an instant, YYYY-MM-DD. */
-const dayOf = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
+/** The last day `dayOf` formatted, as a day number since the epoch, and its text. */
+let lastDay = Number.NaN;
+let lastDayText = '';
+
+/**
+ * The UTC day of an instant, YYYY-MM-DD. Every hit asks it: the text is made once per day number
+ * (a Date and its ISO string were 1.4% of an ingest process's main thread at 2,400 events/s).
+ */
+function dayOf(ms: number): string {
+  const day = Math.floor(ms / DAY_MS);
+  if (day !== lastDay) {
+    lastDayText = new Date(day * DAY_MS).toISOString().slice(0, 10);
+    lastDay = day;
+  }
+  return lastDayText;
+}
 
 /**
  * Cookieless visitor id, as Plausible does it: a hash of the day's secret salt, the site,
