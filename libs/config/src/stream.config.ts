@@ -8,7 +8,7 @@ export const streamEnv = z.object({
   SESSION_TIMEOUT_MINUTES: int(1, 24 * 60).default(30).describe('Inactivity that ends a visitor session.'),
   LIVE_PUBLISH_INTERVAL_MS: int(10, 60_000).default(100).describe('An open live window is published to the aggregates topic at most this often.'),
   AGGREGATOR_FLUSH_ROWS: int(1, 1_000_000).default(10_000).describe('The aggregator writes to ClickHouse when this many rows are buffered or AGGREGATOR_FLUSH_INTERVAL_MS has passed, whichever comes first.'),
-  AGGREGATOR_FLUSH_INTERVAL_MS: int(10, 60_000).default(1000).describe('Longest time a buffered row waits for its ClickHouse insert (see AGGREGATOR_FLUSH_ROWS).'),
+  AGGREGATOR_FLUSH_INTERVAL_MS: int(10, 60_000).default(2000).describe('Longest time a buffered row waits for its ClickHouse insert (see AGGREGATOR_FLUSH_ROWS).'),
   AGGREGATOR_CRASH_AFTER_INSERTS: int(0, 1_000_000)
     .default(0)
     .describe('Testing only: the aggregator kills itself (SIGKILL) right after its Nth ClickHouse insert, before committing, so tests can prove exact counts after a crash. 0: off.'),

@@ -20,8 +20,8 @@ import { onShown, pageHidden } from './visibility.js';
  */
 const REFRESH_GAP: ThrottleGap = { minMs: 2_000, costFactor: 4, maxMs: 60_000 };
 const REFRESH_EVERY_MS = 30_000;
-/** Longer than the aggregator's insert delay (AGGREGATOR_FLUSH_INTERVAL_MS, 1 s by default). */
-const SETTLE_MS = 2_500;
+/** Longer than the aggregator's insert delay (AGGREGATOR_FLUSH_INTERVAL_MS, 2 s by default) and its insert. */
+const SETTLE_MS = 3_500;
 
 const isComparison = (value: unknown): value is Comparison => (COMPARISONS as readonly unknown[]).includes(value);
 
