@@ -575,6 +575,13 @@ function capacity(s: ReportSections): string[] {
       ...(heldStep(m)?.memory ? [`Resident memory at ${n(heldStep(m)!.rate)} events/s (the highest of each process, sampled every second): ${memoryLine(heldStep(m)!.memory!)}.`, ''] : []),
       ...capacityBound(m, capacityGoals([m], r.bare)[0], r.bare?.find((b) => b.batch === m.batch)?.eventsPerSecond),
     ]),
+    'Freshness at about that rate, apart (2026-12-08 02:17): the capacity run of 2026-12-08 00:57 missed it in batches of',
+    '20 at 10,400 events/s (p50 361 ms, p99 1,605 ms, the machine at 198.7%). Section 4 run once on a fresh system with',
+    'its levels set to 10,000 and 7,000 events/s in batches of 20 for 30 s (`npm run bench -- --only freshness`, the',
+    'levels edited for that run): p50 182.4 ms and p99 375.7 ms with 9,976 events/s accepted and the machine at 174.8%;',
+    'p50 176.1 ms and p99 346 ms at 7,000 (145.8%). The rate alone does not miss the goal; at the capacity level, after',
+    'the search\'s minutes of load, the machine had no CPU left, and every stage of the live path queued for it.',
+    '',
   ];
 }
 
